@@ -1,0 +1,35 @@
+# Readout: `make demo` plans the bundled example; `make test` runs the whole suite.
+# Both bootstrap from a fresh clone: uv is installed with pip when missing, then `uv sync --frozen`.
+
+PYTHON ?= python3
+UV := $(PYTHON) -m uv
+VENV := .venv
+STAMP := $(VENV)/.synced
+
+.PHONY: demo test lint typecheck check clean
+
+$(STAMP): pyproject.toml uv.lock
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+	$(UV) sync --frozen
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/readout plan examples/globex-sso-outage/case.yaml
+	@echo
+	$(VENV)/bin/readout plan examples/cab-freeze-no-slot/case.yaml
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff format --check src tests
+	$(VENV)/bin/mypy
+	$(VENV)/bin/pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff format --check src tests
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis

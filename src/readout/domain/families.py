@@ -1,0 +1,169 @@
+"""Constraint families (spec section 5): what each slot must satisfy, evaluated on prepared timelines."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from readout.domain.case import ROLES, Availability, BusyStatus, Case, Interpreter, Person
+from readout.domain.intervals import Interval, Timeline
+from readout.domain.weekly import WeeklyWindows
+
+__all__ = [
+    "CAB_BLACKOUT",
+    "COVERAGE",
+    "CUSTOMER_HOURS",
+    "FAMILY_ORDER",
+    "HANDOFF_WINDOW",
+    "INTERPRETER",
+    "WAIVABLE",
+    "Constraints",
+    "attendee_family",
+    "family_order",
+]
+
+COVERAGE = "COVERAGE"
+CUSTOMER_HOURS = "CUSTOMER_HOURS"
+CAB_BLACKOUT = "CAB_BLACKOUT"
+HANDOFF_WINDOW = "HANDOFF_WINDOW"
+INTERPRETER = "INTERPRETER"
+WAIVABLE = frozenset({COVERAGE, HANDOFF_WINDOW})
+FAMILY_ORDER = (COVERAGE, CUSTOMER_HOURS, CAB_BLACKOUT, HANDOFF_WINDOW) + tuple(
+    f"ATTENDEE:{r}" for r in ROLES
+) + (INTERPRETER,)
+
+
+def attendee_family(role: str) -> str:
+    """The family name for a required role, e.g. ``ATTENDEE:fix_owner``."""
+    return f"ATTENDEE:{role}"
+
+
+def family_order(family: str) -> int:
+    """Stable display order of families."""
+    return FAMILY_ORDER.index(family) if family in FAMILY_ORDER else len(FAMILY_ORDER)
+
+
+@dataclass(frozen=True)
+class Attendance:
+    """Whether one person or interpreter can attend a slot: inside their windows and free."""
+
+    windows: Timeline | None  # None: no availability restriction
+    busy: Timeline
+    unknown: bool
+
+    def can_attend(self, slot: Interval) -> bool:
+        """Fail closed: an unknown calendar can attend nothing."""
+        if self.unknown:
+            return False
+        if self.windows is not None and not self.windows.covers(slot):
+            return False
+        return not self.busy.overlaps(slot)
+
+
+def _windows(weekly: WeeklyWindows, span: Interval, skip: frozenset[date] = frozenset()) -> Timeline:
+    """Expand weekly windows over the local dates touching ``span`` (plus a day each side)."""
+    first = span.start.astimezone(weekly.zone).date() - timedelta(days=1)
+    last = span.end.astimezone(weekly.zone).date() + timedelta(days=1)
+    return Timeline(weekly.expand(first, last, skip))
+
+
+def _attendance(
+    availability: WeeklyWindows | None, has_calendar: bool, busy: Availability | None, span: Interval
+) -> Attendance:
+    if busy is None:  # nothing was read: fail closed when a calendar was configured
+        busy = Availability.unknown("calendar not read") if has_calendar else Availability.unverified()
+    windows = _windows(availability, span) if availability is not None else None
+    return Attendance(windows, Timeline(busy.busy), busy.status is BusyStatus.UNKNOWN)
+
+
+class Constraints:
+    """All families of one case, prepared as timelines over the planning span for fast slot checks."""
+
+    def __init__(
+        self,
+        case: Case,
+        span: Interval,
+        people_busy: Mapping[str, Availability],
+        interpreter_busy: Mapping[str, Availability],
+    ) -> None:
+        self.case = case
+        self.coverage = self._coverage(case, span)
+        self.meeting = self._meeting(case, span)
+        self.blackouts = self._blackouts(case, span)
+        self.handoffs = self._handoffs(case, span)
+        self.roles: dict[str, Attendance] = {}
+        for role in ROLES:
+            person = case.people[case.roles[role] or ""]
+            self.roles[role] = _attendance(
+                person.availability, person.has_calendar, people_busy.get(person.id), span
+            )
+        self.interpreters: list[tuple[Interpreter, Attendance]] = []
+        if case.readout.language:
+            for interp in case.interpreters:
+                if interp.qualifies(case.readout.language, case.customer_id):
+                    att = _attendance(
+                        interp.availability, interp.has_calendar, interpreter_busy.get(interp.id), span
+                    )
+                    self.interpreters.append((interp, att))
+        self.optional: list[tuple[Person, Attendance]] = []
+        for pid in case.optional_attendees:
+            person = case.people[pid]
+            att = _attendance(person.availability, person.has_calendar, people_busy.get(pid), span)
+            self.optional.append((person, att))
+
+    @staticmethod
+    def _coverage(case: Case, span: Interval) -> Timeline | None:
+        if case.coverage is None:
+            return None
+        return _windows(case.coverage.hours, span, case.coverage.holidays.dates)
+
+    @staticmethod
+    def _meeting(case: Case, span: Interval) -> Timeline | None:
+        if case.meeting_hours is None:
+            return None
+        return _windows(case.meeting_hours.hours, span, case.meeting_hours.holidays.dates)
+
+    @staticmethod
+    def _blackouts(case: Case, span: Interval) -> Timeline:
+        blocks = list(case.blackouts.absolute)
+        for weekly in case.blackouts.weekly:
+            blocks.extend(_windows(weekly, span).intervals)
+        return Timeline(blocks)
+
+    @staticmethod
+    def _handoffs(case: Case, span: Interval) -> Timeline:
+        blocks: list[Interval] = []
+        for pid in {case.roles[r] for r in ROLES}:
+            for weekly in case.people[pid or ""].protected:
+                blocks.extend(_windows(weekly, span).intervals)
+        return Timeline(blocks)
+
+    def interpreter_for(self, slot: Interval) -> Interpreter | None:
+        """The first roster interpreter (roster order) who qualifies and can attend, if any."""
+        for interp, att in self.interpreters:
+            if att.can_attend(slot):
+                return interp
+        return None
+
+    def violated(self, slot: Interval) -> list[str]:
+        """Families the slot breaks, in display order; empty means compliant."""
+        out: list[str] = []
+        if self.coverage is not None and not self.coverage.covers(slot):
+            out.append(COVERAGE)
+        if self.meeting is not None and not self.meeting.covers(slot):
+            out.append(CUSTOMER_HOURS)
+        if self.blackouts.overlaps(slot):
+            out.append(CAB_BLACKOUT)
+        if self.handoffs.overlaps(slot):
+            out.append(HANDOFF_WINDOW)
+        for role, att in self.roles.items():
+            if not att.can_attend(slot):
+                out.append(attendee_family(role))
+        if self.case.readout.language and self.interpreter_for(slot) is None:
+            out.append(INTERPRETER)
+        return out
+
+    def slot(self, start: datetime) -> Interval:
+        """The readout slot starting at ``start``."""
+        return Interval(start, start + self.case.readout.duration)

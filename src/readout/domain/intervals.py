@@ -1,0 +1,157 @@
+"""Half-open UTC intervals and the small algebra the planner is built from.
+
+Every instant in the core is an aware ``datetime`` in UTC. Intervals are ``[start, end)``: a slot that ends
+exactly when a busy block starts does not overlap it, and a zero-length interval blocks nothing.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+__all__ = [
+    "Interval",
+    "Timeline",
+    "contains",
+    "intersect",
+    "merge",
+    "subtract",
+    "utc",
+]
+
+
+def utc(moment: datetime) -> datetime:
+    """Return ``moment`` as an aware UTC datetime; naive datetimes are a programming error."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"naive datetime {moment.isoformat()} reached the core")
+    return moment.astimezone(UTC)
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class Interval:
+    """A half-open span of time ``[start, end)`` between two aware UTC instants."""
+
+    start: datetime
+    end: datetime
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise ValueError("Interval needs aware datetimes")
+        if self.end < self.start:
+            raise ValueError(f"Interval ends before it starts: {self.start} > {self.end}")
+
+    @property
+    def duration(self) -> timedelta:
+        """Length of the interval."""
+        return self.end - self.start
+
+    @property
+    def empty(self) -> bool:
+        """True for a zero-length interval, which overlaps nothing."""
+        return self.end == self.start
+
+    def overlaps(self, other: Interval) -> bool:
+        """True when the two intervals share at least one instant."""
+        return self.start < other.end and other.start < self.end and not self.empty and not other.empty
+
+    def contains(self, other: Interval) -> bool:
+        """True when ``other`` lies entirely inside this interval."""
+        return self.start <= other.start and other.end <= self.end
+
+
+def merge(intervals: Iterable[Interval]) -> list[Interval]:
+    """Sort and join overlapping or touching intervals; zero-length intervals are dropped."""
+    out: list[Interval] = []
+    for iv in sorted(i for i in intervals if not i.empty):
+        if out and iv.start <= out[-1].end:
+            if iv.end > out[-1].end:
+                out[-1] = Interval(out[-1].start, iv.end)
+        else:
+            out.append(iv)
+    return out
+
+
+def intersect(a: Sequence[Interval], b: Sequence[Interval]) -> list[Interval]:
+    """Intersection of two merged, sorted interval lists."""
+    out: list[Interval] = []
+    i = j = 0
+    while i < len(a) and j < len(b):
+        start = max(a[i].start, b[j].start)
+        end = min(a[i].end, b[j].end)
+        if start < end:
+            out.append(Interval(start, end))
+        if a[i].end < b[j].end:
+            i += 1
+        else:
+            j += 1
+    return out
+
+
+def subtract(a: Sequence[Interval], b: Sequence[Interval]) -> list[Interval]:
+    """The parts of merged list ``a`` not covered by merged list ``b``."""
+    out: list[Interval] = []
+    j = 0
+    for iv in a:
+        start = iv.start
+        while j < len(b) and b[j].end <= start:
+            j += 1
+        k = j
+        while k < len(b) and b[k].start < iv.end:
+            if b[k].start > start:
+                out.append(Interval(start, b[k].start))
+            start = max(start, b[k].end)
+            k += 1
+        if start < iv.end:
+            out.append(Interval(start, iv.end))
+    return out
+
+
+def contains(merged: Sequence[Interval], span: Interval) -> bool:
+    """True when ``span`` lies inside a single interval of the merged list."""
+    return Timeline(merged).covers(span)
+
+
+class Timeline:
+    """A merged, sorted set of intervals answering overlap and containment queries in O(log n)."""
+
+    __slots__ = ("intervals", "_ends", "_starts")
+
+    def __init__(self, intervals: Iterable[Interval]) -> None:
+        self.intervals: tuple[Interval, ...] = tuple(merge(intervals))
+        self._starts = [iv.start for iv in self.intervals]
+        self._ends = [iv.end for iv in self.intervals]
+
+    def __len__(self) -> int:
+        return len(self.intervals)
+
+    def overlaps(self, span: Interval) -> bool:
+        """True when ``span`` (non-empty) shares an instant with any interval."""
+        if span.empty:
+            return False
+        i = bisect_right(self._ends, span.start)  # first interval ending after span.start
+        return i < len(self.intervals) and self._starts[i] < span.end
+
+    def covers(self, span: Interval) -> bool:
+        """True when ``span`` lies inside one interval (merging makes adjacent windows one)."""
+        i = bisect_right(self._starts, span.start) - 1
+        return i >= 0 and span.end <= self._ends[i]
+
+    def distance(self, span: Interval) -> timedelta | None:
+        """Gap between ``span`` and the nearest interval not overlapping it, or None when there is none."""
+        best: timedelta | None = None
+        i = bisect_right(self._ends, span.start)
+        if i > 0:
+            best = span.start - self._ends[i - 1]
+        j = i
+        while j < len(self.intervals) and self._starts[j] < span.end:
+            j += 1
+        if j < len(self.intervals):
+            gap = self._starts[j] - span.end
+            best = gap if best is None else min(best, gap)
+        return best
+
+    def clipped(self, window: Interval) -> Timeline:
+        """The part of the timeline inside ``window``."""
+        return Timeline(intersect(self.intervals, [window]))

@@ -1,0 +1,134 @@
+"""The planner: every compliant slot before the deadline, ranked, and why the rest are blocked.
+
+Pure: the case, busy time and ``now`` are passed in; nothing here reads a clock, a file or the environment.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from datetime import datetime
+
+from readout.domain.case import ROLES, Availability, BusyStatus, Case
+from readout.domain.deadline import deadline as contract_deadline
+from readout.domain.deadline import earliest_start
+from readout.domain.families import WAIVABLE, Constraints, family_order
+from readout.domain.grid import candidate_starts
+from readout.domain.intervals import Interval
+from readout.domain.plan import Candidate, NearMiss, Plan, PlanStatus, Unreadable, Unverified
+from readout.domain.ranking import score_slot
+
+__all__ = ["not_ready_reasons", "plan"]
+
+
+def not_ready_reasons(case: Case) -> list[str]:
+    """Why no slot search can run yet: RCA not approved, roles unassigned or naming unknown people."""
+    reasons = [] if case.approved_at is not None else ["RCA_NOT_APPROVED"]
+    reasons += [f"ROLE_UNASSIGNED:{r}" for r in ROLES if case.roles.get(r) not in case.people]
+    return reasons
+
+
+def plan(
+    case: Case,
+    now: datetime,
+    people_busy: Mapping[str, Availability],
+    interpreter_busy: Mapping[str, Availability] | None = None,
+) -> Plan:
+    """Plan one escalation: status, deadline, ranked candidates, near misses, violations and causes."""
+    interpreter_busy = interpreter_busy or {}
+    reasons = not_ready_reasons(case)
+    if case.approved_at is None:
+        return Plan(case.escalation_id, PlanStatus.NOT_READY, tuple(reasons))
+    due = contract_deadline(
+        case.approved_at, case.readout.due_business_days, case.business_zone, case.business_holidays
+    )
+    earliest = earliest_start(now, case.approved_at, case.readout.min_notice)
+    if reasons:
+        return Plan(case.escalation_id, PlanStatus.NOT_READY, tuple(reasons), earliest, due)
+
+    starts = candidate_starts(earliest, due, case.readout.duration, case.grid_zone, case.granularity)
+    span = Interval(earliest, max(earliest, due))
+    constraints = Constraints(case, span, people_busy, interpreter_busy)
+    violations: Counter[str] = Counter()
+    lone_breaks: set[str] = set()
+    compliant: list[Interval] = []
+    near: list[NearMiss] = []
+    for start in starts:
+        slot = constraints.slot(start)
+        broken = constraints.violated(slot)
+        violations.update(broken)
+        if not broken:
+            compliant.append(slot)
+            continue
+        if len(broken) == 1:
+            lone_breaks.add(broken[0])
+        if WAIVABLE.issuperset(broken):
+            near.append(NearMiss(slot.start, slot.end, tuple(broken), _interpreter_id(constraints, slot)))
+
+    candidates = _rank(compliant, constraints, earliest, due)
+    status = PlanStatus.READY if candidates else PlanStatus.NEEDS_EXCEPTION
+    causes = () if candidates else tuple(sorted(lone_breaks, key=family_order))
+    return Plan(
+        escalation_id=case.escalation_id,
+        status=status,
+        earliest_start=earliest,
+        deadline=due,
+        candidates=candidates,
+        near_misses=tuple(near),
+        violations={f: violations[f] for f in sorted(violations, key=family_order)},
+        causes=causes,
+        slots_considered=len(starts),
+        unverified=_unverified(case),
+        unknown=_unknown(case, people_busy, interpreter_busy),
+    )
+
+
+def _interpreter_id(constraints: Constraints, slot: Interval) -> str | None:
+    if not constraints.case.readout.language:
+        return None
+    interp = constraints.interpreter_for(slot)
+    return interp.id if interp else None
+
+
+def _rank(
+    slots: list[Interval], constraints: Constraints, earliest: datetime, due: datetime
+) -> tuple[Candidate, ...]:
+    ranked: list[Candidate] = []
+    for slot in slots:
+        interp = constraints.interpreter_for(slot) if constraints.case.readout.language else None
+        zone = (interp.name, interp.zone) if interp else None
+        scored = score_slot(slot, zone, constraints, earliest, due)
+        why = scored.why + ((f"interpreter: {interp.name}",) if interp else ())
+        ranked.append(Candidate(slot.start, slot.end, interp.id if interp else None, scored.score, why))
+    ranked.sort(key=lambda c: (-c.score, c.start))
+    return tuple(ranked)
+
+
+def _attendees(case: Case) -> list[tuple[str, str, bool]]:
+    """(id, role, has_calendar) for role holders, optional attendees and qualifying interpreters."""
+    out = [(case.roles[r] or "", r, case.people[case.roles[r] or ""].has_calendar) for r in ROLES]
+    out += [(p, "optional", case.people[p].has_calendar) for p in case.optional_attendees]
+    if case.readout.language:
+        out += [
+            (i.id, "interpreter", i.has_calendar)
+            for i in case.interpreters
+            if i.qualifies(case.readout.language, case.customer_id)
+        ]
+    return out
+
+
+def _unverified(case: Case) -> tuple[Unverified, ...]:
+    return tuple(Unverified(pid, role) for pid, role, has_cal in _attendees(case) if not has_cal)
+
+
+def _unknown(
+    case: Case, people_busy: Mapping[str, Availability], interpreter_busy: Mapping[str, Availability]
+) -> tuple[Unreadable, ...]:
+    out: list[Unreadable] = []
+    for pid, role, has_cal in _attendees(case):
+        busy = (interpreter_busy if role == "interpreter" else people_busy).get(pid)
+        if busy is not None and busy.status is BusyStatus.UNKNOWN:
+            out.append(Unreadable(pid, role, busy.error or "unreadable"))
+        elif busy is None and has_cal:
+            out.append(Unreadable(pid, role, "calendar not read"))
+    return tuple(out)

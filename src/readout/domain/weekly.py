@@ -1,0 +1,97 @@
+"""Weekly windows: ``{mon-fri: "08:00-18:00"}`` parsed, and expanded into UTC intervals.
+
+A window belongs to the local date it starts on; an end at or before the start runs past midnight into the
+next day; ``24:00`` is allowed as an end.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from readout.domain.intervals import Interval
+from readout.domain.localtime import local_instant
+
+__all__ = ["DAY_NAMES", "Window", "WeeklyWindows", "parse_day_key", "parse_window", "parse_weekly"]
+
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_WINDOW = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """Minutes after local midnight of the day it starts on; ``end`` may exceed 1440 (past midnight)."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyWindows:
+    """Windows per ISO weekday index (0 = Monday) in one time zone."""
+
+    zone: ZoneInfo
+    by_weekday: tuple[tuple[Window, ...], ...]
+
+    def expand(self, first: date, last: date, skip: frozenset[date] = frozenset()) -> list[Interval]:
+        """UTC intervals of every window starting on a local date in ``[first, last]`` not in ``skip``."""
+        out: list[Interval] = []
+        day = first
+        while day <= last:
+            if day not in skip:
+                for w in self.by_weekday[day.weekday()]:
+                    start = local_instant(day, w.start, self.zone)
+                    end = local_instant(day, w.end, self.zone)
+                    if start < end:
+                        out.append(Interval(start, end))
+            day += timedelta(days=1)
+        return out
+
+
+def parse_day_key(key: str) -> tuple[int, ...]:
+    """Weekday indexes named by ``mon``, ``mon-fri``, ``sat,sun`` or ``daily``; ValueError otherwise."""
+    key = key.strip().lower()
+    if key == "daily":
+        return tuple(range(7))
+    days: list[int] = []
+    for part in key.split(","):
+        part = part.strip()
+        if "-" in part:
+            lo, _, hi = part.partition("-")
+            if lo not in DAY_NAMES or hi not in DAY_NAMES or DAY_NAMES.index(lo) > DAY_NAMES.index(hi):
+                raise ValueError(f"bad day range {part!r}")
+            days.extend(range(DAY_NAMES.index(lo), DAY_NAMES.index(hi) + 1))
+        elif part in DAY_NAMES:
+            days.append(DAY_NAMES.index(part))
+        else:
+            raise ValueError(f"unknown day key {part!r}")
+    return tuple(days)
+
+
+def parse_window(text: str) -> Window:
+    """Parse ``"HH:MM-HH:MM"``; ``24:00`` only as an end; an end at or before the start wraps past midnight."""
+    m = _WINDOW.match(text.strip())
+    if not m:
+        raise ValueError(f"{text!r} is not a window of the form HH:MM-HH:MM")
+    sh, sm, eh, em = (int(g) for g in m.groups())
+    if sh > 23 or sm > 59 or em > 59 or eh > 24 or (eh == 24 and em != 0):
+        raise ValueError(f"{text!r} is not a valid time window (hours 00-23, minutes 00-59, 24:00 only as end)")
+    start, end = sh * 60 + sm, eh * 60 + em
+    if end <= start:
+        end += 1440
+    return Window(start, end)
+
+
+def parse_weekly(spec: Mapping[str, str | Sequence[str]], zone: ZoneInfo) -> WeeklyWindows:
+    """Build WeeklyWindows from the case-file mapping; raises ValueError naming the bad key or window."""
+    per_day: list[list[Window]] = [[] for _ in range(7)]
+    for key, value in spec.items():
+        days = parse_day_key(key)
+        texts: Iterable[str] = [value] if isinstance(value, str) else value
+        windows = [parse_window(t) for t in texts]
+        for d in days:
+            per_day[d].extend(windows)
+    return WeeklyWindows(zone, tuple(tuple(sorted(ws, key=lambda w: w.start)) for ws in per_day))

@@ -1,0 +1,38 @@
+"""One error hierarchy. Errors carry data (file, field path, expectation), not just text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["ReadoutError", "CaseFileError", "CalendarError"]
+
+
+class ReadoutError(Exception):
+    """Base of every error Readout reports to a user instead of a traceback."""
+
+
+@dataclass
+class CaseFileError(ReadoutError):
+    """A case file (or a file it references) is not valid.
+
+    ``field`` is a dotted path such as ``people.luis.availability.funday``; empty for file-level problems.
+    """
+
+    file: str
+    field: str
+    expected: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}: {self.field}" if self.field else self.file
+        return f"{where}: {self.expected}"
+
+
+@dataclass
+class CalendarError(ReadoutError):
+    """An iCalendar source cannot be read or parsed. Never carries event content."""
+
+    source: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.detail}"
