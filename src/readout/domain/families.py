@@ -18,6 +18,7 @@ __all__ = [
     "HANDOFF_WINDOW",
     "INTERPRETER",
     "WAIVABLE",
+    "WAIVER_AUTHORITY",
     "Constraints",
     "attendee_family",
     "family_order",
@@ -167,3 +168,10 @@ class Constraints:
     def slot(self, start: datetime) -> Interval:
         """The readout slot starting at ``start``."""
         return Interval(start, start + self.case.readout.duration)
+
+
+# Who may waive each family (spec section 5). Families not listed are never waived: they escalate.
+WAIVER_AUTHORITY: dict[str, str] = {
+    COVERAGE: "duty manager",
+    HANDOFF_WINDOW: "fix owner's manager or the premium support program manager",
+}

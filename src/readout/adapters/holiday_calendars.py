@@ -1,0 +1,68 @@
+"""Public-holiday calendars from the ``holidays`` package, turned into the domain's ``HolidaySet``.
+
+This module is the only place that imports ``holidays``; everything else sees plain dates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+import holidays
+
+from readout.domain.case import HolidaySet
+
+__all__ = [
+    "HolidayCalendarError",
+    "holiday_set",
+    "holiday_years",
+    "public_holidays",
+]
+
+_BUSINESS_DAYS_PER_YEAR = 250
+
+
+class HolidayCalendarError(ValueError):
+    """The country or subdivision does not name a calendar of the ``holidays`` package.
+
+    ``part`` is the case-file key at fault: ``"country"`` or ``"subdiv"``.
+    """
+
+    def __init__(self, part: str, message: str) -> None:
+        super().__init__(message)
+        self.part = part
+
+
+def holiday_years(anchor_year: int, due_business_days: int) -> range:
+    """Years a plan can touch: the year before the anchor through two years (plus long contracts) after."""
+    last = anchor_year + 2 + due_business_days // _BUSINESS_DAYS_PER_YEAR
+    return range(max(anchor_year - 1, 1), min(last, 9998) + 1)
+
+
+def public_holidays(country: str, subdiv: str | None, years: Iterable[int]) -> frozenset[date]:
+    """Public holidays of ``country`` (and ``subdiv``) in ``years``; HolidayCalendarError if unknown."""
+    code = country.strip().upper()
+    supported = holidays.list_supported_countries()
+    if code not in supported:
+        raise HolidayCalendarError(
+            "country", f"expected a country code of the holidays package (e.g. US, MX, DE), got {country!r}"
+        )
+    try:
+        calendar = holidays.country_holidays(code, subdiv=subdiv, years=list(years))
+    except NotImplementedError:
+        known = ", ".join(supported[code]) or "none"
+        raise HolidayCalendarError(
+            "subdiv", f"expected a subdivision of {code} known to the holidays package ({known}), got {subdiv!r}"
+        ) from None
+    return frozenset(calendar.keys())
+
+
+def holiday_set(
+    country: str | None, subdiv: str | None, extra: Iterable[date], years: Iterable[int]
+) -> HolidaySet:
+    """Public holidays of ``country``/``subdiv`` over ``years`` plus the ``extra`` local dates."""
+    if country is None:
+        if subdiv is not None:
+            raise HolidayCalendarError("subdiv", f"a subdiv ({subdiv!r}) needs a country")
+        return HolidaySet(frozenset(extra))
+    return HolidaySet(public_holidays(country, subdiv, years) | frozenset(extra))
