@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from yaml.constructor import ConstructorError
 
-__all__ = ["DocumentError", "CaseYamlLoader", "parse_json", "parse_yaml", "read_document"]
+__all__ = ["CaseYamlLoader", "DocumentError", "parse_json", "parse_yaml", "read_document"]
 
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _BOOL = "tag:yaml.org,2002:bool"
@@ -38,7 +38,10 @@ class CaseYamlLoader(yaml.SafeLoader):
             key = self.construct_object(key_node, deep=True)
             if isinstance(key, Hashable) and key in seen:
                 raise ConstructorError(
-                    "while constructing a mapping", node.start_mark, f"found duplicate key {key!r}", key_node.start_mark
+                    "while constructing a mapping",
+                    node.start_mark,
+                    f"found duplicate key {key!r}",
+                    key_node.start_mark,
                 )
             if isinstance(key, Hashable):
                 seen.add(key)
@@ -49,13 +52,15 @@ CaseYamlLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_TIMESTAMP, _BOOL)]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-CaseYamlLoader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+CaseYamlLoader.add_implicit_resolver(
+    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 
 
 def parse_yaml(text: str) -> Any:
     """Parse YAML text with ``CaseYamlLoader``; DocumentError names the line and column of a syntax error."""
     try:
-        return yaml.load(text, Loader=CaseYamlLoader)  # noqa: S506 - CaseYamlLoader is a SafeLoader
+        return yaml.load(text, Loader=CaseYamlLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -93,7 +98,9 @@ def read_document(path: Path) -> Any:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise DocumentError(f"expected UTF-8 text; byte {raw[exc.start]:#04x} at offset {exc.start} is not") from None
+        raise DocumentError(
+            f"expected UTF-8 text; byte {raw[exc.start]:#04x} at offset {exc.start} is not"
+        ) from None
     data = parse_json(text) if path.suffix.lower() == ".json" and text.strip() else parse_yaml(text)
     if data is None:
         raise DocumentError("the file is empty; expected a case file starting with `version: 1`")

@@ -2,7 +2,8 @@
 
 Every model forbids unknown keys and is strict (no silent coercion of ``"yes"`` to true or ``"60"`` to 60).
 Values that need more than a type (timestamps, zones, weekly windows, calendar paths) are parsed by small
-plain validators whose ``ValueError`` messages say what was expected; ``casefile.py`` maps them to field paths.
+plain validators whose ``ValueError`` messages say what was expected; ``casefile.py`` maps them to field
+paths.
 Validate with ``context={"base": <case file folder>}`` so calendar paths resolve against the case file.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -36,8 +37,8 @@ __all__ = [
     "CoverageSpec",
     "CustomerSpec",
     "EscalationSpec",
-    "HolidaySpec",
     "HoldsSpec",
+    "HolidaySpec",
     "InterpreterSpec",
     "PersonSpec",
     "PolicySpec",
@@ -104,23 +105,27 @@ def _day_key(value: object) -> str:
             raise ValueError(f"{_shown(value)} is not text")
         parse_day_key(value)
     except ValueError as exc:
-        raise ValueError(f"expected a day key (mon … sun, a range like mon-fri, sat,sun or daily): {exc}") from None
+        raise ValueError(
+            f"expected a day key (mon … sun, a range like mon-fri, sat,sun or daily): {exc}"
+        ) from None
     return value
 
 
 def _windows(value: object) -> str | list[str]:
     """One ``"HH:MM-HH:MM"`` window or a non-empty list of them, kept as written."""
-    texts = value if isinstance(value, list) else [value]
-    if not texts:
+    items: list[object] = list(value) if isinstance(value, list) else [value]
+    if not items:
         raise ValueError("expected a time window HH:MM-HH:MM or a list of them, got an empty list")
-    for text in texts:
-        if not isinstance(text, str):
-            raise ValueError(f"expected a time window HH:MM-HH:MM as text, got {_shown(text)}")
+    texts: list[str] = []
+    for item in items:
+        if not isinstance(item, str):
+            raise ValueError(f"expected a time window HH:MM-HH:MM as text, got {_shown(item)}")
         try:
-            parse_window(text)
+            parse_window(item)
         except ValueError as exc:
             raise ValueError(f"expected a time window HH:MM-HH:MM: {exc}") from None
-    return value if isinstance(value, list) else texts[0]
+        texts.append(item)
+    return texts if isinstance(value, list) else texts[0]
 
 
 def _calendar_path(value: object, info: ValidationInfo) -> Path:
@@ -233,11 +238,9 @@ def _blackout_shape(value: Any) -> str | None:
 
 
 Blackout = Annotated[
-    Union[
-        Annotated[AbsoluteBlock, Tag("absolute blackout")],
-        Annotated[WeeklyBlock, Tag("weekly blackout")],
-        Annotated[CalendarBlock, Tag("calendar blackout")],
-    ],
+    Annotated[AbsoluteBlock, Tag("absolute blackout")]
+    | Annotated[WeeklyBlock, Tag("weekly blackout")]
+    | Annotated[CalendarBlock, Tag("calendar blackout")],
     Discriminator(
         _blackout_shape,
         custom_error_type="blackout_shape",

@@ -52,7 +52,8 @@ def public_holidays(country: str, subdiv: str | None, years: Iterable[int]) -> f
     except NotImplementedError:
         known = ", ".join(supported[code]) or "none"
         raise HolidayCalendarError(
-            "subdiv", f"expected a subdivision of {code} known to the holidays package ({known}), got {subdiv!r}"
+            "subdiv",
+            f"expected a subdivision of {code} known to the holidays package ({known}), got {subdiv!r}",
         ) from None
     return frozenset(calendar.keys())
 

@@ -30,9 +30,19 @@ CAB_BLACKOUT = "CAB_BLACKOUT"
 HANDOFF_WINDOW = "HANDOFF_WINDOW"
 INTERPRETER = "INTERPRETER"
 WAIVABLE = frozenset({COVERAGE, HANDOFF_WINDOW})
-FAMILY_ORDER = (COVERAGE, CUSTOMER_HOURS, CAB_BLACKOUT, HANDOFF_WINDOW) + tuple(
-    f"ATTENDEE:{r}" for r in ROLES
-) + (INTERPRETER,)
+FAMILY_ORDER = (
+    COVERAGE,
+    CUSTOMER_HOURS,
+    CAB_BLACKOUT,
+    HANDOFF_WINDOW,
+    *(f"ATTENDEE:{r}" for r in ROLES),
+    INTERPRETER,
+)
+# Who may waive each family (spec section 5). Families not listed are never waived: they escalate.
+WAIVER_AUTHORITY: dict[str, str] = {
+    COVERAGE: "duty manager",
+    HANDOFF_WINDOW: "fix owner's manager or the premium support program manager",
+}
 
 
 def attendee_family(role: str) -> str:
@@ -168,10 +178,3 @@ class Constraints:
     def slot(self, start: datetime) -> Interval:
         """The readout slot starting at ``start``."""
         return Interval(start, start + self.case.readout.duration)
-
-
-# Who may waive each family (spec section 5). Families not listed are never waived: they escalate.
-WAIVER_AUTHORITY: dict[str, str] = {
-    COVERAGE: "duty manager",
-    HANDOFF_WINDOW: "fix owner's manager or the premium support program manager",
-}

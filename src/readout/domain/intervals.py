@@ -116,7 +116,7 @@ def contains(merged: Sequence[Interval], span: Interval) -> bool:
 class Timeline:
     """A merged, sorted set of intervals answering overlap and containment queries in O(log n)."""
 
-    __slots__ = ("intervals", "_ends", "_starts")
+    __slots__ = ("_ends", "_starts", "intervals")
 
     def __init__(self, intervals: Iterable[Interval]) -> None:
         self.intervals: tuple[Interval, ...] = tuple(merge(intervals))

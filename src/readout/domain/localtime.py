@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-__all__ = ["local_instant", "local_midnight", "local_date"]
+__all__ = ["local_date", "local_instant", "local_midnight"]
 
 
 def local_instant(day: date, minute_of_day: int, zone: ZoneInfo) -> datetime:

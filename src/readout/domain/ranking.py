@@ -97,7 +97,7 @@ def _comfort(
 ) -> tuple[float, str]:
     case = constraints.case
     attendees: dict[str, ZoneInfo] = {}
-    for role, pid in case.roles.items():
+    for pid in case.roles.values():
         person = case.people[pid or ""]
         attendees.setdefault(person.name, person.zone)
     if interpreter_zone is not None:
@@ -116,7 +116,11 @@ def _comfort(
 
 
 def _buffer(slot: Interval, constraints: Constraints) -> tuple[float, str | None]:
-    gaps = [g for g in (constraints.blackouts.distance(slot), constraints.handoffs.distance(slot)) if g is not None]
+    gaps = [
+        g
+        for g in (constraints.blackouts.distance(slot), constraints.handoffs.distance(slot))
+        if g is not None
+    ]
     if not gaps:
         return 1.0, None
     gap = min(gaps)

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from readout.domain.intervals import Interval
 from readout.domain.localtime import local_instant
 
-__all__ = ["DAY_NAMES", "Window", "WeeklyWindows", "parse_day_key", "parse_window", "parse_weekly"]
+__all__ = ["DAY_NAMES", "WeeklyWindows", "Window", "parse_day_key", "parse_weekly", "parse_window"]
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _WINDOW = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
@@ -72,13 +72,15 @@ def parse_day_key(key: str) -> tuple[int, ...]:
 
 
 def parse_window(text: str) -> Window:
-    """Parse ``"HH:MM-HH:MM"``; ``24:00`` only as an end; an end at or before the start wraps past midnight."""
+    """Parse ``"HH:MM-HH:MM"``; ``24:00`` only as an end; an end at or before the start wraps."""
     m = _WINDOW.match(text.strip())
     if not m:
         raise ValueError(f"{text!r} is not a window of the form HH:MM-HH:MM")
     sh, sm, eh, em = (int(g) for g in m.groups())
     if sh > 23 or sm > 59 or em > 59 or eh > 24 or (eh == 24 and em != 0):
-        raise ValueError(f"{text!r} is not a valid time window (hours 00-23, minutes 00-59, 24:00 only as end)")
+        raise ValueError(
+            f"{text!r} is not a valid time window (hours 00-23, minutes 00-59, 24:00 only as end)"
+        )
     start, end = sh * 60 + sm, eh * 60 + em
     if end <= start:
         end += 1440

@@ -100,7 +100,9 @@ def _header(console: Console, planned: PlannedCase) -> None:
 
 
 def _candidate_block(console: Console, rank: int, cand: Candidate, case: Case) -> None:
-    console.print(f"[bold]#{rank}[/]  score {cand.score:.3f}   {_span(cand.start, cand.end, ZoneInfo('UTC'))}")
+    console.print(
+        f"[bold]#{rank}[/]  score {cand.score:.3f}   {_span(cand.start, cand.end, ZoneInfo('UTC'))}"
+    )
     table = Table(show_header=False, box=None, padding=(0, 2))
     for role in ROLES:
         person = case.people[case.roles[role] or ""]
@@ -160,10 +162,12 @@ def _causes(console: Console, planned: PlannedCase) -> None:
 
 def _notes(console: Console, planned: PlannedCase) -> None:
     for item in planned.plan.unverified:
-        console.print(f"[dim]Note: free/busy of {item.id} ({_role_label(item.role)}) is unverified: no calendar.[/]")
-    for item in planned.plan.unknown:
         console.print(
-            f"[red]Unknown: {item.id} ({_role_label(item.role)}): {item.error}; treated as unavailable.[/]"
+            f"[dim]Note: free/busy of {item.id} ({_role_label(item.role)}) is unverified: no calendar.[/]"
+        )
+    for bad in planned.plan.unknown:
+        console.print(
+            f"[red]Unknown: {bad.id} ({_role_label(bad.role)}): {bad.error}; treated as unavailable.[/]"
         )
 
 

@@ -41,7 +41,9 @@ def planning_window(case: Case, now: datetime) -> Interval | None:
     """The span whose calendars matter: [earliest - 1 day, deadline + 1 day]; None before RCA approval."""
     if case.approved_at is None:
         return None
-    due = deadline(case.approved_at, case.readout.due_business_days, case.business_zone, case.business_holidays)
+    due = deadline(
+        case.approved_at, case.readout.due_business_days, case.business_zone, case.business_holidays
+    )
     earliest = earliest_start(now, case.approved_at, case.readout.min_notice)
     return Interval(min(earliest, due) - _MARGIN, max(earliest, due) + _MARGIN)
 
