@@ -168,3 +168,19 @@ def test_plan_does_not_mutate_or_depend_on_dict_order() -> None:
     a = plan(case, NOW, {})
     b = plan(dataclasses.replace(case, roles=dict(reversed(list(case.roles.items())))), NOW, {})
     assert a.candidates == b.candidates
+
+
+def test_optional_attendee_not_in_people_is_reported_not_a_crash() -> None:
+    result = plan(make_case(optional_attendees=("sam",)), NOW, {})
+    assert result.status is PlanStatus.READY
+    assert [(x.id, x.role, x.error) for x in result.unknown] == [("sam", "optional", "not listed in people")]
+
+
+def test_optional_attendee_busy_lowers_rank_but_never_blocks() -> None:
+    people = {**make_case().people, "sam": person("sam", has_calendar=True)}
+    busy = {"sam": Availability.known((Interval(u(2026, 11, 2, 12), u(2026, 11, 2, 13)),))}
+    result = plan(make_case(people=people, optional_attendees=("sam",)), NOW, busy)
+    first = next(c for c in result.candidates if c.start == u(2026, 11, 2, 12))
+    second = next(c for c in result.candidates if c.start == u(2026, 11, 2, 13))
+    assert first.score < second.score
+    assert any("not free: Sam" in why for why in first.why)

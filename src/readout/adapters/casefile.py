@@ -54,7 +54,10 @@ _MAX_LISTED = 20
 
 @dataclass(frozen=True)
 class LoadedCase:
-    """A validated case file: the domain case plus what the edges need (clock override, calendar files)."""
+    """A validated case file: the domain case plus what the edges need (clock override, calendar files).
+
+    ``source`` is the case file's path as given (the one error messages name); calendar paths are absolute.
+    """
 
     case: Case
     now: datetime | None
@@ -74,6 +77,8 @@ def load_case(path: Path) -> LoadedCase:
         raise
     except DocumentError as exc:
         raise CaseFileError(file, "", str(exc)) from None
+    except RecursionError:
+        raise CaseFileError(file, "", "nested too deeply to be a case file") from None
     except Exception as exc:  # last line of defence: user input must never surface as a traceback
         raise CaseFileError(file, "", f"cannot be loaded ({type(exc).__name__}: {exc})") from exc
 
@@ -136,7 +141,6 @@ _PLAIN: dict[str, str] = {
     "dict_type": "expected a mapping",
     "model_type": "expected a mapping",
     "list_type": "expected a list",
-    "too_short": "expected at least one entry",
 }
 _WITH_CTX: dict[str, Callable[[dict[str, Any]], str]] = {
     "greater_than": lambda c: f"expected a number greater than {c['gt']:g}",
@@ -155,6 +159,8 @@ def _expected(error: Any) -> str:
         return _unknown_key(error["loc"])
     if kind == "value_error":
         return str(ctx["error"])
+    if kind == "too_short":
+        return "expected at least one entry, got none"
     text = _PLAIN.get(kind) or (_WITH_CTX[kind](ctx) if kind in _WITH_CTX else str(error["msg"]))
     if isinstance(value, dict | list):
         return f"{text}, got a {'mapping' if isinstance(value, dict) else 'list'}"
@@ -219,17 +225,15 @@ def _build(spec: CaseFileSpec, path: Path, file: str) -> LoadedCase:
         blackout_calendars=tuple(
             b.calendar for b in spec.customer.cab_blackouts if isinstance(b, CalendarBlock)
         ),
-        source=path.absolute(),
+        source=path,
     )
 
 
 def _check_references(spec: CaseFileSpec, problems: list[Problem]) -> None:
-    """Cross-field rules pydantic cannot see: attendee ids; interpreter ids unique and apart from people."""
-    for i, attendee in enumerate(spec.optional_attendees):
-        if attendee not in spec.people:
-            problems.append(
-                (f"optional_attendees.{i}", f"expected a person id from people, got {attendee!r}")
-            )
+    """Cross-field rules pydantic cannot see: interpreter ids unique and apart from people.
+
+    Roles and optional attendees naming nobody are not errors: the planner reports them (not ready / unknown).
+    """
     first: dict[str, int] = {}
     for i, interpreter in enumerate(spec.interpreters):
         if interpreter.id in first:

@@ -24,6 +24,7 @@ from pydantic import (
     Tag,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from readout.domain.weekly import parse_day_key, parse_window
@@ -161,6 +162,15 @@ Text = Annotated[str, Field(min_length=1)]
 
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_means_default(cls, data: Any) -> Any:
+        """``key: null`` (or ``key:`` with nothing after it) means the default, for keys that have one."""
+        if not isinstance(data, dict):
+            return data
+        fields = cls.model_fields
+        return {k: v for k, v in data.items() if v is not None or k not in fields or fields[k].is_required()}
 
 
 class HolidaySpec(_Spec):

@@ -50,11 +50,13 @@ def public_holidays(country: str, subdiv: str | None, years: Iterable[int]) -> f
     try:
         calendar = holidays.country_holidays(code, subdiv=subdiv, years=list(years))
     except NotImplementedError:
-        known = ", ".join(supported[code]) or "none"
-        raise HolidayCalendarError(
-            "subdiv",
-            f"expected a subdivision of {code} known to the holidays package ({known}), got {subdiv!r}",
-        ) from None
+        known = supported[code]
+        expected = (
+            f"expected a subdivision of {code} known to the holidays package ({', '.join(known)})"
+            if known
+            else f"expected no subdiv: the holidays package has no subdivisions for {code}"
+        )
+        raise HolidayCalendarError("subdiv", f"{expected}, got {subdiv!r}") from None
     return frozenset(calendar.keys())
 
 
@@ -64,6 +66,6 @@ def holiday_set(
     """Public holidays of ``country``/``subdiv`` over ``years`` plus the ``extra`` local dates."""
     if country is None:
         if subdiv is not None:
-            raise HolidayCalendarError("subdiv", f"a subdiv ({subdiv!r}) needs a country")
+            raise HolidayCalendarError("subdiv", f"expected a country alongside subdiv {subdiv!r}")
         return HolidaySet(frozenset(extra))
     return HolidaySet(public_holidays(country, subdiv, years) | frozenset(extra))

@@ -119,6 +119,8 @@ class Constraints:
                     self.interpreters.append((interp, att))
         self.optional: list[tuple[Person, Attendance]] = []
         for pid in case.optional_attendees:
+            if pid not in case.people:
+                continue  # reported by the planner; an unknown optional attendee is never free
             person = case.people[pid]
             att = _attendance(person.availability, person.has_calendar, people_busy.get(pid), span)
             self.optional.append((person, att))

@@ -107,7 +107,7 @@ def _rank(
 def _attendees(case: Case) -> list[tuple[str, str, bool]]:
     """(id, role, has_calendar) for role holders, optional attendees and qualifying interpreters."""
     out = [(case.roles[r] or "", r, case.people[case.roles[r] or ""].has_calendar) for r in ROLES]
-    out += [(p, "optional", case.people[p].has_calendar) for p in case.optional_attendees]
+    out += [(p, "optional", case.people[p].has_calendar) for p in case.optional_attendees if p in case.people]
     if case.readout.language:
         out += [
             (i.id, "interpreter", i.has_calendar)
@@ -124,7 +124,11 @@ def _unverified(case: Case) -> tuple[Unverified, ...]:
 def _unknown(
     case: Case, people_busy: Mapping[str, Availability], interpreter_busy: Mapping[str, Availability]
 ) -> tuple[Unreadable, ...]:
-    out: list[Unreadable] = []
+    out = [
+        Unreadable(p, "optional", "not listed in people")
+        for p in case.optional_attendees
+        if p not in case.people
+    ]
     for pid, role, has_cal in _attendees(case):
         busy = (interpreter_busy if role == "interpreter" else people_busy).get(pid)
         if busy is not None and busy.status is BusyStatus.UNKNOWN:

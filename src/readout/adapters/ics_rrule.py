@@ -1,0 +1,187 @@
+"""One RRULE expanded over a bounded range of naive wall times, without walking its whole history.
+
+dateutil enumerates a rule from its DTSTART, so a daily rule started 15 years ago costs 5,500 steps before
+reaching this month. Here the rule is restarted at the beginning of a period shortly before the range, in
+phase with the original (a whole number of INTERVALs later), with every value DTSTART implied (the weekday
+of a WEEKLY rule, the day of a MONTHLY rule, the time of day...) written out, so the occurrences from that
+point on are exactly the original's. A COUNT rule is restarted only when the occurrences skipped can be
+counted without enumerating them (DAILY and WEEKLY rules whose periods all hold the same number); any
+other COUNT rule is enumerated from its start, a cost bounded by its COUNT.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping, Sequence
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from dateutil.rrule import rrule, rrulestr
+from icalendar import vRecur
+
+from readout.adapters.ics_values import IcsProblem
+
+__all__ = ["rule_walls"]
+
+_COARSE = ("YEARLY", "MONTHLY", "WEEKLY", "DAILY")
+_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_FIXED_STEP = {
+    "DAILY": timedelta(days=1),
+    "HOURLY": timedelta(hours=1),
+    "MINUTELY": timedelta(minutes=1),
+    "SECONDLY": timedelta(seconds=1),
+}
+_COUNTABLE_PARTS = {"FREQ", "INTERVAL", "COUNT", "UNTIL", "WKST", "BYHOUR", "BYMINUTE", "BYSECOND", "BYDAY"}
+
+
+def rule_walls(recur: vRecur, start: datetime, low: datetime, high: datetime) -> list[datetime]:
+    """Occurrence starts of ``recur`` (dateutil semantics, UNTIL left to the caller) within ``[low, high]``.
+
+    ``start`` is DTSTART as a naive wall time; all-day rules use midnights.
+    """
+    base = _base_rule(recur, start)
+    count = _count(recur)
+    if count is None:
+        rule: rrule | None = _restarted(base, recur, start, low)
+    else:
+        rule = _restarted_counted(base, recur, start, low, count)
+    return [] if rule is None else list(rule.between(low, high, inc=True))
+
+
+def _base_rule(recur: vRecur, start: datetime) -> rrule:
+    """The rule without UNTIL and COUNT, which the caller and ``rule_walls`` apply themselves."""
+    parts = vRecur({key: value for key, value in recur.items() if key not in ("UNTIL", "COUNT")})
+    with contextlib.suppress(ValueError, TypeError, KeyError, IndexError):
+        rule = rrulestr(parts.to_ical().decode("ascii"), dtstart=start)
+        if isinstance(rule, rrule):
+            return rule
+    raise IcsProblem("RRULE cannot be expanded", prop="RRULE")
+
+
+def _count(recur: vRecur) -> int | None:
+    """COUNT, or None when absent; a COUNT below 1 is ignored, as recurring-ical-events does."""
+    values = recur.get("COUNT")
+    if not values:
+        return None
+    count = int(values[0])
+    return count if count > 0 else None
+
+
+def _restarted(base: rrule, recur: vRecur, start: datetime, low: datetime) -> rrule:
+    """``base`` restarted shortly before ``low`` when that skips at least one whole INTERVAL."""
+    steps = _steps_before(recur, start, low)
+    if steps <= 0:
+        return base
+    return base.replace(
+        dtstart=_period_start(recur, start, steps * _interval(recur)), **_implied(recur, start)
+    )
+
+
+def _restarted_counted(
+    base: rrule, recur: vRecur, start: datetime, low: datetime, count: int
+) -> rrule | None:
+    """Like ``_restarted`` for a COUNT rule, or None when the rule is used up before the restart."""
+    steps = _steps_before(recur, start, low)
+    per_period = _per_period(recur, start)
+    if steps <= 0 or per_period is None:
+        return base.replace(count=count)
+    next_period = _period_start(recur, start, _interval(recur))
+    first = len(_occurrences_before(base, next_period))
+    left = count - first - (steps - 1) * per_period
+    if left <= 0:
+        return None
+    restart = _period_start(recur, start, steps * _interval(recur))
+    return base.replace(dtstart=restart, count=left, **_implied(recur, start))
+
+
+def _occurrences_before(rule: rrule, end: datetime) -> list[datetime]:
+    """Occurrences of ``rule`` before ``end`` (a handful: one period's worth)."""
+    found: list[datetime] = []
+    for moment in rule:
+        if moment >= end:
+            break
+        found.append(moment)
+    return found
+
+
+def _freq(recur: vRecur) -> str:
+    return str(recur["FREQ"][0]).upper()
+
+
+def _interval(recur: vRecur) -> int:
+    return max(1, int(recur.get("INTERVAL", [1])[0]))
+
+
+def _steps_before(recur: vRecur, start: datetime, low: datetime) -> int:
+    """How many whole INTERVALs can be skipped while staying at least one period before ``low``."""
+    freq = _freq(recur)
+    if freq == "YEARLY":
+        units = low.year - start.year
+    elif freq == "MONTHLY":
+        units = (low.year - start.year) * 12 + low.month - start.month
+    elif freq == "WEEKLY":
+        units = (low.date() - start.date()).days // 7
+    else:
+        units = (low - start) // _FIXED_STEP[freq]
+    return units // _interval(recur) - 1
+
+
+def _period_start(recur: vRecur, start: datetime, periods: int) -> datetime:
+    """The start of the period ``periods`` periods after the one holding ``start``."""
+    freq = _freq(recur)
+    if freq == "YEARLY":
+        return datetime(start.year + periods, 1, 1)
+    if freq == "MONTHLY":
+        years, month = divmod(start.month - 1 + periods, 12)
+        return datetime(start.year + years, month + 1, 1)
+    if freq == "WEEKLY":
+        week_start = _WEEKDAYS.index(str(recur.get("WKST", ["MO"])[0]).upper())
+        day = start.date() - timedelta(days=(start.weekday() - week_start) % 7)
+        return datetime.combine(day + timedelta(weeks=periods), time())
+    if freq == "DAILY":
+        return datetime.combine(start.date() + timedelta(days=periods), time())
+    return start + periods * _FIXED_STEP[freq]
+
+
+def _implied(recur: vRecur, start: datetime) -> dict[str, Any]:
+    """The BYxxx values the original DTSTART implies (dateutil's own defaulting rules), written out."""
+    freq, given = _freq(recur), {str(key).upper() for key in recur}
+    implied: dict[str, Any] = {}
+    if not given & {"BYWEEKNO", "BYYEARDAY", "BYMONTHDAY", "BYDAY", "BYEASTER"}:
+        if freq == "YEARLY":
+            implied["bymonthday"] = start.day
+            if "BYMONTH" not in given:
+                implied["bymonth"] = start.month
+        elif freq == "MONTHLY":
+            implied["bymonthday"] = start.day
+        elif freq == "WEEKLY":
+            implied["byweekday"] = start.weekday()
+    if freq in _COARSE and "BYHOUR" not in given:
+        implied["byhour"] = start.hour
+    if freq in (*_COARSE, "HOURLY") and "BYMINUTE" not in given:
+        implied["byminute"] = start.minute
+    if freq != "SECONDLY" and "BYSECOND" not in given:
+        implied["bysecond"] = start.second
+    return implied
+
+
+def _per_period(recur: vRecur, start: datetime) -> int | None:
+    """Occurrences in every DAILY or WEEKLY period, or None when periods differ (or it is another FREQ)."""
+    freq, given = _freq(recur), {str(key).upper() for key in recur}
+    if freq not in ("DAILY", "WEEKLY") or not given <= _COUNTABLE_PARTS:
+        return None
+    days = _plain_weekdays(recur.get("BYDAY", [])) if freq == "WEEKLY" else None
+    if days is None and "BYDAY" in given:
+        return None
+    per_day = _distinct(recur, "BYHOUR") * _distinct(recur, "BYMINUTE") * _distinct(recur, "BYSECOND")
+    return per_day * (len(days) if days else 1)
+
+
+def _plain_weekdays(values: Sequence[object]) -> set[str] | None:
+    """BYDAY values when none carries an ordinal (``2TU``), else None."""
+    days = {str(value).upper() for value in values}
+    return days if days <= set(_WEEKDAYS) else None
+
+
+def _distinct(recur: Mapping[str, Sequence[object]], part: str) -> int:
+    return len({int(str(value)) for value in recur.get(part, [0])})
