@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["ReadoutError", "CaseFileError", "CalendarError"]
+__all__ = ["CalendarError", "CaseFileError", "ReadoutError"]
 
 
 class ReadoutError(Exception):

@@ -23,6 +23,8 @@ from readout.adapters.ics_values import IcsProblem
 
 __all__ = ["rule_walls"]
 
+# Far beyond any real calendar (every minute of five weeks is 50,400), small enough to stay fast.
+_MOST_IN_WINDOW = 100_000
 _COARSE = ("YEARLY", "MONTHLY", "WEEKLY", "DAILY")
 _WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _FIXED_STEP = {
@@ -31,6 +33,7 @@ _FIXED_STEP = {
     "MINUTELY": timedelta(minutes=1),
     "SECONDLY": timedelta(seconds=1),
 }
+_DAY_FILTERS = ("BYMONTH", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYDAY")
 _COUNTABLE_PARTS = {"FREQ", "INTERVAL", "COUNT", "UNTIL", "WKST", "BYHOUR", "BYMINUTE", "BYSECOND", "BYDAY"}
 
 
@@ -40,22 +43,68 @@ def rule_walls(recur: vRecur, start: datetime, low: datetime, high: datetime) ->
     ``start`` is DTSTART as a naive wall time; all-day rules use midnights.
     """
     base = _base_rule(recur, start)
+    if _never_matches(recur, low):
+        return []
     count = _count(recur)
     if count is None:
         rule: rrule | None = _restarted(base, recur, start, low)
     else:
         rule = _restarted_counted(base, recur, start, low, count)
-    return [] if rule is None else list(rule.between(low, high, inc=True))
+    return [] if rule is None else _bounded(rule, low, high)
+
+
+def _bounded(rule: rrule, low: datetime, high: datetime) -> list[datetime]:
+    """The rule's starts in ``[low, high]``; a rule that would flood the window (FREQ=SECONDLY) is refused."""
+    found: list[datetime] = []
+    for moment in rule.xafter(low, inc=True):
+        if moment > high:
+            break
+        if len(found) == _MOST_IN_WINDOW:
+            raise IcsProblem(f"RRULE has more than {_MOST_IN_WINDOW} occurrences in the window", prop="RRULE")
+        found.append(moment)
+    return found
 
 
 def _base_rule(recur: vRecur, start: datetime) -> rrule:
     """The rule without UNTIL and COUNT, which the caller and ``rule_walls`` apply themselves."""
+    _refuse_unbounded(recur)
     parts = vRecur({key: value for key, value in recur.items() if key not in ("UNTIL", "COUNT")})
     with contextlib.suppress(ValueError, TypeError, KeyError, IndexError):
-        rule = rrulestr(parts.to_ical().decode("ascii"), dtstart=start)
+        rule = rrulestr(_text(parts), dtstart=start)
         if isinstance(rule, rrule):
             return rule
     raise IcsProblem("RRULE cannot be expanded", prop="RRULE")
+
+
+def _refuse_unbounded(recur: vRecur) -> None:
+    """Reject rules dateutil would search forever: it only stops early when an occurrence matches."""
+    values = recur.get("INTERVAL", [1])
+    if not str(values[0]).isdigit() or int(values[0]) < 1:
+        raise IcsProblem("RRULE INTERVAL must be a whole number of at least 1", prop="RRULE")
+    if "BYSETPOS" in recur and _freq(recur) not in _COARSE:
+        raise IcsProblem("RRULE BYSETPOS with a FREQ finer than DAILY is not supported", prop="RRULE")
+
+
+def _never_matches(recur: vRecur, low: datetime) -> bool:
+    """True when the day filters contradict each other (February 30th) from ``low`` on.
+
+    dateutil would look for a matching day until the year 9999, a day at a time for a DAILY rule. A YEARLY
+    rule with the same day filters (ordinals dropped: a superset of days) answers in one step a year.
+    """
+    day_parts = {key: value for key, value in recur.items() if key in _DAY_FILTERS}
+    if len(day_parts) < 2:
+        return False
+    if "BYDAY" in day_parts:
+        day_parts["BYDAY"] = sorted({str(day).upper()[-2:] for day in day_parts["BYDAY"]})
+    skeleton = _text(vRecur({"FREQ": ["YEARLY"], **day_parts}))
+    with contextlib.suppress(ValueError, TypeError):
+        return rrulestr(skeleton, dtstart=low).after(low, inc=True) is None
+    return False
+
+
+def _text(recur: vRecur) -> str:
+    """The rule as RFC 5545 text, which dateutil parses."""
+    return bytes(recur.to_ical()).decode("ascii")  # type: ignore[no-untyped-call]  # icalendar leaves it untyped
 
 
 def _count(recur: vRecur) -> int | None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cache
 
-from icalendar import Component
+from icalendar import Component, Timezone
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 __all__ = ["Clock", "IcsProblem", "Length", "When"]
@@ -84,22 +84,22 @@ class Length:
 class Clock:
     """Reads the date and date-time values of one VCALENDAR and turns them into UTC instants."""
 
-    def __init__(self, owner: zoneinfo.ZoneInfo, timezones: Mapping[str, Component]) -> None:
+    def __init__(self, owner: zoneinfo.ZoneInfo, timezones: Mapping[str, Timezone]) -> None:
         self.owner = owner
         self._definitions = timezones
         self._zones: dict[str, tzinfo] = {}
 
-    def when(self, value: object, tzid: str | None) -> When:
-        """A parsed DATE or DATE-TIME value with its TZID parameter, as written."""
+    def when(self, value: object, tzid: str | None, name: str) -> When:
+        """The parsed value of property ``name`` with its TZID parameter, as written."""
         if isinstance(value, datetime):
             if tzid:
-                return When(value.replace(tzinfo=None), self.zone(tzid))
+                return When(value.replace(tzinfo=None), self.zone(tzid, name))
             if value.tzinfo is not None:
                 return When(value.astimezone(UTC).replace(tzinfo=None), UTC)
             return When(value)
         if isinstance(value, date):
             return When(value)
-        raise IcsProblem("expected a DATE or DATE-TIME value")
+        raise IcsProblem(f"{name} is not a DATE or DATE-TIME value", prop=name)
 
     def instant(self, when: When, floating_in: tzinfo | None = None) -> datetime:
         """The UTC instant of ``when``; floating times are read in ``floating_in``, else the owner's zone."""
@@ -111,12 +111,14 @@ class Clock:
         """The naive wall time of ``instant`` in ``tz`` (None: the owner's zone)."""
         return instant.astimezone(tz or self.owner).replace(tzinfo=None)
 
-    def zone(self, tzid: str) -> tzinfo:
-        """The zone a TZID names: an IANA name, else the file's VTIMEZONE, else a Windows or vendor name."""
+    def zone(self, tzid: str, name: str) -> tzinfo:
+        """The zone the TZID of property ``name`` names: an IANA name, else the file's VTIMEZONE, else a
+        Windows or vendor name (``Pacific Standard Time``, ``/mozilla.org/Europe/Berlin``)."""
         if tzid not in self._zones:
             zone = _iana(tzid) or self._defined(tzid) or _iana(_known_alias(tzid))
             if zone is None:
-                raise IcsProblem(f"TZID {_shown(tzid)} is not a known time zone and no VTIMEZONE defines it")
+                problem = f"TZID {_shown(tzid)} is not a known time zone and no VTIMEZONE defines it"
+                raise IcsProblem(problem, prop=name)
             self._zones[tzid] = zone
         return self._zones[tzid]
 

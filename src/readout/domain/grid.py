@@ -24,12 +24,24 @@ def candidate_starts(
     day = earliest.astimezone(zone).date() - timedelta(days=1)
     last = latest.astimezone(zone).date() + timedelta(days=1)
     while day <= last:
-        for minute in range(0, 1440, granularity):
-            for instant in _instants_of(day, minute, zone):
-                if earliest <= instant <= latest:
-                    found.add(instant)
+        found.update(s for s in _day_starts(day, zone, granularity) if earliest <= s <= latest)
         day += timedelta(days=1)
     return sorted(found)
+
+
+def _day_starts(day: date, zone: ZoneInfo, granularity: int) -> list[datetime]:
+    """Grid instants of one local day; plain arithmetic unless the UTC offset changes that day."""
+    midnight = datetime.combine(day, time(0), zone)
+    next_midnight = datetime.combine(day + timedelta(days=1), time(0), zone)
+    if midnight.utcoffset() == next_midnight.utcoffset() and _fold_free(midnight, next_midnight):
+        start = midnight.astimezone(UTC)
+        return [start + timedelta(minutes=m) for m in range(0, 1440, granularity)]
+    return [instant for m in range(0, 1440, granularity) for instant in _instants_of(day, m, zone)]
+
+
+def _fold_free(midnight: datetime, next_midnight: datetime) -> bool:
+    """True when the local day is exactly 24 hours long (no transition hidden inside it)."""
+    return next_midnight.astimezone(UTC) - midnight.astimezone(UTC) == timedelta(days=1)
 
 
 def _instants_of(day: date, minute: int, zone: ZoneInfo) -> list[datetime]:

@@ -116,18 +116,24 @@ def _comfort(
 
 
 def _buffer(slot: Interval, constraints: Constraints) -> tuple[float, str | None]:
-    gaps = [
-        g
-        for g in (constraints.blackouts.distance(slot), constraints.handoffs.distance(slot))
-        if g is not None
-    ]
+    gaps = {
+        name: gap
+        for name, gap in (
+            ("CAB blackout", constraints.blackouts.distance(slot)),
+            ("handoff window", constraints.handoffs.distance(slot)),
+        )
+        if gap is not None
+    }
     if not gaps:
         return 1.0, None
-    gap = min(gaps)
+    nearest = min(gaps, key=lambda name: gaps[name])
+    gap = gaps[nearest]
     value = min(1.0, gap / _FULL_BUFFER)
     if gap >= _FULL_BUFFER:
         return value, "2h+ clear of blackouts and handoff windows"
-    return value, f"only {_fmt_gap(gap)} from a blackout or handoff window"
+    if not gap:
+        return value, f"back to back with a {nearest}"
+    return value, f"only {_fmt_gap(gap)} from a {nearest}"
 
 
 def _optional(slot: Interval, constraints: Constraints) -> tuple[float, str | None]:

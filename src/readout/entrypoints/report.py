@@ -46,16 +46,22 @@ def family_text(family: str, case: Case) -> str:
     if family.startswith("ATTENDEE:"):
         role = family.split(":", 1)[1]
         person = case.people.get(case.roles.get(role) or "")
-        who = person.name if person else role
-        return f"{who} ({_role_label(role)}) busy, unknown or outside their availability"
+        return f"{person.name if person else role} busy or unavailable"
     texts = {
-        "COVERAGE": "outside published support coverage hours",
-        "CUSTOMER_HOURS": "outside the customer's meeting hours",
-        "CAB_BLACKOUT": "overlaps a customer CAB blackout",
-        "HANDOFF_WINDOW": "crosses a protected follow-the-sun handoff window",
-        "INTERPRETER": f"no approved '{case.readout.language}' interpreter available",
+        "COVERAGE": "outside support coverage hours",
+        "CUSTOMER_HOURS": "outside customer meeting hours",
+        "CAB_BLACKOUT": "overlaps a CAB blackout",
+        "HANDOFF_WINDOW": "crosses a handoff window",
+        "INTERPRETER": f"no approved '{case.readout.language}' interpreter free",
     }
     return texts.get(family, family)
+
+
+def _display_name(planned: PlannedCase, pid: str) -> str:
+    case = planned.case
+    if pid in case.people:
+        return case.people[pid].name
+    return next((i.name for i in case.interpreters if i.id == pid), pid)
 
 
 def _holidays_skipped(case: Case, plan: Plan) -> list[date]:
@@ -119,14 +125,14 @@ def _near_misses(console: Console, planned: PlannedCase, limit: int | None) -> N
     case, plan = planned.case, planned.plan
     shown = plan.near_misses if limit is None else plan.near_misses[:limit]
     table = Table(title=f"Near misses ({len(plan.near_misses)}): compliant but for a waivable family")
-    for column in ("slot (UTC)", f"slot ({case.grid_zone.key})", "needs waiver", "waived by"):
-        table.add_column(column)
+    table.add_column(f"customer ({case.customer_zone.key})", no_wrap=True)
+    table.add_column(f"coverage ({case.grid_zone.key})", no_wrap=True)
+    table.add_column("needs waiver from")
     for miss in shown:
         table.add_row(
-            _span(miss.start, miss.end, ZoneInfo("UTC")),
+            _span(miss.start, miss.end, case.customer_zone),
             _span(miss.start, miss.end, case.grid_zone),
-            ", ".join(miss.waivers),
-            "; ".join(WAIVER_AUTHORITY[w] for w in miss.waivers),
+            "; ".join(f"{w}: {WAIVER_AUTHORITY[w]}" for w in miss.waivers),
         )
     console.print(table)
     if len(shown) < len(plan.near_misses):
@@ -136,12 +142,13 @@ def _near_misses(console: Console, planned: PlannedCase, limit: int | None) -> N
 def _violations(console: Console, planned: PlannedCase) -> None:
     case, plan = planned.case, planned.plan
     table = Table(title=f"What blocks the {plan.slots_considered} possible starts")
-    table.add_column("family")
-    table.add_column("starts blocked", justify="right")
+    table.add_column("family", no_wrap=True)
+    table.add_column("blocked", justify="right", no_wrap=True)
     table.add_column("meaning")
-    table.add_column("waivable by")
+    table.add_column("waiver")
     for family, count in plan.violations.items():
-        table.add_row(family, str(count), family_text(family, case), WAIVER_AUTHORITY.get(family, "nobody"))
+        waiver = "yes" if family in WAIVER_AUTHORITY else "no"
+        table.add_row(family, str(count), family_text(family, case), waiver)
     console.print(table)
 
 
@@ -158,16 +165,24 @@ def _causes(console: Console, planned: PlannedCase) -> None:
         who = WAIVER_AUTHORITY.get(family)
         action = f"waivable by the {who}" if who else "not waivable: escalate to support leadership"
         console.print(f"  - {family}: {family_text(family, case)} ({action})")
+    if any(f in WAIVER_AUTHORITY for f in plan.causes):
+        console.print(
+            "Next: request a waiver for one of the near misses below, or escalate to support leadership."
+        )
+    else:
+        console.print("Next: escalate to support leadership; no waiver can make a slot compliant.")
 
 
 def _notes(console: Console, planned: PlannedCase) -> None:
     for item in planned.plan.unverified:
+        who = _display_name(planned, item.id)
         console.print(
-            f"[dim]Note: free/busy of {item.id} ({_role_label(item.role)}) is unverified: no calendar.[/]"
+            f"[dim]Note: {who} ({_role_label(item.role)}) has no calendar: free/busy unverified.[/]"
         )
     for bad in planned.plan.unknown:
+        who = _display_name(planned, bad.id)
         console.print(
-            f"[red]Unknown: {bad.id} ({_role_label(bad.role)}): {bad.error}; treated as unavailable.[/]"
+            f"[red]Unknown: {who} ({_role_label(bad.role)}): {bad.error}; treated as unavailable.[/]"
         )
 
 

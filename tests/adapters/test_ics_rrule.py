@@ -1,0 +1,90 @@
+"""The window-bounded RRULE expansion gives exactly what dateutil gives walking the rule from DTSTART."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from dateutil.rrule import rrulestr
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from icalendar import vRecur
+
+from readout.adapters.ics_rrule import rule_walls
+
+WEEKDAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+
+
+def brute_force(text: str, start: datetime, low: datetime, high: datetime) -> list[datetime]:
+    return list(rrulestr(text, dtstart=start).between(low, high, inc=True))
+
+
+def walls(text: str, start: datetime, low: datetime, high: datetime) -> list[datetime]:
+    return rule_walls(vRecur.from_ical(text), start, low, high)
+
+
+@st.composite
+def rules(draw: st.DrawFn) -> str:
+    """RRULEs of every FREQ down to HOURLY, with the BYxxx parts calendar producers write."""
+    freq = draw(st.sampled_from(["YEARLY", "MONTHLY", "WEEKLY", "DAILY", "HOURLY"]))
+    parts = {"FREQ": freq}
+    if draw(st.booleans()):
+        parts["INTERVAL"] = str(draw(st.integers(1, 5)))
+    if draw(st.booleans()):
+        days = draw(st.lists(st.sampled_from(WEEKDAYS), min_size=1, max_size=3, unique=True))
+        if freq in ("MONTHLY", "YEARLY") and draw(st.booleans()):
+            days = [f"{draw(st.sampled_from([1, 2, 3, -1]))}{day}" for day in days]
+        parts["BYDAY"] = ",".join(days)
+    if freq in ("MONTHLY", "YEARLY") and draw(st.booleans()):
+        monthdays = draw(
+            st.lists(st.sampled_from([1, 5, 15, 28, 31, -1]), min_size=1, max_size=2, unique=True)
+        )
+        parts["BYMONTHDAY"] = ",".join(map(str, monthdays))
+    if freq == "YEARLY" and draw(st.booleans()):
+        parts["BYMONTH"] = ",".join(
+            map(str, draw(st.lists(st.integers(1, 12), min_size=1, max_size=2, unique=True)))
+        )
+    if freq == "YEARLY" and "BYMONTH" not in parts and "BYMONTHDAY" not in parts and draw(st.booleans()):
+        parts["BYWEEKNO"] = str(draw(st.sampled_from([1, 20, 52, 53, -1])))
+    if freq != "HOURLY" and draw(st.booleans()):
+        parts["BYHOUR"] = ",".join(
+            map(str, draw(st.lists(st.integers(0, 23), min_size=1, max_size=2, unique=True)))
+        )
+    if freq in ("MONTHLY", "WEEKLY") and "," in parts.get("BYDAY", "") and draw(st.booleans()):
+        parts["BYSETPOS"] = str(draw(st.sampled_from([1, 2, -1])))
+    if freq == "WEEKLY" and draw(st.booleans()):
+        parts["WKST"] = draw(st.sampled_from(WEEKDAYS))
+    if draw(st.booleans()):
+        parts["COUNT"] = str(draw(st.integers(1, 8000)))
+    return ";".join(f"{key}={value}" for key, value in parts.items())
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rules(),
+    st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2026, 10, 1)),
+    st.integers(0, 6000),
+    st.integers(1, 40),
+)
+def test_restarted_rule_matches_walking_it_from_dtstart(
+    text: str, start: datetime, ahead: int, days: int
+) -> None:
+    start = start.replace(microsecond=0)
+    low = start + timedelta(days=ahead, hours=ahead % 7)
+    high = low + timedelta(days=days)
+    assert walls(text, start, low, high) == brute_force(text, start, low, high)
+
+
+def test_counted_weekly_rule_restarted_mid_series_keeps_its_count() -> None:
+    # Tue/Thu from Tue 2011-11-08, two a week: occurrence 1564 is the Thursday of week 782, which starts
+    # 781 weeks (5467 days) later on Tue 2026-10-27: Thu 2026-10-29.
+    start = datetime(2011, 11, 8, 9)
+    text = "FREQ=WEEKLY;BYDAY=TU,TH;COUNT=1564"
+    low, high = datetime(2026, 10, 19), datetime(2026, 11, 9)
+    assert walls(text, start, low, high) == brute_force(text, start, low, high)
+    assert walls(text, start, low, high)[-1] == datetime(2026, 10, 29, 9)
+
+
+def test_monthly_rule_on_the_31st_keeps_skipping_short_months() -> None:
+    start = datetime(2012, 1, 31, 9)
+    low, high = datetime(2026, 8, 20), datetime(2026, 12, 5)
+    assert walls("FREQ=MONTHLY", start, low, high) == [datetime(2026, 8, 31, 9), datetime(2026, 10, 31, 9)]
