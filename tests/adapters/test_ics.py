@@ -13,6 +13,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from icalendar import Calendar
 
 from readout.adapters.ics import parse_blackouts, parse_busy, read_blackouts, read_busy
@@ -541,6 +543,52 @@ def test_parse_from_bytes_names_the_remote_source_and_reads_like_a_file() -> Non
     assert parse_busy(
         data, source="https://x.example/cab.ics", window=span, zone=CHICAGO, tentative_is_busy=False
     ) == (iv("2026-11-04T14:00", "2026-11-04T15:00"),)
+
+
+MANGLES = [
+    b"",
+    b"20261301",
+    b"T",
+    b"Z",
+    b";",
+    b":",
+    b",",
+    b"\r\n ",
+    b"TZID=Nowhere",
+    b"VALUE=DATE",
+    b"P1W",
+    b"/",
+]
+MANGLES += [b"END:VEVENT", b"BEGIN:VEVENT", b"RRULE:FREQ=DAILY;INTERVAL=0", b"EXDATE:2026", b"\xff\xfe", b"-"]
+
+
+@pytest.mark.filterwarnings("ignore::icalendar.error.GloballyUniqueTZIDGuessed")
+@settings(max_examples=150, deadline=None)
+@given(
+    name=st.sampled_from(sorted(path.name for path in CALENDARS.glob("*.ics") if path.stat().st_size)),
+    edits=st.lists(
+        st.tuples(st.floats(0, 1), st.integers(0, 8), st.sampled_from(MANGLES)), min_size=1, max_size=4
+    ),
+)
+def test_a_mangled_calendar_is_read_or_refused_never_a_traceback(
+    name: str, edits: list[tuple[float, int, bytes]]
+) -> None:
+    data = bytearray((CALENDARS / name).read_bytes())
+    for where, cut, insert in edits:
+        position = int(where * (len(data) - 1))
+        data[position : position + cut] = insert
+    outcome: tuple[Interval, ...] | CalendarError
+    try:
+        outcome = parse_busy(
+            bytes(data), source="mangled", window=window(*NOVEMBER), zone=CHICAGO, tentative_is_busy=True
+        )
+    except CalendarError as error:
+        outcome = error
+    if isinstance(outcome, CalendarError):
+        assert outcome.source == "mangled"
+        assert outcome.detail
+    else:
+        assert all(window(*NOVEMBER).contains(block) for block in outcome)
 
 
 # --- Privacy ------------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The planner against a minute-by-minute reference checker (``reference.py``), on small random cases.
 
 Cases are small (1-3 business days, short slots) so the brute force stays fast; they lean on the hard parts:
-DST transitions (1 h, 30 min at Lord Howe, at midnight in Santiago and Havana), +05:45 and +12:45 zones,
+DST transitions (1 h, 30 min at Lord Howe, at midnight in Santiago, Havana and Cairo), +05:45 and +12:45 zones,
 windows in gap hours, windows past midnight and ending at 24:00, holidays, unknown calendars and roles.
 """
 
@@ -58,6 +58,7 @@ ZONES = (
     "Pacific/Chatham",  # +12:45 / +13:45
     "America/Santiago",  # DST at local midnight
     "America/Havana",  # DST at local midnight
+    "Africa/Cairo",  # DST at midnight on a business day (Friday)
     "UTC",
 )
 # Local dates of the 2026 DST transitions of the zones above, and the zones that change clocks then.
@@ -65,10 +66,12 @@ TRANSITIONS = {
     date(2026, 3, 8): ("America/Chicago", "America/New_York", "America/Havana"),
     date(2026, 3, 29): ("Europe/London", "Europe/Berlin"),
     date(2026, 4, 5): ("Australia/Sydney", "Australia/Lord_Howe", "Pacific/Chatham", "America/Santiago"),
+    date(2026, 4, 24): ("Africa/Cairo",),  # Fri 00:00 -> 01:00
     date(2026, 9, 6): ("America/Santiago",),
     date(2026, 9, 27): ("Pacific/Chatham",),
     date(2026, 10, 4): ("Australia/Sydney", "Australia/Lord_Howe"),
     date(2026, 10, 25): ("Europe/London", "Europe/Berlin"),
+    date(2026, 10, 29): ("Africa/Cairo",),  # Thu 24:00 -> 23:00
     date(2026, 11, 1): ("America/Chicago", "America/New_York", "America/Havana"),
 }
 DAY_KEYS = ("mon-fri", "daily", "sat,sun", "mon", "tue-thu", "fri", "sun", "mon,wed,fri")
@@ -417,6 +420,14 @@ DST_EXAMPLES = (
         duration_minutes=120,
         granularity=30,
     ),
+    # Cairo springs forward at midnight on Friday 2026-04-24: the deadline's local midnight does not exist.
+    dst_scenario(
+        _at("2026-04-21T15:00:00+02:00"),
+        "Africa/Cairo",
+        ("21:00-24:00", "00:00-03:00"),
+        granularity=10,
+        blackouts=(BlockSpec(_at("2026-04-23T22:30:00+02:00"), _at("2026-04-23T22:40:30+02:00")),),
+    ),
     # Chatham +13:45 -> +12:45 (Sun 2026-04-05 03:45 -> 02:45) with an interpreter and a language.
     dst_scenario(
         _at("2026-04-02T08:00:00+13:45"),
@@ -457,7 +468,9 @@ def test_planner_matches_minute_by_minute_reference(sc: Scenario) -> None:
     assert_matches_reference(sc)
 
 
-@pytest.mark.parametrize("sc", DST_EXAMPLES, ids=["us-spring", "us-fall", "lord-howe", "santiago", "chatham"])
+@pytest.mark.parametrize(
+    "sc", DST_EXAMPLES, ids=["us-spring", "us-fall", "lord-howe", "santiago", "cairo", "chatham"]
+)
 def test_dst_examples_have_slots_to_compare(sc: Scenario) -> None:
     """The explicit examples are only worth having if they reach the slot search."""
     assert reference_plan(sc).starts

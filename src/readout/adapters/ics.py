@@ -22,8 +22,9 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Component, Timezone
 
 from readout.adapters.ics_expand import Traits, event_occurrences, freebusy_periods
+from readout.adapters.ics_problem import IcsProblem
 from readout.adapters.ics_source import SourceText
-from readout.adapters.ics_values import Clock, IcsProblem
+from readout.adapters.ics_values import Clock
 from readout.domain.intervals import Interval, intersect, merge
 from readout.errors import CalendarError
 

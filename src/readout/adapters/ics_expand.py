@@ -17,8 +17,9 @@ from typing import TypeVar
 
 from icalendar import Component, vDDDLists, vDDDTypes, vPeriod, vRecur
 
+from readout.adapters.ics_problem import IcsProblem
 from readout.adapters.ics_rrule import rule_walls
-from readout.adapters.ics_values import Clock, IcsProblem, Length, When
+from readout.adapters.ics_values import Clock, Length, When
 from readout.domain.intervals import Interval
 
 __all__ = ["FreeBusyPeriod", "Occurrence", "Traits", "event_occurrences", "freebusy_periods"]

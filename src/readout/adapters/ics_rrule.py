@@ -14,12 +14,13 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Mapping, Sequence
 from datetime import datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
-from dateutil.rrule import rrule, rrulestr
+from dateutil.rrule import rrule, rruleset, rrulestr
 from icalendar import vRecur
 
-from readout.adapters.ics_values import IcsProblem
+from readout.adapters.ics_problem import IcsProblem
 
 __all__ = ["rule_walls"]
 
@@ -70,10 +71,16 @@ def _base_rule(recur: vRecur, start: datetime) -> rrule:
     _refuse_unbounded(recur)
     parts = vRecur({key: value for key, value in recur.items() if key not in ("UNTIL", "COUNT")})
     with contextlib.suppress(ValueError, TypeError, KeyError, IndexError):
-        rule = rrulestr(_text(parts), dtstart=start)
+        rule = _parsed(_text(parts), start)
         if isinstance(rule, rrule):
             return rule
     raise IcsProblem("RRULE cannot be expanded", prop="RRULE")
+
+
+@lru_cache(maxsize=1024)
+def _parsed(text: str, start: datetime) -> rrule | rruleset:
+    """dateutil's reading of a rule, kept: VTIMEZONE rules are looked at again for every year asked about."""
+    return rrulestr(text, dtstart=start)
 
 
 def _refuse_unbounded(recur: vRecur) -> None:
@@ -92,7 +99,7 @@ def _never_matches(recur: vRecur, low: datetime) -> bool:
     rule with the same day filters (ordinals dropped: a superset of days) answers in one step a year.
     """
     day_parts = {key: value for key, value in recur.items() if key in _DAY_FILTERS}
-    if len(day_parts) < 2:
+    if len(day_parts) < 2 or _freq(recur) == "YEARLY":  # a YEARLY rule already takes one step a year
         return False
     if "BYDAY" in day_parts:
         day_parts["BYDAY"] = sorted({str(day).upper()[-2:] for day in day_parts["BYDAY"]})

@@ -14,7 +14,7 @@ from typing import Any
 from icalendar import Calendar, Component
 from icalendar.parser import Contentline, Parameters
 
-from readout.adapters.ics_values import IcsProblem
+from readout.adapters.ics_problem import IcsProblem
 
 __all__ = ["SourceText"]
 
@@ -45,27 +45,28 @@ class SourceText:
         return lines
 
     def first_problem(self) -> str | None:
-        """Why this cannot be read at all: empty, not iCalendar, or BEGIN and END lines that do not pair up.
-
-        icalendar does not check that an END names the component it closes, and drops a component that is
-        never closed without a word: that would read a broken file as a free calendar.
-        """
+        """Why this cannot be read at all: empty, not iCalendar, or BEGIN and END lines not pairing up."""
         if not self.lines:
             return "the file is empty"
         number, line = self.lines[0]
         if line.strip().upper() != "BEGIN:VCALENDAR":
             return f"not an iCalendar file: line {number} is not BEGIN:VCALENDAR"
+        return self._unbalanced()
+
+    def _unbalanced(self) -> str | None:
+        """The first BEGIN or END out of place. icalendar does not check that an END names the component it
+        closes, and drops a component never closed without a word: a broken file would read as free time."""
         open_components: list[tuple[str, int]] = []
         for number, line in self.lines:
-            name, value = _name(line), line.partition(":")[2]
+            name, value = _name(line), _token(line.partition(":")[2])
             if name == "BEGIN":
-                open_components.append((_token(value), number))
+                open_components.append((value, number))
             elif name == "END":
                 if not open_components:
-                    return f"line {number}: END:{_token(value)} without a matching BEGIN"
+                    return f"line {number}: END:{value} without a matching BEGIN"
                 opened, since = open_components.pop()
-                if opened != _token(value):
-                    return f"line {number}: END:{_token(value)} while {opened} (line {since}) is still open"
+                if opened != value:
+                    return f"line {number}: END:{value} while {opened} (line {since}) is still open"
         if open_components:
             return f"line {open_components[-1][1]}: BEGIN:{open_components[-1][0]} is never closed"
         return None
