@@ -176,3 +176,16 @@ def test_installed_command_runs_and_prints_no_traceback(tmp_path: Path) -> None:
     assert helped.returncode == 0
     assert "--now" in helped.stdout
     assert "needs_exception" in helped.stdout
+
+
+def test_spec_example_loads_and_is_not_ready_for_the_role_it_leaves_unassigned(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The spec's own example names `mei` as customer success director without listing her in `people`.
+    result = run_json(capsys, str(ROOT / "tests" / "cases" / "spec-example.yaml"))
+    assert result["status"] == "not_ready"
+    assert result["not_ready"] == ["ROLE_UNASSIGNED:customer_success_director"]
+    assert result["deadline"] == "2026-11-10T06:00:00Z"
+    assert result["earliest_start"] == "2026-11-04T15:00:00Z"  # max(now, approval) + 24h notice
+    assert result["candidates"] == []
+    assert result["causes"] == []
