@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["CalendarError", "CaseFileError", "ReadoutError"]
+__all__ = [
+    "CalendarError",
+    "CaseFileError",
+    "Conflict",
+    "NotFound",
+    "PermissionDenied",
+    "ReadoutError",
+    "Refused",
+    "SlotTaken",
+]
 
 
 class ReadoutError(Exception):
@@ -36,3 +45,23 @@ class CalendarError(ReadoutError):
 
     def __str__(self) -> str:
         return f"{self.source}: {self.detail}"
+
+
+class NotFound(ReadoutError):
+    """An escalation, user, hold or slot that does not exist."""
+
+
+class Refused(ReadoutError):
+    """A command a rule refuses (illegal transition, failed gate). Nothing was changed."""
+
+
+class PermissionDenied(Refused):
+    """The acting user does not hold a role that may do this."""
+
+
+class Conflict(Refused):
+    """Someone else changed the same thing at the same time; re-read and retry."""
+
+
+class SlotTaken(Refused):
+    """A calendar refused a hold because the slot is no longer free there."""

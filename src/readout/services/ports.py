@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from readout.domain.audit import AuditEntry
+from readout.domain.escalation import Escalation
+from readout.domain.exception_requests import ExceptionRequest, Waiver
+from readout.domain.holds import Hold
 from readout.domain.intervals import Interval
+from readout.domain.users import User
 
-__all__ = ["CalendarReader"]
+__all__ = [
+    "AuditLog",
+    "CalendarReader",
+    "Escalations",
+    "ExceptionRequests",
+    "HoldCalendar",
+    "HoldLedger",
+    "Plans",
+    "UnitOfWork",
+    "Users",
+    "Waivers",
+]
 
 
 class CalendarReader(Protocol):
@@ -28,4 +45,143 @@ class CalendarReader(Protocol):
 
     def blackouts(self, source: Path, *, window: Interval, zone: ZoneInfo) -> tuple[Interval, ...]:
         """Blackout blocks (every non-cancelled event) overlapping ``window``."""
+        ...
+
+
+class HoldCalendar(Protocol):
+    """The calendar side of holds. Both calls are idempotent (keyed by the hold's deterministic uid)."""
+
+    def place(self, hold: Hold) -> None:
+        """Put a tentative, neutral-titled hold (``hold.uid``) on the calendar; SlotTaken when not free."""
+        ...
+
+    def release(self, hold: Hold) -> None:
+        """Remove the hold; releasing one that is already gone is not an error."""
+        ...
+
+
+class Escalations(Protocol):
+    """Stored escalations. ``get`` locks the row until the unit of work ends."""
+
+    def add(self, escalation: Escalation) -> None:
+        """Store a new escalation (and its pending audit entries); Conflict when the id exists."""
+        ...
+
+    def get(self, escalation_id: str) -> Escalation | None:
+        """The escalation, locked for update, or None."""
+        ...
+
+    def save(self, escalation: Escalation) -> None:
+        """Write state and pending audit entries; Conflict when another process saved first."""
+        ...
+
+    def list(self) -> list[Escalation]:
+        """Every escalation, oldest first."""
+        ...
+
+
+class Plans(Protocol):
+    """Plans made for an escalation (the JSON result of spec section 6, all candidates)."""
+
+    def add(self, escalation_id: str, made_at: datetime, plan: dict[str, Any]) -> None:
+        """Store a plan."""
+        ...
+
+    def latest(self, escalation_id: str) -> dict[str, Any] | None:
+        """The newest plan, or None."""
+        ...
+
+
+class HoldLedger(Protocol):
+    """The record of every hold placed, extended, released or expired."""
+
+    def add(self, hold: Hold) -> Hold | None:
+        """Record a new live hold and return it with its id; None (nothing written) when that escalation
+        already holds that slot on that calendar live (also when another process just did)."""
+        ...
+
+    def update(self, hold: Hold) -> None:
+        """Write a changed hold (extended, released, expired, confirmed)."""
+        ...
+
+    def of(self, escalation_id: str) -> list[Hold]:
+        """Every hold of the escalation, oldest first."""
+        ...
+
+    def expired(self, now: datetime) -> list[Hold]:
+        """Live holds whose expiry has passed, across escalations."""
+        ...
+
+
+class ExceptionRequests(Protocol):
+    """Exception requests and their decisions."""
+
+    def add(self, request: ExceptionRequest) -> ExceptionRequest:
+        """Store a request (its ``id`` is ignored) and return it with the id given."""
+        ...
+
+    def update(self, request: ExceptionRequest) -> None:
+        """Write a decided request."""
+        ...
+
+    def of(self, escalation_id: str) -> list[ExceptionRequest]:
+        """The escalation's requests, oldest first."""
+        ...
+
+
+class Waivers(Protocol):
+    """Recorded waivers (one slot, one family each)."""
+
+    def add(self, waiver: Waiver) -> None:
+        """Record a waiver."""
+        ...
+
+    def of(self, escalation_id: str) -> list[Waiver]:
+        """The escalation's waivers, oldest first."""
+        ...
+
+
+class AuditLog(Protocol):
+    """Read side of the audit log (entries are written with their escalation)."""
+
+    def entries(self, escalation_id: str) -> list[AuditEntry]:
+        """The escalation's entries in stored order (by sequence)."""
+        ...
+
+
+class Users(Protocol):
+    """People who act in Readout."""
+
+    def get(self, user_id: str) -> User | None:
+        """The user, or None."""
+        ...
+
+    def put(self, user: User) -> None:
+        """Create or replace a user."""
+        ...
+
+    def list(self) -> list[User]:
+        """Every user, by id."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction over the store: everything commits together or not at all."""
+
+    escalations: Escalations
+    plans: Plans
+    holds: HoldLedger
+    exceptions: ExceptionRequests
+    waivers: Waivers
+    audit: AuditLog
+    users: Users
+
+    def __enter__(self) -> UnitOfWork: ...
+
+    def __exit__(self, *exc: object) -> None:
+        """Roll back whatever was not committed."""
+        ...
+
+    def commit(self) -> None:
+        """Make the changes durable."""
         ...

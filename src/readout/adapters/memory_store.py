@@ -1,0 +1,174 @@
+"""In-memory twin of the store, for unit tests of services. Same contract as the SQLAlchemy store."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from readout.domain.audit import AuditEntry
+from readout.domain.escalation import Escalation
+from readout.domain.exception_requests import ExceptionRequest, Waiver
+from readout.domain.holds import Hold, HoldStatus
+from readout.domain.users import User
+from readout.errors import Conflict
+
+__all__ = ["MemoryStore", "MemoryUnitOfWork"]
+
+
+class MemoryStore:
+    """The committed data, shared by units of work."""
+
+    def __init__(self) -> None:
+        self.escalations: dict[str, Escalation] = {}
+        self.plans: dict[str, list[dict[str, Any]]] = {}
+        self.holds: dict[int, Hold] = {}
+        self.exceptions: list[ExceptionRequest] = []
+        self.waivers: list[Waiver] = []
+        self.audit: dict[str, list[AuditEntry]] = {}
+        self.users: dict[str, User] = {}
+
+
+class _Escalations:
+    def __init__(self, data: MemoryStore) -> None:
+        self.data = data
+
+    def add(self, escalation: Escalation) -> None:
+        if escalation.id in self.data.escalations:
+            raise Conflict(f"escalation {escalation.id} already exists")
+        self._write(escalation)
+
+    def get(self, escalation_id: str) -> Escalation | None:
+        found = self.data.escalations.get(escalation_id)
+        return copy.deepcopy(found) if found else None
+
+    def save(self, escalation: Escalation) -> None:
+        stored = self.data.escalations.get(escalation.id)
+        if stored is None or stored.version != escalation.version:
+            raise Conflict(f"escalation {escalation.id} was changed by someone else; try again")
+        escalation.version += 1
+        self._write(escalation)
+
+    def _write(self, escalation: Escalation) -> None:
+        self.data.audit.setdefault(escalation.id, []).extend(escalation.pending)
+        escalation.pending = []
+        self.data.escalations[escalation.id] = copy.deepcopy(escalation)
+
+    def list(self) -> list[Escalation]:
+        return sorted((copy.deepcopy(e) for e in self.data.escalations.values()), key=lambda e: e.opened_at)
+
+
+class _Plans:
+    def __init__(self, data: MemoryStore) -> None:
+        self.data = data
+
+    def add(self, escalation_id: str, made_at: datetime, plan: dict[str, Any]) -> None:
+        self.data.plans.setdefault(escalation_id, []).append(copy.deepcopy(plan))
+
+    def latest(self, escalation_id: str) -> dict[str, Any] | None:
+        plans = self.data.plans.get(escalation_id)
+        return copy.deepcopy(plans[-1]) if plans else None
+
+
+class _Holds:
+    def __init__(self, data: MemoryStore) -> None:
+        self.data = data
+
+    def add(self, hold: Hold) -> Hold | None:
+        clash = any(
+            h.status is HoldStatus.LIVE
+            and h.escalation_id == hold.escalation_id
+            and h.slot.start == hold.slot.start
+            and h.calendar == hold.calendar
+            for h in self.data.holds.values()
+        )
+        if clash:
+            return None
+        stored = replace(hold, id=len(self.data.holds) + 1)
+        self.data.holds[stored.id] = stored
+        return stored
+
+    def update(self, hold: Hold) -> None:
+        self.data.holds[hold.id] = hold
+
+    def of(self, escalation_id: str) -> list[Hold]:
+        return sorted(
+            (h for h in self.data.holds.values() if h.escalation_id == escalation_id), key=lambda h: h.placed_at
+        )
+
+    def expired(self, now: datetime) -> list[Hold]:
+        return [h for h in self.data.holds.values() if h.status is HoldStatus.LIVE and h.expires_at <= now]
+
+
+class _Exceptions:
+    def __init__(self, data: MemoryStore) -> None:
+        self.data = data
+
+    def add(self, request: ExceptionRequest) -> ExceptionRequest:
+        stored = replace(request, id=len(self.data.exceptions) + 1)
+        self.data.exceptions.append(stored)
+        return stored
+
+    def update(self, request: ExceptionRequest) -> None:
+        self.data.exceptions[request.id - 1] = request
+
+    def of(self, escalation_id: str) -> list[ExceptionRequest]:
+        return [r for r in self.data.exceptions if r.escalation_id == escalation_id]
+
+
+class _Waivers:
+    def __init__(self, data: MemoryStore) -> None:
+        self.data = data
+
+    def add(self, waiver: Waiver) -> None:
+        self.data.waivers.append(waiver)
+
+    def of(self, escalation_id: str) -> list[Waiver]:
+        return [w for w in self.data.waivers if w.escalation_id == escalation_id]
+
+
+class _Audit:
+    def __init__(self, data: MemoryStore) -> None:
+        self.data = data
+
+    def entries(self, escalation_id: str) -> list[AuditEntry]:
+        return list(self.data.audit.get(escalation_id, []))
+
+
+class _Users:
+    def __init__(self, data: MemoryStore) -> None:
+        self.data = data
+
+    def get(self, user_id: str) -> User | None:
+        return self.data.users.get(user_id)
+
+    def put(self, user: User) -> None:
+        self.data.users[user.id] = user
+
+    def list(self) -> list[User]:
+        return [self.data.users[k] for k in sorted(self.data.users)]
+
+
+class MemoryUnitOfWork:
+    """A unit of work over a MemoryStore: changes are made on a copy and swapped in on commit."""
+
+    def __init__(self, store: MemoryStore | None = None) -> None:
+        self.store = store or MemoryStore()
+
+    def __enter__(self) -> MemoryUnitOfWork:
+        self._work = copy.deepcopy(self.store)
+        self.escalations = _Escalations(self._work)
+        self.plans = _Plans(self._work)
+        self.holds = _Holds(self._work)
+        self.exceptions = _Exceptions(self._work)
+        self.waivers = _Waivers(self._work)
+        self.audit = _Audit(self._work)
+        self.users = _Users(self._work)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._work = copy.deepcopy(self.store)  # anything not committed is dropped
+
+    def commit(self) -> None:
+        self.store.__dict__.update(copy.deepcopy(self._work).__dict__)

@@ -1,0 +1,57 @@
+"""The escalation aggregate: its lifecycle state and the audit entries each change appends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from readout.domain.audit import GENESIS, AuditEntry, chain
+from readout.domain.intervals import Interval
+from readout.domain.lifecycle import Action, State, next_state
+
+__all__ = ["Escalation"]
+
+
+@dataclass
+class Escalation:
+    """One readout to schedule. Changes go through ``transition`` and ``record`` so that each is audited."""
+
+    id: str
+    case_path: str
+    case_digest: str
+    customer_id: str
+    opened_at: datetime
+    state: State = State.OPENED
+    approved_at: datetime | None = None
+    deadline: datetime | None = None
+    first_viable_at: datetime | None = None  # when a viable slot was first found (metrics)
+    review_slot: Interval | None = None
+    review_interpreter: str | None = None
+    packet_digest: str | None = None
+    confirmed_by: str | None = None
+    confirmed_at: datetime | None = None
+    version: int = 0
+    audit_seq: int = 0
+    audit_head: str = GENESIS
+    pending: list[AuditEntry] = field(default_factory=list, repr=False)
+
+    def transition(self, action: Action, at: datetime, actor: str, payload: dict[str, Any]) -> State:
+        """Move along the transition table (IllegalTransition changes nothing) and audit the move."""
+        before = self.state
+        after = next_state(before, action)
+        self.state = after
+        self.record(at, actor, action.value, {"from": before.value, "to": after.value, **payload})
+        return after
+
+    def record(self, at: datetime, actor: str, kind: str, payload: dict[str, Any]) -> AuditEntry:
+        """Append an audit entry to the chain (written by the store with the escalation)."""
+        entry = chain(self.audit_seq, self.audit_head, self.id, at, actor, kind, payload)
+        self.audit_seq, self.audit_head = entry.seq, entry.hash
+        self.pending.append(entry)
+        return entry
+
+    @property
+    def is_final(self) -> bool:
+        """Confirmed or cancelled: nothing more can happen."""
+        return self.state in (State.CONFIRMED, State.CANCELLED)

@@ -1,0 +1,98 @@
+"""The readout lifecycle: one transition table, nothing else decides what may follow what.
+
+    opened --plan(ready)--> planned --hold--> held --review--> awaiting_confirmation --confirm--> confirmed
+    planned --request_exception--> exception_requested --approve--> exception_approved --hold--> held
+                                                       --reject--> exception_rejected --escalate--> escalated
+    any state before confirmed --cancel--> cancelled;  re-planning (inputs changed) is a normal transition.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from readout.errors import Refused
+
+__all__ = ["TRANSITIONS", "Action", "IllegalTransition", "State", "next_state"]
+
+
+class State(Enum):
+    """Where an escalation's readout stands."""
+
+    OPENED = "opened"
+    PLANNED = "planned"
+    HELD = "held"
+    AWAITING_CONFIRMATION = "awaiting_confirmation"
+    CONFIRMED = "confirmed"
+    EXCEPTION_REQUESTED = "exception_requested"
+    EXCEPTION_APPROVED = "exception_approved"
+    EXCEPTION_REJECTED = "exception_rejected"
+    ESCALATED = "escalated"
+    CANCELLED = "cancelled"
+
+
+class Action(Enum):
+    """What can happen to an escalation."""
+
+    PLAN_NOT_READY = "plan_not_ready"  # planned while the RCA is unapproved or a role is unassigned
+    PLAN = "plan"  # a plan was made (ready or needs_exception)
+    HOLD = "hold"
+    REVIEW = "review"
+    CONFIRM = "confirm"
+    REQUEST_EXCEPTION = "request_exception"
+    APPROVE_EXCEPTION = "approve_exception"
+    REJECT_EXCEPTION = "reject_exception"
+    ESCALATE = "escalate"
+    CANCEL = "cancel"
+
+
+_REPLANNABLE = (
+    State.OPENED,
+    State.PLANNED,
+    State.HELD,
+    State.AWAITING_CONFIRMATION,
+    State.EXCEPTION_REQUESTED,
+    State.EXCEPTION_APPROVED,
+    State.EXCEPTION_REJECTED,
+    State.ESCALATED,
+)
+_OPEN = (*_REPLANNABLE,)
+
+TRANSITIONS: dict[tuple[State, Action], State] = {
+    **{(s, Action.PLAN): State.PLANNED for s in _REPLANNABLE},
+    **{(s, Action.PLAN_NOT_READY): State.OPENED for s in _REPLANNABLE},
+    (State.PLANNED, Action.HOLD): State.HELD,
+    (State.EXCEPTION_APPROVED, Action.HOLD): State.HELD,
+    (State.HELD, Action.HOLD): State.HELD,  # extending or topping up holds
+    (State.HELD, Action.REVIEW): State.AWAITING_CONFIRMATION,
+    (State.AWAITING_CONFIRMATION, Action.REVIEW): State.AWAITING_CONFIRMATION,  # review another slot
+    (State.AWAITING_CONFIRMATION, Action.CONFIRM): State.CONFIRMED,
+    (State.PLANNED, Action.REQUEST_EXCEPTION): State.EXCEPTION_REQUESTED,
+    (State.HELD, Action.REQUEST_EXCEPTION): State.EXCEPTION_REQUESTED,
+    (State.EXCEPTION_REQUESTED, Action.APPROVE_EXCEPTION): State.EXCEPTION_APPROVED,
+    (State.EXCEPTION_REQUESTED, Action.REJECT_EXCEPTION): State.EXCEPTION_REJECTED,
+    (State.PLANNED, Action.ESCALATE): State.ESCALATED,
+    (State.EXCEPTION_REQUESTED, Action.ESCALATE): State.ESCALATED,
+    (State.EXCEPTION_REJECTED, Action.ESCALATE): State.ESCALATED,
+    **{(s, Action.CANCEL): State.CANCELLED for s in _OPEN},
+}
+
+
+class IllegalTransition(Refused):
+    """An action that the current state does not allow; nothing was changed."""
+
+    def __init__(self, state: State, action: Action) -> None:
+        allowed = sorted(a.value for (s, a) in TRANSITIONS if s is state)
+        super().__init__(
+            f"cannot {action.value.replace('_', ' ')} in state {state.value}"
+            + (f" (allowed: {', '.join(allowed)})" if allowed else " (final state)")
+        )
+        self.state = state
+        self.action = action
+
+
+def next_state(state: State, action: Action) -> State:
+    """The state after ``action``; raises IllegalTransition when the table has no such edge."""
+    try:
+        return TRANSITIONS[(state, action)]
+    except KeyError:
+        raise IllegalTransition(state, action) from None
