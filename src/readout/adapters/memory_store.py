@@ -94,7 +94,8 @@ class _Holds:
 
     def of(self, escalation_id: str) -> list[Hold]:
         return sorted(
-            (h for h in self.data.holds.values() if h.escalation_id == escalation_id), key=lambda h: h.placed_at
+            (h for h in self.data.holds.values() if h.escalation_id == escalation_id),
+            key=lambda h: h.placed_at,
         )
 
     def expired(self, now: datetime) -> list[Hold]:

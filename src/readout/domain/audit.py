@@ -1,8 +1,8 @@
 """The audit log: append-only, hash-chained per escalation, built from workflow events.
 
-Each entry's hash covers its position, time, actor, kind, payload and the previous entry's hash, so editing,
-deleting, inserting or reordering entries breaks the chain; the escalation keeps the head (count and last hash)
-so that dropping the newest entries is caught too.
+Each entry's hash covers its position, time, actor, kind, payload and the previous entry's hash, so
+editing, deleting, inserting or reordering entries breaks the chain; the escalation keeps the head (count and
+last hash) so that dropping the newest entries is caught too.
 """
 
 from __future__ import annotations
@@ -57,7 +57,13 @@ def entry_hash(
 
 
 def chain(
-    head_seq: int, head_hash: str, escalation_id: str, at: datetime, actor: str, kind: str, payload: dict[str, Any]
+    head_seq: int,
+    head_hash: str,
+    escalation_id: str,
+    at: datetime,
+    actor: str,
+    kind: str,
+    payload: dict[str, Any],
 ) -> AuditEntry:
     """The entry that follows the chain's head (``head_seq`` 0 and GENESIS for the first entry)."""
     seq, prev = head_seq + 1, head_hash
@@ -73,7 +79,9 @@ def verify_chain(entries: Sequence[AuditEntry], head_seq: int, head_hash: str) -
     prev = GENESIS
     for position, entry in enumerate(entries, 1):
         if entry.seq != position:
-            problems.append(f"entry {position}: sequence {entry.seq} out of place (deleted, inserted or reordered)")
+            problems.append(
+                f"entry {position}: sequence {entry.seq} out of place (deleted, inserted or reordered)"
+            )
         if entry.prev_hash != prev:
             problems.append(f"entry {entry.seq}: does not follow the entry before it")
         recomputed = entry_hash(
@@ -83,5 +91,7 @@ def verify_chain(entries: Sequence[AuditEntry], head_seq: int, head_hash: str) -
             problems.append(f"entry {entry.seq}: content does not match its hash (edited)")
         prev = entry.hash
     if len(entries) != head_seq or prev != (head_hash if head_seq else GENESIS):
-        problems.append(f"chain ends at entry {len(entries)} but the escalation records {head_seq} (entries lost)")
+        problems.append(
+            f"chain ends at entry {len(entries)} but the escalation records {head_seq} (entries lost)"
+        )
     return problems

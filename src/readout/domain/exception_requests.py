@@ -28,6 +28,7 @@ class Decision(Enum):
     OPEN = "open"
     APPROVED = "approved"
     REJECTED = "rejected"
+    SUPERSEDED = "superseded"  # a newer plan replaced the options it offered
 
 
 @dataclass(frozen=True)

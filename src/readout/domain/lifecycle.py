@@ -1,9 +1,9 @@
 """The readout lifecycle: one transition table, nothing else decides what may follow what.
 
-    opened --plan(ready)--> planned --hold--> held --review--> awaiting_confirmation --confirm--> confirmed
-    planned --request_exception--> exception_requested --approve--> exception_approved --hold--> held
-                                                       --reject--> exception_rejected --escalate--> escalated
-    any state before confirmed --cancel--> cancelled;  re-planning (inputs changed) is a normal transition.
+opened --plan(ready)--> planned --hold--> held --review--> awaiting_confirmation --confirm--> confirmed
+planned --request_exception--> exception_requested --approve--> exception_approved --hold--> held
+                                                   --reject--> exception_rejected --escalate--> escalated
+any state before confirmed --cancel--> cancelled;  re-planning (inputs changed) is a normal transition.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ class Action(Enum):
     REJECT_EXCEPTION = "reject_exception"
     ESCALATE = "escalate"
     CANCEL = "cancel"
+    HOLDS_LOST = "holds_lost"  # every hold expired or was released before confirmation
 
 
 _REPLANNABLE = (
@@ -66,13 +67,15 @@ TRANSITIONS: dict[tuple[State, Action], State] = {
     (State.HELD, Action.REVIEW): State.AWAITING_CONFIRMATION,
     (State.AWAITING_CONFIRMATION, Action.REVIEW): State.AWAITING_CONFIRMATION,  # review another slot
     (State.AWAITING_CONFIRMATION, Action.CONFIRM): State.CONFIRMED,
-    (State.PLANNED, Action.REQUEST_EXCEPTION): State.EXCEPTION_REQUESTED,
     (State.HELD, Action.REQUEST_EXCEPTION): State.EXCEPTION_REQUESTED,
     (State.EXCEPTION_REQUESTED, Action.APPROVE_EXCEPTION): State.EXCEPTION_APPROVED,
     (State.EXCEPTION_REQUESTED, Action.REJECT_EXCEPTION): State.EXCEPTION_REJECTED,
     (State.PLANNED, Action.ESCALATE): State.ESCALATED,
     (State.EXCEPTION_REQUESTED, Action.ESCALATE): State.ESCALATED,
     (State.EXCEPTION_REJECTED, Action.ESCALATE): State.ESCALATED,
+    (State.HELD, Action.HOLDS_LOST): State.PLANNED,
+    (State.AWAITING_CONFIRMATION, Action.HOLDS_LOST): State.PLANNED,
+    (State.PLANNED, Action.REQUEST_EXCEPTION): State.EXCEPTION_REQUESTED,
     **{(s, Action.CANCEL): State.CANCELLED for s in _OPEN},
 }
 

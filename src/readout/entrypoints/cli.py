@@ -12,9 +12,9 @@ from pathlib import Path
 from rich.console import Console
 
 from readout import __version__, bootstrap
-from readout.entrypoints.plan_json import plan_to_json
 from readout.entrypoints.report import render_plan
 from readout.errors import ReadoutError
+from readout.services.plan_json import plan_to_json
 from readout.services.planning import plan_case_file
 
 __all__ = ["main"]

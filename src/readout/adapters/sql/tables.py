@@ -1,0 +1,198 @@
+"""The store's tables (SQLAlchemy Core). The migrations create them; this module only describes them.
+
+* No foreign keys between tables: the ledgers have the same contract as the in-memory twin, which records a
+  hold, plan or waiver without requiring the escalation row, and an audit row must never be removable by a
+  cascade.
+* Instants are ``UtcDateTime``: aware UTC in and out, microseconds kept. PostgreSQL stores ``timestamptz``;
+  SQLite stores naive UTC text of fixed width, so text order is time order.
+* JSON columns are ``JSON``, never PostgreSQL's ``JSONB``: JSONB re-encodes numbers (``1e+20`` comes back
+  as ``100000000000000000000``), and an audit payload must come back exactly as it was hashed.
+* Enum-valued fields are stored as their ``.value`` strings; the repositories convert.
+* Nothing stores an escalation's ``summary``: the domain objects written here do not carry it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Dialect,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.types import TypeDecorator
+
+__all__ = [
+    "APPEND_ONLY_TRIGGERS",
+    "LIVE_HOLD_INDEX",
+    "UtcDateTime",
+    "audit_entries",
+    "escalations",
+    "exception_requests",
+    "holds",
+    "metadata",
+    "plans",
+    "users",
+    "waivers",
+]
+
+# Names the migrations give the append-only guard on audit_entries (tamper tests drop them on purpose).
+APPEND_ONLY_TRIGGERS = {
+    "sqlite": ("audit_entries_no_update", "audit_entries_no_delete"),
+    "postgresql": ("audit_entries_no_update_delete", "audit_entries_no_truncate"),
+}
+LIVE_HOLD_INDEX = "uq_holds_one_live_per_slot"
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An aware UTC instant. Naive datetimes are refused on the way in, as everywhere in the core."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value.isoformat()} cannot be stored")
+        moment = value.astimezone(UTC)
+        return moment.replace(tzinfo=None) if dialect.name == "sqlite" else moment
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+escalations = Table(
+    "escalations",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("case_path", Text, nullable=False),
+    Column("case_digest", String, nullable=False),
+    Column("customer_id", String, nullable=False),
+    Column("opened_at", UtcDateTime, nullable=False, index=True),
+    Column("state", String, nullable=False),
+    Column("approved_at", UtcDateTime),
+    Column("deadline", UtcDateTime),
+    Column("first_viable_at", UtcDateTime),
+    Column("review_start", UtcDateTime),
+    Column("review_end", UtcDateTime),
+    Column("review_interpreter", String),
+    Column("packet_digest", String),
+    Column("confirmed_by", String),
+    Column("confirmed_at", UtcDateTime),
+    Column("version", Integer, nullable=False),
+    Column("audit_seq", Integer, nullable=False),
+    Column("audit_head", String, nullable=False),
+)
+
+# ``seq`` is global and increasing, so two processes adding plans never collide and "latest" is max(seq).
+plans = Table(
+    "plans",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("escalation_id", String, nullable=False, index=True),
+    Column("made_at", UtcDateTime, nullable=False),
+    Column("plan", JSON, nullable=False),
+)
+
+holds = Table(
+    "holds",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("uid", String, nullable=False),
+    Column("escalation_id", String, nullable=False, index=True),
+    Column("slot_start", UtcDateTime, nullable=False),
+    Column("slot_end", UtcDateTime, nullable=False),
+    Column("calendar", String, nullable=False),
+    Column("placed_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("status", String, nullable=False),
+    Column("ended_at", UtcDateTime),
+    Column("end_reason", Text),
+    # One live hold per escalation, slot and calendar, enforced by the database so racing processes agree.
+    Index(
+        LIVE_HOLD_INDEX,
+        "escalation_id",
+        "slot_start",
+        "calendar",
+        unique=True,
+        sqlite_where=text("status = 'live'"),
+        postgresql_where=text("status = 'live'"),
+    ),
+    Index("ix_holds_live_expiry", "expires_at", "status"),
+)
+
+exception_requests = Table(
+    "exception_requests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("escalation_id", String, nullable=False, index=True),
+    Column("requested_at", UtcDateTime, nullable=False),
+    Column("requested_by", String, nullable=False),
+    Column("route", String, nullable=False),
+    Column("causes", JSON, nullable=False),
+    Column("options", JSON, nullable=False),  # [{"start", "end", "waivers", "interpreter"}], ISO UTC instants
+    Column("deadline", UtcDateTime),
+    Column("reason", Text, nullable=False),
+    Column("decision", String, nullable=False),
+    Column("decided_by", String),
+    Column("decided_at", UtcDateTime),
+    Column("decision_reason", Text),
+)
+
+waivers = Table(
+    "waivers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("escalation_id", String, nullable=False, index=True),
+    Column("request_id", Integer, nullable=False),
+    Column("slot_start", UtcDateTime, nullable=False),
+    Column("slot_end", UtcDateTime, nullable=False),
+    Column("family", String, nullable=False),
+    Column("approved_by", String, nullable=False),
+    Column("approved_at", UtcDateTime, nullable=False),
+    Column("reason", Text, nullable=False),
+)
+
+audit_entries = Table(
+    "audit_entries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("escalation_id", String, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String, nullable=False),
+    Column("kind", String, nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("prev_hash", String, nullable=False),
+    Column("hash", String, nullable=False),
+    UniqueConstraint("escalation_id", "seq"),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("name", String, nullable=False),
+    Column("email", String, nullable=False),
+    Column("roles", JSON, nullable=False),  # sorted list of Role values
+)

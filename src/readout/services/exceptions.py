@@ -1,0 +1,165 @@
+"""Use cases: request an exception by hand, and approve or reject one.
+
+An approval records one waiver per family for exactly one slot. A slot needing two waivers (coverage and a
+handoff window) needs both approvers. A rejection goes to support leadership at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from readout.domain.escalation import Escalation
+from readout.domain.exception_requests import Decision, ExceptionRequest, Route, Waiver
+from readout.domain.lifecycle import Action, State
+from readout.domain.users import SYSTEM, Permission, User, may, may_waive
+from readout.errors import NotFound, PermissionDenied, Refused
+from readout.services.context import Deps, actor, load_escalation, slot_text
+from readout.services.eligibility import near_miss_options
+from readout.services.escalations import OPTIONS_OFFERED
+from readout.services.plan_json import utc_text
+from readout.services.ports import UnitOfWork
+
+__all__ = ["DecisionOutcome", "approve", "reject", "request_exception"]
+
+
+@dataclass(frozen=True)
+class DecisionOutcome:
+    """The request after the call, the waivers it recorded, and what is still missing."""
+
+    escalation: Escalation
+    request: ExceptionRequest
+    recorded: tuple[Waiver, ...] = ()
+    still_needed: tuple[str, ...] = ()
+
+
+def _open_request(uow: UnitOfWork, esc: Escalation) -> ExceptionRequest:
+    if esc.state is not State.EXCEPTION_REQUESTED:
+        raise Refused(f"{esc.id} has no open exception request (state {esc.state.value})")
+    found = [r for r in uow.exceptions.of(esc.id) if r.decision is Decision.OPEN]
+    if not found:
+        raise NotFound(f"{esc.id} has no open exception request")
+    return found[-1]
+
+
+def request_exception(deps: Deps, escalation_id: str, user_id: str, reason: str) -> DecisionOutcome:
+    """A coordinator asks support leadership to decide (e.g. replacing a role holder: never automatic)."""
+    now = deps.clock()
+    with deps.uow() as uow:
+        user = actor(uow, user_id, Permission.REQUEST_EXCEPTION)
+        esc = load_escalation(uow, escalation_id)
+        if not reason.strip():
+            raise Refused("an exception request needs a reason")
+        plan = uow.plans.latest(esc.id) or {}
+        request = uow.exceptions.add(
+            ExceptionRequest(
+                0, esc.id, now, user.id, Route.SUPPORT_LEADERSHIP, tuple(plan.get("causes", [])),
+                near_miss_options(plan, OPTIONS_OFFERED), esc.deadline, reason,
+            )
+        )  # fmt: skip
+        esc.transition(
+            Action.REQUEST_EXCEPTION,
+            now,
+            user.id,
+            {
+                "request": request.id,
+                "route": request.route.value,
+                "reason": reason,
+                "deadline": utc_text(esc.deadline),
+            },
+        )
+        uow.escalations.save(esc)
+        uow.commit()
+        return DecisionOutcome(esc, request)
+
+
+def approve(
+    deps: Deps, escalation_id: str, user_id: str, start: datetime | None, reason: str
+) -> DecisionOutcome:
+    """Approve the open request: waive the families of the near miss at ``start`` that the user may waive."""
+    now = deps.clock()
+    with deps.uow() as uow:
+        user = actor(uow, user_id)
+        esc = load_escalation(uow, escalation_id)
+        request = _open_request(uow, esc)
+        if request.route is Route.SUPPORT_LEADERSHIP:
+            outcome = _leadership_approval(uow, esc, request, user, now, reason)
+        else:
+            outcome = _waive(uow, esc, request, user, start, now, reason)
+        uow.escalations.save(esc)
+        uow.commit()
+        return outcome
+
+
+def _leadership_approval(
+    uow: UnitOfWork, esc: Escalation, request: ExceptionRequest, user: User, now: datetime, reason: str
+) -> DecisionOutcome:
+    if not may(user, Permission.DECIDE_ESCALATION):
+        raise PermissionDenied(f"{user.name} may not decide requests routed to support leadership")
+    decided = request.decided(Decision.APPROVED, user.id, now, reason)
+    uow.exceptions.update(decided)
+    esc.transition(Action.APPROVE_EXCEPTION, now, user.id, {"request": request.id, "reason": reason})
+    return DecisionOutcome(esc, decided)
+
+
+def _waive(
+    uow: UnitOfWork,
+    esc: Escalation,
+    request: ExceptionRequest,
+    user: User,
+    start: datetime | None,
+    now: datetime,
+    reason: str,
+) -> DecisionOutcome:
+    if start is None:
+        raise Refused("name the near miss to approve (--slot START)")
+    option = request.option_at(start)
+    if option is None:
+        raise NotFound(f"request {request.id} offers no near miss starting {utc_text(start)}")
+    granted = {w.family for w in uow.waivers.of(esc.id) if w.slot == option.slot}
+    mine = [f for f in option.waivers if f not in granted and may_waive(user, f)]
+    if not mine:
+        needed = [f for f in option.waivers if f not in granted]
+        raise PermissionDenied(
+            f"{user.name} may not waive {', '.join(needed) or 'anything more'} for this slot"
+        )
+    recorded = tuple(Waiver(esc.id, request.id, option.slot, f, user.id, now, reason) for f in mine)
+    for waiver in recorded:
+        uow.waivers.add(waiver)
+        esc.record(
+            now,
+            user.id,
+            "waiver_recorded",
+            {**slot_text(option.slot), "family": waiver.family, "reason": reason, "request": request.id},
+        )
+    still = tuple(f for f in option.waivers if f not in granted and f not in mine)
+    if still:
+        return DecisionOutcome(esc, request, recorded, still)
+    decided = request.decided(Decision.APPROVED, user.id, now, reason)
+    uow.exceptions.update(decided)
+    esc.transition(
+        Action.APPROVE_EXCEPTION,
+        now,
+        user.id,
+        {"request": request.id, **slot_text(option.slot), "waivers": list(option.waivers)},
+    )
+    return DecisionOutcome(esc, decided, recorded)
+
+
+def reject(deps: Deps, escalation_id: str, user_id: str, reason: str) -> DecisionOutcome:
+    """Reject the open request; the escalation goes to support leadership at once."""
+    now = deps.clock()
+    with deps.uow() as uow:
+        user = actor(uow, user_id)
+        esc = load_escalation(uow, escalation_id)
+        request = _open_request(uow, esc)
+        deciders = any(may_waive(user, f) for o in request.options for f in o.waivers)
+        if not (deciders or may(user, Permission.DECIDE_ESCALATION)):
+            raise PermissionDenied(f"{user.name} may not decide this request")
+        decided = request.decided(Decision.REJECTED, user.id, now, reason)
+        uow.exceptions.update(decided)
+        esc.transition(Action.REJECT_EXCEPTION, now, user.id, {"request": request.id, "reason": reason})
+        esc.transition(Action.ESCALATE, now, SYSTEM.id, {"request": request.id, "to": "support_leadership"})
+        uow.escalations.save(esc)
+        uow.commit()
+        return DecisionOutcome(esc, decided)

@@ -1,0 +1,210 @@
+"""Use cases: place, extend and release tentative holds, and reap expired ones.
+
+Holds are recorded in the ledger first (where a unique index keeps one live hold per escalation, slot and
+calendar, also across processes), then placed on the calendar, then committed; a calendar that refuses the
+slot releases everything placed in the same call and sends the escalation back to planning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from readout.adapters.casefile import load_case
+from readout.domain.case import Case
+from readout.domain.escalation import Escalation
+from readout.domain.holds import Hold, HoldStatus, hold_uid
+from readout.domain.lifecycle import Action, IllegalTransition, State
+from readout.domain.users import SYSTEM, Permission
+from readout.errors import Refused, SlotTaken
+from readout.services.context import Deps, actor, load_escalation, slot_text
+from readout.services.eligibility import eligible_slots
+from readout.services.escalations import replan
+from readout.services.plan_json import utc_text
+from readout.services.ports import UnitOfWork
+
+__all__ = ["HoldOutcome", "extend_holds", "hold_slots", "reap", "release_holds"]
+
+
+@dataclass(frozen=True)
+class HoldOutcome:
+    """Holds placed (or kept) by a hold call, and why it stopped if it did."""
+
+    escalation: Escalation
+    live: tuple[Hold, ...]
+    placed: tuple[Hold, ...]
+    problem: str | None = None
+
+
+def _organizer(case: Case) -> str:
+    """Holds go on the escalation manager's calendar: they organise the readout."""
+    return case.roles["escalation_manager"] or "organizer"
+
+
+def _live(uow: UnitOfWork, esc: Escalation, now: datetime) -> tuple[Hold, ...]:
+    return tuple(h for h in uow.holds.of(esc.id) if h.is_live(now))
+
+
+def hold_slots(deps: Deps, escalation_id: str, user_id: str) -> HoldOutcome:
+    """Hold the best eligible slots (``holds.count``), each expiring after ``holds.ttl_hours``."""
+    now = deps.clock()
+    with deps.uow() as uow:
+        user = actor(uow, user_id, Permission.HOLD)
+        esc = load_escalation(uow, escalation_id)
+        if (esc.state, Action.HOLD) not in _HOLDABLE:
+            raise IllegalTransition(esc.state, Action.HOLD)
+        case = load_case(Path(esc.case_path)).case
+        plan = uow.plans.latest(esc.id) or {}
+        wanted = eligible_slots(plan, uow.waivers.of(esc.id))[: case.hold_count]
+        if not wanted:
+            raise Refused(f"{esc.id} has no eligible slot to hold: plan again or request an exception")
+        placed: list[Hold] = []
+        calendar = _organizer(case)
+        try:
+            for option in wanted:
+                fresh = Hold(
+                    0,
+                    hold_uid(esc.id, option.slot, calendar),
+                    esc.id,
+                    option.slot,
+                    calendar,
+                    now,
+                    now + case.hold_ttl,
+                )
+                stored = uow.holds.add(fresh)
+                if stored is None:
+                    continue  # already held live: holding is idempotent
+                deps.holds.place(stored)
+                placed.append(stored)
+                esc.record(
+                    now,
+                    user.id,
+                    "hold_placed",
+                    {
+                        **slot_text(stored.slot),
+                        "calendar": calendar,
+                        "expires_at": utc_text(stored.expires_at),
+                    },
+                )
+        except SlotTaken as taken:
+            return _undo_and_replan(uow, deps, esc, placed, now, str(taken))
+        esc.transition(Action.HOLD, now, user.id, {"placed": len(placed), "live": len(_live(uow, esc, now))})
+        uow.escalations.save(esc)
+        uow.commit()
+        return HoldOutcome(esc, _live(uow, esc, now), tuple(placed))
+
+
+_HOLDABLE = {(State.PLANNED, Action.HOLD), (State.EXCEPTION_APPROVED, Action.HOLD), (State.HELD, Action.HOLD)}
+
+
+def _undo_and_replan(
+    uow: UnitOfWork, deps: Deps, esc: Escalation, placed: list[Hold], now: datetime, why: str
+) -> HoldOutcome:
+    """A calendar refused a slot: release what this call placed, record why, and plan again."""
+    for hold in placed:
+        deps.holds.release(hold)
+        uow.holds.update(hold.ended(HoldStatus.RELEASED, now, "slot taken while placing holds"))
+        esc.record(
+            now,
+            SYSTEM.id,
+            "hold_released",
+            {**slot_text(hold.slot), "reason": "slot taken while placing holds"},
+        )
+    esc.record(now, SYSTEM.id, "hold_conflict", {"detail": why})
+    replan(uow, deps, esc, SYSTEM, now, f"slot taken while placing holds: {why}")
+    uow.escalations.save(esc)
+    uow.commit()
+    return HoldOutcome(esc, _live(uow, esc, now), (), f"slot taken while placing holds ({why}); re-planned")
+
+
+def extend_holds(deps: Deps, escalation_id: str, user_id: str, ttl: timedelta | None = None) -> HoldOutcome:
+    """Push every live hold's expiry to ``now + ttl`` (default: the case's ``ttl_hours``)."""
+    now = deps.clock()
+    with deps.uow() as uow:
+        user = actor(uow, user_id, Permission.HOLD)
+        esc = load_escalation(uow, escalation_id)
+        ttl = ttl or load_case(Path(esc.case_path)).case.hold_ttl
+        live = _live(uow, esc, now)
+        if not live:
+            raise Refused(f"{esc.id} has no live hold to extend")
+        for hold in live:
+            longer = hold.extended(now, ttl)
+            uow.holds.update(longer)
+            esc.record(
+                now,
+                user.id,
+                "hold_extended",
+                {**slot_text(hold.slot), "expires_at": utc_text(longer.expires_at)},
+            )
+        uow.escalations.save(esc)
+        uow.commit()
+        return HoldOutcome(esc, _live(uow, esc, now), ())
+
+
+def release_holds(
+    deps: Deps,
+    escalation_id: str,
+    user_id: str,
+    start: datetime | None = None,
+    reason: str = "released by hand",
+) -> HoldOutcome:
+    """Release live holds (all, or the one starting at ``start``). Releasing nothing is not an error."""
+    now = deps.clock()
+    with deps.uow() as uow:
+        user = actor(uow, user_id, Permission.HOLD)
+        esc = load_escalation(uow, escalation_id)
+        for hold in uow.holds.of(esc.id):
+            if hold.status is HoldStatus.LIVE and (start is None or hold.slot.start == start):
+                end_hold(uow, deps, esc, hold, HoldStatus.RELEASED, now, user.id, reason)
+        _after_hold_loss(esc, uow, now)
+        uow.escalations.save(esc)
+        uow.commit()
+        return HoldOutcome(esc, _live(uow, esc, now), ())
+
+
+def end_hold(
+    uow: UnitOfWork,
+    deps: Deps,
+    esc: Escalation,
+    hold: Hold,
+    status: HoldStatus,
+    now: datetime,
+    who: str,
+    reason: str,
+) -> None:
+    """Release a hold on the calendar, then record it as released, expired or confirmed (idempotent)."""
+    if status is not HoldStatus.CONFIRMED:
+        deps.holds.release(hold)
+    uow.holds.update(hold.ended(status, now, reason))
+    kind = {HoldStatus.RELEASED: "hold_released", HoldStatus.EXPIRED: "hold_expired"}.get(
+        status, "hold_confirmed"
+    )
+    esc.record(now, who, kind, {**slot_text(hold.slot), "reason": reason})
+
+
+def _after_hold_loss(esc: Escalation, uow: UnitOfWork, now: datetime) -> None:
+    if esc.state in (State.HELD, State.AWAITING_CONFIRMATION) and not _live(uow, esc, now):
+        esc.review_slot = esc.review_interpreter = esc.packet_digest = None
+        esc.transition(
+            Action.HOLDS_LOST, now, SYSTEM.id, {"reason": "no live hold left: hold again or re-plan"}
+        )
+
+
+def reap(deps: Deps) -> list[Hold]:
+    """Expire every live hold past its expiry, across escalations; safe to run from several processes."""
+    now = deps.clock()
+    reaped: list[Hold] = []
+    with deps.uow() as uow:
+        expired_ids = sorted({h.escalation_id for h in uow.holds.expired(now)})
+    for escalation_id in expired_ids:
+        with deps.uow() as uow:
+            esc = load_escalation(uow, escalation_id)  # locks: a concurrent reaper waits, then finds nothing
+            for hold in uow.holds.of(esc.id):
+                if hold.status is HoldStatus.LIVE and hold.expires_at <= now:
+                    end_hold(uow, deps, esc, hold, HoldStatus.EXPIRED, now, SYSTEM.id, "expired")
+                    reaped.append(hold)
+            _after_hold_loss(esc, uow, now)
+            uow.escalations.save(esc)
+            uow.commit()
+    return reaped

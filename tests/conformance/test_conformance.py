@@ -1,0 +1,436 @@
+"""Outside conformance tests for docs/spec "Case file v1 and the meaning of "compliant slot"".
+
+Every expected value below was computed by hand from the spec text alone (not from the code); the
+arithmetic is in the comments.  Each case runs the real CLI:
+
+    .venv/bin/readout plan CASE --json --all --now TS
+
+Conventions in the comments: `Z` times are UTC; "starts" means the candidate starts of spec section 3;
+`[a, b)` are half-open intervals.  Offsets used (checked with zoneinfo): America/New_York -05:00,
+America/Chicago -06:00 (after 2026-11-01 02:00 CDT -> 01:00 CST), America/Los_Angeles -08:00,
+Asia/Kolkata +05:30, Asia/Tokyo +09:00, Asia/Dhaka +06:00, Europe/London +00:00, Europe/Madrid and
+Europe/Paris +01:00, America/Bogota -05:00 (all for November 2026).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CLI = ROOT / ".venv" / "bin" / "readout"
+CASES = Path(__file__).resolve().parent / "cases"
+
+
+def run_plan(case: Path, now: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(CLI), "plan", str(case), "--json", "--all", "--now", now, *extra],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def plan(case: str, now: str) -> dict[str, Any]:
+    path = next((CASES / case).glob("case.*"))
+    proc = run_plan(path, now)
+    assert proc.returncode == 0, proc.stderr
+    result: dict[str, Any] = json.loads(proc.stdout)
+    return result
+
+
+def z(ts: str) -> datetime:
+    return datetime.fromisoformat(ts.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def fmt(t: datetime) -> str:
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def grid(first: str, last: str, step_min: int) -> list[datetime]:
+    """Every start from `first` to `last` inclusive, `step_min` apart."""
+    out, t, end = [], z(first), z(last)
+    while t <= end:
+        out.append(t)
+        t += timedelta(minutes=step_min)
+    return out
+
+
+def slots(starts: list[datetime] | list[str], dur_min: int) -> set[tuple[str, str]]:
+    out = set()
+    for s in starts:
+        t = z(s) if isinstance(s, str) else s
+        out.add((fmt(t), fmt(t + timedelta(minutes=dur_min))))
+    return out
+
+
+def cand_set(result: dict[str, Any]) -> set[tuple[str, str]]:
+    return {(c["start"], c["end"]) for c in result["candidates"]}
+
+
+def near_set(result: dict[str, Any]) -> set[tuple[str, str, tuple[str, ...]]]:
+    return {(n["start"], n["end"], tuple(sorted(n["waivers"]))) for n in result["near_misses"]}
+
+
+def assert_violations(result: dict[str, Any], expected: dict[str, int]) -> None:
+    got = {k: v for k, v in result["violations"].items() if v}
+    assert got == {k: v for k, v in expected.items() if v}
+
+
+def assert_sorted_by_start(result: dict[str, Any]) -> None:
+    starts = [n["start"] for n in result["near_misses"]]
+    assert starts == sorted(starts)
+
+
+# --------------------------------------------------------------------------------------------------
+# C01  business days across Thanksgiving (holidays package) + an `extra` holiday + a weekend; min notice
+# --------------------------------------------------------------------------------------------------
+def test_c01_business_days_weekend_holiday_extra() -> None:
+    # T = America/New_York, H = US holidays + 2026-11-27.
+    # approved 2026-11-25T10:00-05:00 -> a = Wed 2026-11-25.
+    # Thu 11-26 Thanksgiving (US), Fri 11-27 extra, Sat 28, Sun 29 -> d1 = Mon 11-30 (N = 1).
+    # deadline = Tue 2026-12-01 00:00 EST = 2026-12-01T05:00Z.
+    # earliest = max(now 2026-11-30T11:00Z, approved 2026-11-25T15:00Z) + 3 h = 2026-11-30T14:00Z.
+    # (The file's own `now:` 2026-11-20 is overridden by --now.)
+    # No coverage -> UTC hourly grid; starts 14Z..04Z(+1d) (04Z + 1 h = deadline) = 10 + 5 = 15.
+    # Meeting hours Mon 09:00-17:00 EST = [14Z, 22Z) -> starts 14..21Z = 8 compliant; 15 - 8 = 7 violations.
+    r = plan("c01_bizdays_weekend_holiday", "2026-11-30T11:00:00Z")
+    assert r["status"] == "ready"
+    assert r["not_ready"] == []
+    assert r["earliest_start"] == "2026-11-30T14:00:00Z"
+    assert r["deadline"] == "2026-12-01T05:00:00Z"
+    assert cand_set(r) == slots(grid("2026-11-30T14:00:00Z", "2026-11-30T21:00:00Z", 60), 60)
+    assert near_set(r) == set()
+    assert_violations(r, {"CUSTOMER_HOURS": 7})
+    assert r["causes"] == []
+    assert all(c["interpreter"] is None for c in r["candidates"])
+
+
+# --------------------------------------------------------------------------------------------------
+# C02  approval late at night in another zone (JSON); min notice; earliest not on the grid
+# --------------------------------------------------------------------------------------------------
+def test_c02_late_approval_other_zone_json() -> None:
+    # approved 2026-11-04T07:30+01:00 = 2026-11-04T06:30Z = Tue 2026-11-03 22:30 PST -> a = Tue 11-03
+    # (a UTC- or approver-zone date would give Wed 11-04).  d1 = Wed 11-04.
+    # deadline = Thu 11-05 00:00 PST = 2026-11-05T08:00Z.
+    # earliest = max(now 06:00Z, approved 06:30Z) + 2 h = 2026-11-04T08:30Z (not on the UTC hour grid).
+    # Starts: 09Z 11-04 .. 07Z 11-05 -> 15 + 8 = 23.
+    # Meeting hours Wed 09:00-12:00 PST = [17Z, 20Z) -> 17, 18, 19Z compliant; 23 - 3 = 20 violations.
+    r = plan("c02_late_approval_other_zone", "2026-11-04T06:00:00Z")
+    assert r["status"] == "ready"
+    assert r["earliest_start"] == "2026-11-04T08:30:00Z"
+    assert r["deadline"] == "2026-11-05T08:00:00Z"
+    assert cand_set(r) == slots(
+        ["2026-11-04T17:00:00Z", "2026-11-04T18:00:00Z", "2026-11-04T19:00:00Z"], 60
+    )
+    assert near_set(r) == set()
+    assert_violations(r, {"CUSTOMER_HOURS": 20})
+    assert r["causes"] == []
+
+
+# --------------------------------------------------------------------------------------------------
+# C03  policy.business_days overrides the customer's zone and holidays
+# --------------------------------------------------------------------------------------------------
+def test_c03_business_days_override() -> None:
+    # T = Asia/Tokyo, H = JP.  approved 2026-11-02T10:00+09:00 -> a = Mon 11-02 (Tokyo).
+    # Tue 11-03 is Culture Day (JP) -> d1 = Wed 11-04.  deadline = Thu 11-05 00:00 JST = 2026-11-04T15:00Z.
+    # (Customer zone NY would give a = Sun 11-01, d1 = Mon 11-02, deadline 2026-11-03T05:00Z.)
+    # earliest = 2026-11-04T12:00Z (now > approved, notice 0).  Starts 12, 13, 14Z; nothing else applies.
+    r = plan("c03_business_days_override", "2026-11-04T12:00:00Z")
+    assert r["status"] == "ready"
+    assert r["earliest_start"] == "2026-11-04T12:00:00Z"
+    assert r["deadline"] == "2026-11-04T15:00:00Z"
+    assert cand_set(r) == slots(grid("2026-11-04T12:00:00Z", "2026-11-04T14:00:00Z", 60), 60)
+    assert near_set(r) == set()
+    assert_violations(r, {})
+    assert r["causes"] == []
+
+
+# --------------------------------------------------------------------------------------------------
+# C04  coverage: windows past midnight, adjacent windows join, coverage holiday, grid at +05:30
+# --------------------------------------------------------------------------------------------------
+def test_c04_coverage_midnight_join_holiday() -> None:
+    # T = Asia/Kolkata (no holidays). approved Fri 2026-10-30 -> d1..d3 = Mon 11-02, Tue 11-03, Wed 11-04.
+    # deadline = Thu 11-05 00:00 IST = 2026-11-04T18:30Z.  now = Mon 00:00 IST = 2026-11-01T18:30Z = earliest.
+    # Grid: whole IST hours (= :30 UTC).  duration 120 -> last start Wed 22:00 IST = 2026-11-04T16:30Z.
+    # Starts Mon 00:00 .. Wed 22:00 IST = 24 + 24 + 23 = 71.
+    # Coverage (IST): Mon 22-24 + Tue 00-01 join -> [Mon 22:00, Tue 01:00) (3 h);
+    #   Tue 23:00-01:00 belongs to Tue (not a holiday) -> [Tue 23:00, Wed 01:00) (2 h);
+    #   Wed 10-12 is on the coverage holiday 2026-11-04 -> removed.
+    # 2-h slots inside: Mon 22:00, Mon 23:00, Tue 23:00 IST
+    #   = 2026-11-02T16:30Z, 2026-11-02T17:30Z, 2026-11-03T17:30Z.
+    # COVERAGE violations = 71 - 3 = 68; every other start breaks only COVERAGE -> 68 near misses.
+    r = plan("c04_coverage_midnight_join_holiday", "2026-11-01T18:30:00Z")
+    compliant = ["2026-11-02T16:30:00Z", "2026-11-02T17:30:00Z", "2026-11-03T17:30:00Z"]
+    everything = grid("2026-11-01T18:30:00Z", "2026-11-04T16:30:00Z", 60)
+    assert len(everything) == 71
+    assert r["status"] == "ready"
+    assert r["earliest_start"] == "2026-11-01T18:30:00Z"
+    assert r["deadline"] == "2026-11-04T18:30:00Z"
+    assert cand_set(r) == slots(compliant, 120)
+    others = slots(everything, 120) - slots(compliant, 120)
+    assert near_set(r) == {(s, e, ("COVERAGE",)) for s, e in others}
+    assert_sorted_by_start(r)
+    assert_violations(r, {"COVERAGE": 68})
+    assert r["causes"] == []
+
+
+# --------------------------------------------------------------------------------------------------
+# C05  DST: coverage zone America/Chicago across the 2026-11-01 fall-back, granularity 30
+# --------------------------------------------------------------------------------------------------
+def test_c05_dst_chicago_fall_back() -> None:
+    # T = America/Chicago.  approved Thu 2026-10-29 -> d1 = Fri 10-30, d2 = Mon 11-02.
+    # deadline = Tue 11-03 00:00 CST = 2026-11-03T06:00Z.  earliest = now = 2026-11-01T04:00Z (Sat 23:00 CDT).
+    # Offsets are whole hours, so every :00/:30 UTC instant is a multiple of 30 min after local midnight.
+    # Starts 2026-11-01T04:00Z .. 2026-11-03T05:00Z every 30 min = 49 h * 2 + 1 = 99.
+    # Coverage Sun 01:30-02:30: 01:30 is ambiguous -> fold=0 -> first (CDT) = 06:30Z; 02:30 CST = 08:30Z.
+    # -> coverage [06:30Z, 08:30Z) is 2 real hours: 60-min slots at 06:30, 07:00, 07:30Z.
+    # COVERAGE violations 99 - 3 = 96, all near misses with [COVERAGE].
+    r = plan("c05_dst_chicago_fallback", "2026-11-01T04:00:00Z")
+    compliant = ["2026-11-01T06:30:00Z", "2026-11-01T07:00:00Z", "2026-11-01T07:30:00Z"]
+    everything = grid("2026-11-01T04:00:00Z", "2026-11-03T05:00:00Z", 30)
+    assert len(everything) == 99
+    assert r["status"] == "ready"
+    assert r["earliest_start"] == "2026-11-01T04:00:00Z"
+    assert r["deadline"] == "2026-11-03T06:00:00Z"
+    assert cand_set(r) == slots(compliant, 60)
+    others = slots(everything, 60) - slots(compliant, 60)
+    assert near_set(r) == {(s, e, ("COVERAGE",)) for s, e in others}
+    assert_violations(r, {"COVERAGE": 96})
+    assert r["causes"] == []
+
+
+# --------------------------------------------------------------------------------------------------
+# C06  customer meeting hours removed on a customer holiday; absolute / weekly / calendar CAB blackouts
+# --------------------------------------------------------------------------------------------------
+def test_c06_customer_holiday_and_cab_blackouts() -> None:
+    # T = America/New_York, H = US.  approved Mon 11-09 -> d1 = Tue 11-10, Wed 11-11 Veterans Day,
+    # d2 = Thu 11-12.  deadline = Fri 11-13 00:00 EST = 2026-11-13T05:00Z.  earliest = now = 11-10T05:00Z.
+    # Starts 11-10T05Z .. 11-13T04Z hourly = 72.
+    # Meeting 09-12 EST = [14Z,17Z) Tue and Thu (Wed is a customer holiday) -> 6 starts; 72 - 6 = 66.
+    # Blackouts: absolute [Tue 14:30Z, 15:00Z) -> Tue 14; weekly thu 11:00-11:30 EST = [Thu 16:00Z, 16:30Z)
+    #   -> Thu 16; calendar TRANSPARENT [Thu 14Z, 15Z) -> Thu 14; calendar TENTATIVE [Thu 15:00Z, 15:30Z)
+    #   -> Thu 15 (a non-cancelled VEVENT even with tentative_is_busy false); CANCELLED Tue 16Z: nothing.
+    #   Neighbours only touch the blocks' edges (half-open) -> CAB_BLACKOUT = 4.
+    # Compliant: Tue 15Z, Tue 16Z.
+    r = plan("c06_customer_holiday_cab", "2026-11-10T05:00:00Z")
+    assert r["status"] == "ready"
+    assert r["earliest_start"] == "2026-11-10T05:00:00Z"
+    assert r["deadline"] == "2026-11-13T05:00:00Z"
+    assert cand_set(r) == slots(["2026-11-10T15:00:00Z", "2026-11-10T16:00:00Z"], 60)
+    assert near_set(r) == set()
+    assert_violations(r, {"CUSTOMER_HOURS": 66, "CAB_BLACKOUT": 4})
+    assert r["causes"] == []
+
+
+# --------------------------------------------------------------------------------------------------
+# C07  protected handoff windows (explicit and default timezone), availability, both waivers, causes
+# --------------------------------------------------------------------------------------------------
+def test_c07_handoff_availability_near_misses_json() -> None:
+    # T = Europe/London.  approved Mon 11-02 -> d1 = Tue 11-03; deadline 2026-11-04T00:00Z.
+    # earliest = now = 2026-11-03T08:00Z.  Coverage zone London (= UTC) -> hourly; starts 08..23Z = 16.
+    # CUSTOMER_HOURS: tue 08-16 -> starts 08..15 ok; 16..23 break -> 8.
+    # ATTENDEE:customer_incident_manager (luis, NY): tue 04:00-10:00 EST = [09Z,15Z) -> 09..14 ok -> 10.
+    # COVERAGE: tue 11-13 London -> starts 11, 12 ok -> 14.
+    # HANDOFF_WINDOW (ravi): {tue 11:00-13:00, timezone Europe/London} -> 11, 12;
+    #   {tue 19:30-20:30} in his own Asia/Kolkata = [14:00Z, 15:00Z) -> 14.  -> 3.
+    #   sam is only an optional attendee: his protected window / availability constrain nothing.
+    # Slots passing the unwaivable families: 09..14:
+    #   09 [COVERAGE], 10 [COVERAGE], 11 [HANDOFF_WINDOW], 12 [HANDOFF_WINDOW], 13 [COVERAGE],
+    #   14 [COVERAGE, HANDOFF_WINDOW].  No compliant slot -> needs_exception.
+    # causes: relax COVERAGE -> 09,10,13 comply; relax HANDOFF_WINDOW -> 11,12 comply;
+    #   relax CUSTOMER_HOURS -> 16..23 still break availability; relax ATTENDEE -> 08, 15 still break
+    #   COVERAGE.  => {COVERAGE, HANDOFF_WINDOW}.
+    r = plan("c07_handoff_availability_near_misses", "2026-11-03T08:00:00Z")
+    assert r["status"] == "needs_exception"
+    assert r["earliest_start"] == "2026-11-03T08:00:00Z"
+    assert r["deadline"] == "2026-11-04T00:00:00Z"
+    assert cand_set(r) == set()
+
+    def nm(h: int, *w: str) -> tuple[str, str, tuple[str, ...]]:
+        return (f"2026-11-03T{h:02d}:00:00Z", f"2026-11-03T{h + 1:02d}:00:00Z", tuple(sorted(w)))
+
+    assert near_set(r) == {
+        nm(9, "COVERAGE"),
+        nm(10, "COVERAGE"),
+        nm(11, "HANDOFF_WINDOW"),
+        nm(12, "HANDOFF_WINDOW"),
+        nm(13, "COVERAGE"),
+        nm(14, "COVERAGE", "HANDOFF_WINDOW"),
+    }
+    assert_sorted_by_start(r)
+    assert all(n["interpreter"] is None for n in r["near_misses"])
+    assert_violations(
+        r,
+        {
+            "CUSTOMER_HOURS": 8,
+            "ATTENDEE:customer_incident_manager": 10,
+            "COVERAGE": 14,
+            "HANDOFF_WINDOW": 3,
+        },
+    )
+    assert sorted(r["causes"]) == ["COVERAGE", "HANDOFF_WINDOW"]
+
+
+# --------------------------------------------------------------------------------------------------
+# C08  busy time from .ics
+# --------------------------------------------------------------------------------------------------
+# T = America/Chicago. approved Mon 11-02 -> d1 Tue 11-03, d2 Wed 11-04; deadline = Thu 11-05 00:00 CST
+# = 2026-11-05T06:00Z.  earliest = now = 2026-11-03T13:00Z.  UTC hourly grid:
+# starts Tue 13..23 (11) + Wed 00..23 (24) + Thu 00..05 (6) = 41.
+# Meeting hours 07:00-13:00 CST = [13Z, 19Z) Tue & Wed -> 12 starts ok; CUSTOMER_HOURS = 41 - 12 = 29.
+# ravi (Asia/Dhaka, +06): all-day DATE 2026-11-04 without DTEND = one local day
+#   = [2026-11-03T18:00Z, 2026-11-04T18:00Z) -> starts Tue 18..23 (6) + Wed 00..17 (18) = 24 busy.
+#   (a UTC day would instead block Wed 00..23 and free Tue 18 / block Wed 18.)
+# dana (America/Chicago):
+#   r1 DAILY COUNT=3 from Mon 13Z, EXDATE Tue 13Z -> busy Mon 13Z (before range), Wed 13Z.
+#   r2 DAILY COUNT=3 from Mon 18Z -> Mon 18Z (before range), Tue 18Z, Wed 18Z.
+#   TENTATIVE Tue 14Z (busy only with tentative_is_busy), TRANSPARENT Tue 15Z, CANCELLED Tue 16Z: free.
+#   floating 11:00 + DURATION PT1H on Tue = 11:00 CST = [17Z, 18Z) -> Tue 17.
+#   -> dana busy starts: Tue 17, Tue 18, Wed 13, Wed 18 (= 4), plus Tue 14 when tentative is busy (= 5).
+# Meeting-hour starts: Tue 13 ok, 14 (tentative), 15 ok, 16 ok, 17 dana, 18 ravi+dana;
+#   Wed 13..17 ravi, Wed 18 dana (ravi free: [18Z,19Z) starts at his block's end).
+def test_c08a_ics_busy_tentative_not_busy() -> None:
+    r = plan("c08a_ics_tentative_free", "2026-11-03T13:00:00Z")
+    assert r["status"] == "ready"
+    assert r["earliest_start"] == "2026-11-03T13:00:00Z"
+    assert r["deadline"] == "2026-11-05T06:00:00Z"
+    assert cand_set(r) == slots(grid("2026-11-03T13:00:00Z", "2026-11-03T16:00:00Z", 60), 60)
+    assert near_set(r) == set()
+    assert_violations(
+        r, {"CUSTOMER_HOURS": 29, "ATTENDEE:fix_owner": 24, "ATTENDEE:escalation_manager": 4}
+    )
+    assert r["causes"] == []
+
+
+def test_c08b_ics_busy_tentative_is_busy() -> None:
+    r = plan("c08b_ics_tentative_busy", "2026-11-03T13:00:00Z")
+    assert r["status"] == "ready"
+    assert r["deadline"] == "2026-11-05T06:00:00Z"
+    assert cand_set(r) == slots(
+        ["2026-11-03T13:00:00Z", "2026-11-03T15:00:00Z", "2026-11-03T16:00:00Z"], 60
+    )
+    assert_violations(
+        r, {"CUSTOMER_HOURS": 29, "ATTENDEE:fix_owner": 24, "ATTENDEE:escalation_manager": 5}
+    )
+    assert r["causes"] == []
+
+
+# --------------------------------------------------------------------------------------------------
+# C09  interpreter roster
+# --------------------------------------------------------------------------------------------------
+def test_c09_interpreters() -> None:
+    # T = London; approved Mon 11-02 -> deadline 2026-11-04T00:00Z; earliest = now = 11-03T08:00Z.
+    # UTC hourly starts 08..23 = 16.  language es, customer id acme.
+    #   pt1: language pt -> never.   es_other: approved_for [other-co] -> never.
+    #   es_star ("*"): Madrid tue 10-12 CET = [09Z, 11Z) -> 09, 10; own calendar busy [09Z,10Z) -> 10 only.
+    #   es_acme (acme): Bogota tue 06-08 = [11Z, 13Z) -> 11, 12.
+    # Compliant: 10 (es_star), 11 (es_acme), 12 (es_acme).  INTERPRETER violations 16 - 3 = 13.
+    r = plan("c09_interpreters", "2026-11-03T08:00:00Z")
+    assert r["status"] == "ready"
+    assert r["earliest_start"] == "2026-11-03T08:00:00Z"
+    assert r["deadline"] == "2026-11-04T00:00:00Z"
+    got = {(c["start"], c["end"], c["interpreter"]) for c in r["candidates"]}
+    assert got == {
+        ("2026-11-03T10:00:00Z", "2026-11-03T11:00:00Z", "es_star"),
+        ("2026-11-03T11:00:00Z", "2026-11-03T12:00:00Z", "es_acme"),
+        ("2026-11-03T12:00:00Z", "2026-11-03T13:00:00Z", "es_acme"),
+    }
+    assert near_set(r) == set()
+    assert_violations(r, {"INTERPRETER": 13})
+    assert r["causes"] == []
+
+
+# --------------------------------------------------------------------------------------------------
+# C10  not ready
+# --------------------------------------------------------------------------------------------------
+def test_c10a_not_ready_rca_null_unknown_and_missing_role_json() -> None:
+    # RCA null -> RCA_NOT_APPROVED; fix_owner "ghost" is not in people; customer_success_director absent.
+    r = plan("c10a_not_ready_rca_unknown_role", "2026-11-03T08:00:00Z")
+    assert r["status"] == "not_ready"
+    assert r["escalation_id"] == "ESC-C10A"
+    assert set(r["not_ready"]) == {
+        "RCA_NOT_APPROVED",
+        "ROLE_UNASSIGNED:fix_owner",
+        "ROLE_UNASSIGNED:customer_success_director",
+    }
+    assert r["candidates"] == []
+    assert r["near_misses"] == []
+    assert_violations(r, {})
+    assert r["causes"] == []
+
+
+def test_c10b_not_ready_role_null() -> None:
+    r = plan("c10b_not_ready_role_null", "2026-11-03T08:00:00Z")
+    assert r["status"] == "not_ready"
+    assert r["not_ready"] == ["ROLE_UNASSIGNED:fix_owner"]
+    assert r["candidates"] == []
+    assert r["near_misses"] == []
+    assert_violations(r, {})
+    assert r["causes"] == []
+
+
+# --------------------------------------------------------------------------------------------------
+# C11  no coverage block -> UTC grid; needs_exception with empty causes; zero-length blackout
+# --------------------------------------------------------------------------------------------------
+def test_c11_no_coverage_utc_grid_empty_causes() -> None:
+    # T = Asia/Kolkata; approved Mon 11-02 10:00 IST -> d1 = Tue 11-03; deadline Wed 00:00 IST
+    # = 2026-11-03T18:30Z.  earliest = now = 2026-11-03T00:00Z.  UTC hourly starts 00..17Z = 18
+    # (17Z ends 18Z <= 18:30Z; 18Z would end 19Z).
+    # CUSTOMER_HOURS: tue 10-12 IST = [04:30Z, 06:30Z) -> only 05Z fits on the UTC grid -> 17.
+    # ATTENDEE:customer_incident_manager (luis, London tue 09-11) -> 09, 10 ok -> 16.
+    # CAB_BLACKOUT: [05:30Z,05:45Z) -> 05; [09Z,11Z) -> 09, 10 (08 ends at 09: free);
+    #   [07Z,07Z) is zero-length and blocks nothing -> 3.
+    # No slot breaks only one family -> no single relaxation helps -> causes [].
+    r = plan("c11_no_coverage_utc_grid_empty_causes", "2026-11-03T00:00:00Z")
+    assert r["status"] == "needs_exception"
+    assert r["earliest_start"] == "2026-11-03T00:00:00Z"
+    assert r["deadline"] == "2026-11-03T18:30:00Z"
+    assert cand_set(r) == set()
+    assert near_set(r) == set()
+    assert_violations(
+        r, {"CUSTOMER_HOURS": 17, "ATTENDEE:customer_incident_manager": 16, "CAB_BLACKOUT": 3}
+    )
+    assert r["causes"] == []
+
+
+# --------------------------------------------------------------------------------------------------
+# C12  VFREEBUSY
+# --------------------------------------------------------------------------------------------------
+def test_c12_vfreebusy_periods() -> None:
+    # London, deadline 2026-11-04T00:00Z, earliest 2026-11-03T08:00Z, hourly starts 08..23 = 16.
+    # CUSTOMER_HOURS tue 09-18 -> 09..17 ok -> 7 violations (08, 18..23).
+    # mei: BUSY [09Z,10Z) -> 09; BUSY-UNAVAILABLE 11Z/PT1H -> 11; BUSY-TENTATIVE 13Z (tentative not busy);
+    #   FREE 15Z: nothing; [17:00Z,17:30Z) -> 17; [19Z,19Z) zero length: nothing.  -> 3.
+    # Compliant: 10, 12, 13, 14, 15, 16.
+    r = plan("c12_vfreebusy", "2026-11-03T08:00:00Z")
+    assert r["status"] == "ready"
+    assert r["deadline"] == "2026-11-04T00:00:00Z"
+    assert cand_set(r) == slots(
+        [f"2026-11-03T{h:02d}:00:00Z" for h in (10, 12, 13, 14, 15, 16)], 60
+    )
+    assert_violations(r, {"CUSTOMER_HOURS": 7, "ATTENDEE:customer_success_director": 3})
+    assert r["causes"] == []
+
+
+# --------------------------------------------------------------------------------------------------
+# C13  causes that nobody can waive (ATTENDEE:<role>, INTERPRETER)
+# --------------------------------------------------------------------------------------------------
+def test_c13_causes_unwaivable_json() -> None:
+    # London, deadline 2026-11-04T00:00Z, earliest 08:00Z, starts 08..23 = 16.  language fr.
+    # CUSTOMER_HOURS tue 10-12 -> 10, 11 ok -> 14.
+    # fr1 (Paris, +01): tue 11:00-12:00 = [10Z, 11Z) -> only 10 -> INTERPRETER 15.
+    # ravi busy [10Z, 11Z) -> ATTENDEE:fix_owner 1.
+    # 10 breaks only ATTENDEE:fix_owner; 11 breaks only INTERPRETER -> causes {ATTENDEE:fix_owner, INTERPRETER}.
+    r = plan("c13_causes_unwaivable", "2026-11-03T08:00:00Z")
+    assert r["status"] == "needs_exception"
+    assert cand_set(r) == set()
+    assert near_set(r) == set()
+    assert_violations(r, {"CUSTOMER_HOURS": 14, "INTERPRETER": 15, "ATTENDEE:fix_owner": 1})
+    assert sorted(r["causes"]) == ["ATTENDEE:fix_owner", "INTERPRETER"]
