@@ -1,35 +1,37 @@
-"""Command line: parse, call a service, present, map errors to exit codes (0 plan, 2 bad input)."""
+"""Command line: parse, call a service, present, map errors to exit codes.
+
+Exit status: 0 done; 1 an audit chain failed verification; 2 bad input (invalid case or users file, unknown
+escalation or user); 3 refused by a rule (illegal transition, missing permission, failed confirmation gate).
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from rich.console import Console
-
-from readout import __version__, bootstrap
-from readout.entrypoints.report import render_plan
-from readout.errors import ReadoutError
-from readout.services.plan_json import plan_to_json
-from readout.services.planning import plan_case_file
+from readout import __version__
+from readout.entrypoints import cli_commands
+from readout.errors import NotFound, ReadoutError, Refused
 
 __all__ = ["main"]
 
-EXIT_OK = 0
-EXIT_BAD_INPUT = 2
+EXIT_OK, EXIT_TAMPERED, EXIT_BAD_INPUT, EXIT_REFUSED = 0, 1, 2, 3
 
 _DESCRIPTION = """\
 Readout schedules the contractual root-cause-analysis readout after a serious incident: it computes the
 deadline (N business days after the customer-safe RCA approval), finds every compliant slot for the
-required roles, ranks them, and explains what blocks the rest.
+required roles, ranks them, explains what blocks the rest, places short-lived holds, routes exceptions to
+the right approver, and records every step in a hash-chained audit log. A named human confirms.
+
+Workflow commands keep state in READOUT_DATABASE_URL (default: an embedded SQLite file).
 """
 
 _PLAN_HELP = """\
-Plan the readout described by CASE (a YAML or JSON case file, see docs/case-file.md).
+Plan the readout described by CASE (a YAML or JSON case file, see docs/case-file.md), or re-plan the
+stored escalation ESC (re-reading its case file and calendars).
 
 Prints the deadline in the contract zone and UTC, the best compliant slots in every role holder's local
 time with the reasons for their rank, near misses that need only a coverage or handoff-window waiver,
@@ -54,51 +56,128 @@ def _positive(text: str) -> int:
     return int(text)
 
 
+def _common() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", help="print JSON instead of the readable report")
+    common.add_argument(
+        "--now",
+        type=_timestamp,
+        metavar="TS",
+        help="act as if the current instant were TS (ISO 8601 with offset)",
+    )
+    return common
+
+
+def _acting(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--as", dest="user", required=True, metavar="USER", help="the user acting (see users)"
+    )
+
+
+def _add(
+    verbs: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help_text: str
+) -> argparse.ArgumentParser:
+    return verbs.add_parser(name, help=help_text, description=help_text, parents=[_common()])
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``readout`` argument parser."""
     parser = argparse.ArgumentParser(prog="readout", description=_DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"readout {__version__}")
     verbs = parser.add_subparsers(dest="verb", metavar="COMMAND", required=True)
+
     plan = verbs.add_parser(
         "plan",
-        help="find, rank and explain readout slots for a case file",
+        help="find, rank and explain readout slots for a case file (or re-plan a stored escalation)",
         description=_PLAN_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[_common()],
     )
-    plan.add_argument("case", type=Path, metavar="CASE", help="case file (.yaml, .yml or .json)")
-    plan.add_argument("--json", action="store_true", help="print the JSON result (spec section 6)")
+    plan.add_argument("target", metavar="CASE|ESC", help="case file (.yaml, .yml, .json) or escalation id")
     plan.add_argument("--all", action="store_true", help="every candidate and near miss, not just the best")
     plan.add_argument(
-        "--now",
-        type=_timestamp,
-        metavar="TS",
-        help="plan as of this instant (ISO 8601 with offset); default: the case file's `now`, else the clock",
+        "--limit", type=_positive, default=5, metavar="N", help="how many candidates (default 5)"
     )
     plan.add_argument(
-        "--limit", type=_positive, default=5, metavar="N", help="how many candidates to show (default 5)"
+        "--as", dest="user", metavar="USER", help="acting user (required to re-plan an escalation)"
+    )
+    plan.add_argument("--reason", default="re-plan requested", help="why the escalation is re-planned")
+
+    opened = _add(verbs, "open", "open the escalation of a case file and plan it")
+    opened.add_argument("case", type=Path, metavar="CASE")
+    _acting(opened)
+
+    hold = _add(verbs, "hold", "place tentative holds on the best eligible slots (or extend / release them)")
+    hold.add_argument("escalation", metavar="ESC")
+    _acting(hold)
+    mode = hold.add_mutually_exclusive_group()
+    mode.add_argument("--extend", action="store_true", help="push live holds' expiry to now + ttl")
+    mode.add_argument("--release", action="store_true", help="release live holds (all, or --slot)")
+    hold.add_argument("--hours", type=_positive, help="with --extend: hours instead of the case's ttl_hours")
+    hold.add_argument("--slot", type=_timestamp, metavar="START", help="with --release: only this slot")
+
+    request = _add(
+        verbs, "request-exception", "ask support leadership to decide (e.g. replacing a role holder)"
+    )
+    request.add_argument("escalation", metavar="ESC")
+    _acting(request)
+    request.add_argument("--reason", required=True)
+
+    approve = _add(verbs, "approve", "approve the open exception request (waive a near miss's families)")
+    approve.add_argument("escalation", metavar="ESC")
+    _acting(approve)
+    approve.add_argument("--slot", type=_timestamp, metavar="START", help="the near miss to approve")
+    approve.add_argument("--reason", required=True)
+
+    reject = _add(verbs, "reject", "reject the open exception request (goes to support leadership)")
+    reject.add_argument("escalation", metavar="ESC")
+    _acting(reject)
+    reject.add_argument("--reason", required=True)
+
+    review = _add(verbs, "review", "select a held slot and show the invite packet for review (sends nothing)")
+    review.add_argument("escalation", metavar="ESC")
+    _acting(review)
+    review.add_argument("--slot", type=_timestamp, required=True, metavar="START")
+
+    confirm = _add(verbs, "confirm", "confirm the reviewed slot after a fresh free/busy check")
+    confirm.add_argument("escalation", metavar="ESC")
+    _acting(confirm)
+    confirm.add_argument(
+        "--packet", metavar="DIGEST", help="the packet digest shown at review (optional check)"
+    )
+
+    cancel = _add(verbs, "cancel", "cancel the readout before confirmation and release its holds")
+    cancel.add_argument("escalation", metavar="ESC")
+    _acting(cancel)
+    cancel.add_argument("--reason", required=True)
+
+    _add(verbs, "reap", "release every hold past its expiry")
+    status = _add(verbs, "status", "show an escalation: state, plan, holds, exceptions")
+    status.add_argument("escalation", metavar="ESC")
+    _add(verbs, "list", "list stored escalations")
+
+    audit = _add(verbs, "audit", "show, verify or export the audit trail")
+    audit.add_argument("action", choices=["show", "verify", "export"])
+    audit.add_argument("escalation", nargs="?", metavar="ESC", help="escalation (verify: all when omitted)")
+    audit.add_argument("--format", choices=["json", "csv"], default="json", help="export format")
+
+    users = _add(verbs, "users", "import or list the users who act in Readout")
+    users.add_argument("action", choices=["import", "list"])
+    users.add_argument(
+        "file", nargs="?", type=Path, metavar="FILE", help="users file (YAML or JSON) for import"
     )
     return parser
-
-
-def _plan(args: argparse.Namespace) -> int:
-    planned = plan_case_file(args.case, bootstrap.calendar_reader(), bootstrap.clock(), args.now)
-    limit = None if args.all else args.limit
-    if args.json:
-        json.dump(plan_to_json(planned.plan, limit), sys.stdout, indent=2)
-        sys.stdout.write("\n")
-    else:
-        render_plan(planned, Console(), limit)
-    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``readout`` command."""
     args = build_parser().parse_args(argv)
     try:
-        return _plan(args)
-    except ReadoutError as err:
-        print(f"readout: error: {err}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return cli_commands.run(args)
+    except (NotFound, ReadoutError) as err:
+        code = EXIT_REFUSED if isinstance(err, Refused) else EXIT_BAD_INPUT
+        print(f"readout: {'refused' if code == EXIT_REFUSED else 'error'}: {err}", file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":

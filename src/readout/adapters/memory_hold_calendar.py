@@ -1,0 +1,29 @@
+"""In-memory calendar side of holds: for tests, and for running without a calendar server (ledger only)."""
+
+from __future__ import annotations
+
+from readout.domain.holds import Hold
+from readout.domain.intervals import Interval
+from readout.errors import SlotTaken
+
+__all__ = ["MemoryHoldCalendar"]
+
+
+class MemoryHoldCalendar:
+    """Holds keyed by uid; ``taken`` marks slots someone else booked (placing a hold there fails)."""
+
+    def __init__(self) -> None:
+        self.events: dict[str, Hold] = {}
+        self.taken: set[Interval] = set()
+        self.released: list[str] = []
+
+    def place(self, hold: Hold) -> None:
+        """Create the hold (idempotent for the same uid)."""
+        if any(hold.slot.overlaps(t) for t in self.taken):
+            raise SlotTaken(f"{hold.calendar}'s calendar is busy at {hold.slot.start:%Y-%m-%d %H:%M}Z")
+        self.events[hold.uid] = hold
+
+    def release(self, hold: Hold) -> None:
+        """Delete the hold; already gone is fine."""
+        if self.events.pop(hold.uid, None) is not None:
+            self.released.append(hold.uid)

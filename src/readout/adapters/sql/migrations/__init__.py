@@ -1,0 +1,1 @@
+"""Alembic environment and revisions of the SQL store (run by ``readout.adapters.sql.migration``)."""

@@ -1,0 +1,1 @@
+"""The SQL store against its contract, on memory, SQLite and PostgreSQL."""

@@ -1,0 +1,1 @@
+"""Test support shared by test folders: throwaway servers and database fixtures."""
