@@ -14,9 +14,7 @@ $(STAMP): pyproject.toml uv.lock
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/readout plan examples/globex-sso-outage/case.yaml
-	@echo
-	$(VENV)/bin/readout plan examples/cab-freeze-no-slot/case.yaml
+	bash examples/demo.sh
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check src tests
@@ -32,4 +30,4 @@ typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .demo .mypy_cache .pytest_cache .ruff_cache .hypothesis

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -141,21 +141,19 @@ def _open_store(backend: str, request: pytest.FixtureRequest, tmp_path: Path) ->
     if backend == "memory":
         yield Store("memory")
         return
-    cleanup: Callable[[], None] = lambda: None  # noqa: E731
-    if backend == "sqlite":
-        url = _sqlite_url(tmp_path / "readout.db")
-    else:
-        server = _server(request.config)
-        name = server.create(migrated=True)
-        url, cleanup = server.database_url(name), lambda: server.drop(name)
-    engine = create_engine_from_url(url)
-    try:
+    with ExitStack() as stack:
+        if backend == "sqlite":
+            url = _sqlite_url(tmp_path / "readout.db")
+        else:
+            server = _server(request.config)
+            name = server.create(migrated=True)
+            stack.callback(server.drop, name)
+            url = server.database_url(name)
+        engine = create_engine_from_url(url)
+        stack.callback(engine.dispose)  # runs before the drop: callbacks unwind last in, first out
         if backend == "sqlite":
             migrate(engine)
         yield Store(backend, url, engine)
-    finally:
-        engine.dispose()
-        cleanup()
 
 
 @pytest.fixture(params=BACKENDS)

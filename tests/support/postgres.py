@@ -67,14 +67,18 @@ def _as_server_user() -> list[str]:
     try:
         pwd.getpwnam("postgres")
     except KeyError:
-        raise PostgresUnavailable("running as root and there is no 'postgres' user to run the server as") from None
+        raise PostgresUnavailable(
+            "running as root and there is no 'postgres' user to run the server as"
+        ) from None
     return ["runuser", "-u", "postgres", "--"]
 
 
 def _run(command: list[str], what: str) -> None:
     done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=120)
     if done.returncode != 0:
-        raise PostgresUnavailable(f"{what} failed ({done.returncode}): {done.stderr.strip() or done.stdout.strip()}")
+        raise PostgresUnavailable(
+            f"{what} failed ({done.returncode}): {done.stderr.strip() or done.stdout.strip()}"
+        )
 
 
 @contextmanager
@@ -107,7 +111,19 @@ def _start(bin_dir: Path, as_server: list[str], root: Path, data: Path, log: Pat
             f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={root} "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=50"
         )
-        start = [str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "-t", "60", "start"]
+        start = [
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            str(log),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "start",
+        ]
         done = subprocess.run([*as_server, *start], capture_output=True, text=True, check=False, timeout=120)
         if done.returncode == 0:
             return port

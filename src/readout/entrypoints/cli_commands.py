@@ -162,8 +162,10 @@ def _confirm(args: argparse.Namespace) -> int:
 
     def show(console: Console) -> None:
         if outcome.confirmed:
-            slot = escalation["review_slot"]
-            console.print(f"[bold green]Confirmed[/] by {outcome.escalation.confirmed_by}: {slot}")
+            slot = outcome.escalation.review_slot
+            when = f"{slot.start:%a %d %b %Y %H:%M}-{slot.end:%H:%M} UTC" if slot else "?"
+            console.print(f"[bold green]Confirmed[/] by {outcome.escalation.confirmed_by}: {when}.")
+            console.print("Every other hold was released; the reviewed invite packet is now authoritative.")
         else:
             console.print(
                 f"[bold yellow]Not confirmed[/]: {outcome.reason}. Back to {outcome.escalation.state.value}."

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
 from rich.console import Console
 from rich.table import Table
 
@@ -14,16 +18,25 @@ from readout.services.views import escalation_view, hold_view, request_view, wai
 __all__ = ["render_audit", "render_holds", "render_review", "render_status"]
 
 
+def _slot(start: datetime, end: datetime) -> str:
+    return f"{start:%a %d %b %H:%M}-{end:%H:%M}Z"
+
+
+def _short(text: str | None) -> str:
+    """``2026-11-13T15:00:00Z`` as ``13 Nov 15:00Z``."""
+    return "" if not text else f"{datetime.fromisoformat(text.replace('Z', '+00:00')):%d %b %H:%M}Z"
+
+
 def render_holds(console: Console, holds: tuple[Hold, ...] | list[Hold], title: str = "Holds") -> None:
     """The hold ledger as a table."""
     table = Table(title=title)
     for column in ("slot (UTC)", "calendar", "status", "expires / ended", "reason"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=column != "reason")
     for hold in holds:
         view = hold_view(hold)
-        when = view["ended_at"] or view["expires_at"]
+        when = _short(view["ended_at"] or view["expires_at"])
         table.add_row(
-            f"{view['start']} - {view['end'][11:]}",
+            _slot(hold.slot.start, hold.slot.end),
             hold.calendar,
             view["status"],
             when,
@@ -92,14 +105,64 @@ def render_review(console: Console, review: Review) -> None:
     console.print("Confirm with: readout confirm " + packet.reference + " --as USER")
 
 
+def _when(payload: dict[str, Any]) -> str:
+    return _short(payload.get("start")) if "start" in payload else ""
+
+
+def _plan_line(p: dict[str, Any]) -> str:
+    blocked = sorted(p.get("rejected_by_family", {}).items(), key=lambda kv: -kv[1])[:3]
+    worst = ", ".join(f"{family} {count}" for family, count in blocked)
+    head = (
+        f"{p['status']}: {p.get('compliant_count', 0)} compliant, {p.get('near_miss_count', 0)} near misses"
+    )
+    return (
+        head
+        + (f"; rejected most by {worst}" if worst else "")
+        + (f" ({p['reason']})" if p.get("reason") else "")
+    )
+
+
+_LINES: dict[str, Callable[[dict[str, Any]], str]] = {
+    "opened": lambda p: f"opened for {p['customer']}",
+    "plan": _plan_line,
+    "plan_not_ready": lambda p: "not ready: " + ", ".join(p["not_ready"]),
+    "hold_placed": lambda p: f"hold on {_when(p)} ({p['calendar']}), expires {_short(p['expires_at'])}",
+    "hold_extended": lambda p: f"hold on {_when(p)} now expires {_short(p['expires_at'])}",
+    "hold_released": lambda p: f"hold on {_when(p)} released: {p['reason']}",
+    "hold_expired": lambda p: f"hold on {_when(p)} expired",
+    "hold_confirmed": lambda p: f"hold on {_when(p)} became the readout",
+    "hold": lambda p: f"{p['placed']} placed, {p['live']} live",
+    "review": lambda p: f"reviewing {_when(p)}, packet {p['packet_digest'][:12]}",
+    "confirm": lambda p: f"CONFIRMED {_when(p)} by {p['confirmed_by']}, packet {p['packet_digest'][:12]}",
+    "waiver_recorded": lambda p: f"{p['family']} waived for {_when(p)}: {p['reason']}",
+    "approve_exception": lambda p: (
+        f"approved request #{p['request']}"
+        + (f": {_when(p)} with {', '.join(p['waivers'])} waived" if "waivers" in p else "")
+    ),
+    "reject_exception": lambda p: f"rejected request #{p['request']}: {p['reason']}",
+    "cancel": lambda p: f"cancelled: {p['reason']}",
+    "holds_lost": lambda p: p["reason"],
+    "request_exception": lambda p: f"exception request #{p['request']} to {p['route']}",
+    "escalate": lambda p: f"to support leadership (request #{p.get('request', '-')})",
+}
+
+
+def _describe(kind: str, payload: dict[str, Any]) -> str:
+    move = f"{payload['from']} -> {payload['to']}; " if "from" in payload and "to" in payload else ""
+    try:
+        text = _LINES[kind](payload) if kind in _LINES else ""
+    except (KeyError, TypeError, ValueError):
+        text = ""
+    if not text:
+        text = ", ".join(f"{k}={v}" for k, v in payload.items() if k not in ("from", "to"))[:120]
+    return move + text
+
+
 def render_audit(console: Console, entries: list[AuditEntry]) -> None:
     """The audit trail, one line per entry."""
     table = Table(title="Audit trail")
-    for column in ("#", "at (UTC)", "actor", "event", "details"):
-        table.add_column(column)
+    for column in ("#", "at (UTC)", "actor", "event", "what happened"):
+        table.add_column(column, no_wrap=column != "what happened")
     for e in entries:
-        details = ", ".join(
-            f"{k}={v}" for k, v in e.payload.items() if k not in ("candidates_offered", "options")
-        )
-        table.add_row(str(e.seq), e.at.strftime("%Y-%m-%d %H:%M"), e.actor, e.kind, details[:160])
+        table.add_row(str(e.seq), e.at.strftime("%d %b %H:%M"), e.actor, e.kind, _describe(e.kind, e.payload))
     console.print(table)

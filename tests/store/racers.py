@@ -1,0 +1,58 @@
+"""What each racing process does in the concurrency tests (a module of its own so "spawn" can import it).
+
+Each racer connects first, waits at the barrier so that both start their unit of work at the same moment,
+keeps its transaction open a little while so the other one is surely trying at the same time, and reports
+what happened on the queue: "held" / "refused", "saved" / "conflict", or the error it hit.
+"""
+
+from __future__ import annotations
+
+import time
+from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Barrier
+
+from readout.adapters.sql import SqlUnitOfWork, create_engine_from_url
+from readout.errors import Conflict
+from tests.store.builders import at, hold
+
+OVERLAP_SECONDS = 0.3
+BARRIER_TIMEOUT_SECONDS = 60
+
+
+def hold_the_slot(url: str, barrier: Barrier, results: Queue[str]) -> None:
+    """Try to record a live hold of ESC-1's slot on the 10th on Dana's calendar."""
+    engine = create_engine_from_url(url)
+    try:
+        engine.connect().close()  # connection set-up is not part of the race
+        barrier.wait(BARRIER_TIMEOUT_SECONDS)
+        with SqlUnitOfWork(engine) as uow:
+            placed = uow.holds.add(hold())
+            time.sleep(OVERLAP_SECONDS)
+            uow.commit()
+        results.put("held" if placed is not None else "refused")
+    except Exception as error:
+        results.put(f"error: {error!r}")
+    finally:
+        engine.dispose()
+
+
+def note_on_the_escalation(url: str, barrier: Barrier, results: Queue[str], actor: str) -> None:
+    """Get ESC-1, append an audit entry as ``actor`` and save it."""
+    engine = create_engine_from_url(url)
+    try:
+        engine.connect().close()
+        barrier.wait(BARRIER_TIMEOUT_SECONDS)
+        with SqlUnitOfWork(engine) as uow:
+            found = uow.escalations.get("ESC-1")
+            assert found is not None
+            found.record(at(4, 9), actor, "note", {"by": actor})
+            time.sleep(OVERLAP_SECONDS)
+            uow.escalations.save(found)
+            uow.commit()
+        results.put("saved")
+    except Conflict:
+        results.put("conflict")
+    except Exception as error:
+        results.put(f"error: {error!r}")
+    finally:
+        engine.dispose()

@@ -1,0 +1,58 @@
+"""Fixtures for the workflow tests. ``store_uow`` is the one place that picks the store.
+
+To run the folder against another store, parametrize ``store_uow`` so that it returns a zero-argument factory of
+that store's units of work (all sharing one empty database per test). Tests read the store only through the
+ports; a factory that also exposes ``.store`` (the raw MemoryStore) lets the privacy test walk the raw data too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from readout.adapters.ics_files import IcsFileReader
+from readout.adapters.memory_hold_calendar import MemoryHoldCalendar
+from readout.adapters.memory_store import MemoryStore, MemoryUnitOfWork
+from readout.services.context import Deps
+from readout.services.ports import UnitOfWork
+from tests.workflow.flows import Clock, Desk, seed_users, u
+
+
+class MemoryStoreFactory:
+    """Units of work over one MemoryStore; ``store`` is kept for raw inspection."""
+
+    def __init__(self) -> None:
+        self.store = MemoryStore()
+
+    def __call__(self) -> UnitOfWork:
+        return MemoryUnitOfWork(self.store)
+
+
+@pytest.fixture
+def store_uow() -> Callable[[], UnitOfWork]:
+    """A zero-argument factory of units of work over one fresh, empty store."""
+    return MemoryStoreFactory()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """Set by ``Desk.open`` to the case file's ``now``; advanced by hand."""
+    return Clock(u(2026, 11, 1))
+
+
+@pytest.fixture
+def hold_calendar() -> MemoryHoldCalendar:
+    return MemoryHoldCalendar()
+
+
+@pytest.fixture
+def deps(store_uow: Callable[[], UnitOfWork], clock: Clock, hold_calendar: MemoryHoldCalendar) -> Deps:
+    seed_users(store_uow)
+    return Deps(uow=store_uow, reader=IcsFileReader(), holds=hold_calendar, clock=clock)
+
+
+@pytest.fixture
+def desk(deps: Deps, clock: Clock, hold_calendar: MemoryHoldCalendar, tmp_path: Path) -> Desk:
+    return Desk(deps, clock, hold_calendar, tmp_path)
