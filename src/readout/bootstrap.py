@@ -28,7 +28,7 @@ def clock(now: datetime | None = None) -> Callable[[], datetime]:
 
 
 def unit_of_work_factory(environ: Mapping[str, str]) -> Callable[[], UnitOfWork]:
-    """SQL store at ``READOUT_DATABASE_URL`` (default: an embedded SQLite file), migrated to the latest schema."""
+    """SQL store at ``READOUT_DATABASE_URL`` (default: an embedded SQLite file), migrated to head."""
     from readout.adapters.sql import SqlUnitOfWork, create_engine_from_url, default_database_url, migrate
 
     engine = create_engine_from_url(default_database_url(environ))
