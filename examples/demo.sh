@@ -24,7 +24,7 @@ say "3. Dana reviews the best slot: the invite packet (purpose, roles, times in 
 step $R review ESC-48213 --slot 2026-11-17T18:00:00Z --as dana --now 2026-11-12T10:00:00-06:00
 
 say "4. Priya confirms. Readout re-reads every calendar first; the other holds are released."
-step $R confirm ESC-48213 --as priya --now 2026-11-12T10:05:00-06:00
+step $R confirm ESC-48213 --packet b21038f3581f --as priya --now 2026-11-12T10:05:00-06:00
 
 say "5. Initech Bank (Frankfurt) is in a change freeze: nothing complies, so Readout escalates at once."
 T1=2026-11-23T12:00:00+01:00
@@ -36,7 +36,7 @@ step $R approve ESC-51007 --slot 2026-11-24T11:00:00Z --as omar --now $T1 \
   --reason "05:00 Chicago start approved; duty engineer joins early"
 step $R hold ESC-51007 --as dana --now $T1
 step $R review ESC-51007 --slot 2026-11-24T11:00:00Z --as dana --now $T1
-step $R confirm ESC-51007 --as dana --now $T1
+step $R confirm ESC-51007 --packet d05083294205 --as dana --now $T1
 
 say "7. The audit trail: every plan, hold, waiver and confirmation, hash-chained."
 step $R audit show ESC-51007

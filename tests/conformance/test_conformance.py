@@ -434,3 +434,176 @@ def test_c13_causes_unwaivable_json() -> None:
     assert near_set(r) == set()
     assert_violations(r, {"CUSTOMER_HOURS": 14, "INTERPRETER": 15, "ATTENDEE:fix_owner": 1})
     assert sorted(r["causes"]) == ["ATTENDEE:fix_owner", "INTERPRETER"]
+
+
+# --------------------------------------------------------------------------------------------------
+# C14  DST spring-forward gap (America/Chicago 2026-03-08 02:00 CST -> 03:00 CDT)
+# --------------------------------------------------------------------------------------------------
+def test_c14_dst_spring_forward_gap() -> None:
+    # T = Chicago. approved Thu 03-05 -> d1 Fri 03-06, d2 Mon 03-09; deadline Tue 03-10 00:00 CDT
+    # = 2026-03-10T05:00Z.  earliest = now = 2026-03-08T05:00Z (Sat 23:00 CST).  Grid 30 min in
+    # Chicago = every :00/:30 UTC.  duration 30 -> starts 03-08T05:00Z .. 03-10T04:30Z = 95 steps + 1 = 96.
+    # Coverage sun 02:30-04:00: 02:30 is in the gap -> offset before the gap (CST) -> 08:30Z;
+    #   04:00 CDT = 09:00Z -> [08:30Z, 09:00Z) -> one slot 08:30Z.
+    #   (Shifting 02:30 forward as CDT would give [07:30Z, 09:00Z), three slots.)
+    # Coverage mon 09:00-10:00 CDT = [14:00Z, 15:00Z) -> 14:00Z, 14:30Z.
+    # COVERAGE violations 96 - 3 = 93, all near misses.
+    r = plan("c14_dst_spring_forward_gap", "2026-03-08T05:00:00Z")
+    compliant = ["2026-03-08T08:30:00Z", "2026-03-09T14:00:00Z", "2026-03-09T14:30:00Z"]
+    everything = grid("2026-03-08T05:00:00Z", "2026-03-10T04:30:00Z", 30)
+    assert len(everything) == 96
+    assert r["status"] == "ready"
+    assert r["deadline"] == "2026-03-10T05:00:00Z"
+    assert cand_set(r) == slots(compliant, 30)
+    others = slots(everything, 30) - slots(compliant, 30)
+    assert near_set(r) == {(s, e, ("COVERAGE",)) for s, e in others}
+    assert_violations(r, {"COVERAGE": 93})
+
+
+# --------------------------------------------------------------------------------------------------
+# C15  RECURRENCE-ID overrides and RDATE
+# --------------------------------------------------------------------------------------------------
+def test_c15_ics_recurrence_overrides_and_rdate() -> None:
+    # London; approved Mon 11-02 -> Tue, Wed, Thu -> deadline Fri 2026-11-06T00:00Z.  earliest 11-03T09:00Z.
+    # Starts Tue 09..23 (15) + Wed (24) + Thu (24) = 63; meeting 09-17 -> 09..16 x 3 days = 24 -> 39 violations.
+    # dana series DAILY COUNT=3 at 10Z (Tue, Wed, Thu) + RDATE Tue 16Z (1 h like the master):
+    #   Wed 10Z moved to Wed 14Z; Thu 10Z overridden as CANCELLED.  Busy: Tue 10, Tue 16, Wed 14 -> 3.
+    # Compliant: 24 - 3 = 21.
+    r = plan("c15_ics_overrides_rdate", "2026-11-03T09:00:00Z")
+    busy = {"2026-11-03T10:00:00Z", "2026-11-03T16:00:00Z", "2026-11-04T14:00:00Z"}
+    meeting = [f"2026-11-{d:02d}T{h:02d}:00:00Z" for d in (3, 4, 5) for h in range(9, 17)]
+    assert r["status"] == "ready"
+    assert r["deadline"] == "2026-11-06T00:00:00Z"
+    assert cand_set(r) == slots([s for s in meeting if s not in busy], 60)
+    assert len(r["candidates"]) == 21
+    assert_violations(r, {"CUSTOMER_HOURS": 39, "ATTENDEE:escalation_manager": 3})
+
+
+# --------------------------------------------------------------------------------------------------
+# C16  meeting hours past midnight next to a customer holiday; weekly blackouts past midnight / own zone
+# --------------------------------------------------------------------------------------------------
+def test_c16_midnight_meeting_hours_holiday_weekly_cab() -> None:
+    # London; H = {Wed 11-04}.  approved Mon 11-02 -> d1 Tue, (Wed holiday), d2 Thu -> deadline
+    # Fri 2026-11-06T00:00Z.  earliest 11-03T12:00Z.  Starts Tue 12..23 (12) + Wed 24 + Thu 24 = 60.
+    # Meeting mon-fri 22:00-02:00; a window belongs to the date it starts on:
+    #   Tue 22 -> Wed 02 kept (Tue is not a holiday): Tue 22, Tue 23, Wed 00, Wed 01;
+    #   Wed's window removed (holiday); Thu 22 -> Fri 02: Thu 22, Thu 23.  6 ok -> 54 violations.
+    # CAB weekly tue 23:30-00:30 -> [Tue 23:30, Wed 00:30): Tue 23, Wed 00;
+    #   weekly thu 17:00-18:00 America/New_York = [Thu 22Z, 23Z): Thu 22.  -> 3.
+    # Compliant: Tue 22, Wed 01, Thu 23.
+    r = plan("c16_midnight_meeting_hours_holiday_weekly_cab", "2026-11-03T12:00:00Z")
+    assert r["status"] == "ready"
+    assert r["deadline"] == "2026-11-06T00:00:00Z"
+    assert cand_set(r) == slots(
+        ["2026-11-03T22:00:00Z", "2026-11-04T01:00:00Z", "2026-11-05T23:00:00Z"], 60
+    )
+    assert_violations(r, {"CUSTOMER_HOURS": 54, "CAB_BLACKOUT": 3})
+    assert r["causes"] == []
+
+
+# --------------------------------------------------------------------------------------------------
+# C17  adjacent availability / meeting-hours windows across midnight
+# --------------------------------------------------------------------------------------------------
+def test_c17_adjacent_availability_and_meeting_windows_join() -> None:
+    # London; approved Mon 11-02, N=2 -> deadline Thu 2026-11-05T00:00Z.  earliest Tue 20:00Z.
+    # duration 120: starts Tue 20..23 (4) + Wed 00..22 (23) = 27.
+    # Meeting [Tue 21:00, Wed 03:00) -> Tue 21, 22, 23, Wed 00, 01 ok -> 22 violations.
+    # luis [Tue 22:00, Wed 01:00) -> Tue 22, Tue 23 ok -> 25 violations.
+    # (Spec: "S lies inside" the availability / meeting hours, read as the set of time they describe.)
+    r = plan("c17_adjacent_availability_join", "2026-11-03T20:00:00Z")
+    assert r["status"] == "ready"
+    assert r["deadline"] == "2026-11-05T00:00:00Z"
+    assert cand_set(r) == slots(["2026-11-03T22:00:00Z", "2026-11-03T23:00:00Z"], 120)
+    assert_violations(r, {"CUSTOMER_HOURS": 22, "ATTENDEE:customer_incident_manager": 25})
+
+
+# --------------------------------------------------------------------------------------------------
+# C18  min notice pushes earliest past the deadline
+# --------------------------------------------------------------------------------------------------
+def test_c18_notice_past_deadline_empty_causes() -> None:
+    # deadline 2026-11-04T00:00Z; earliest = max(11-03T20:00Z, 11-02T09:00Z) + 24 h = 11-04T20:00Z.
+    # No candidate starts -> no compliant slot -> needs_exception; nothing to relax -> causes [].
+    r = plan("c18_notice_past_deadline", "2026-11-03T20:00:00Z")
+    assert r["status"] == "needs_exception"
+    assert r["earliest_start"] == "2026-11-04T20:00:00Z"
+    assert r["deadline"] == "2026-11-04T00:00:00Z"
+    assert r["candidates"] == []
+    assert r["near_misses"] == []
+    assert_violations(r, {})
+    assert r["causes"] == []
+
+
+# --------------------------------------------------------------------------------------------------
+# C19  grid anchored at local midnight of Asia/Kathmandu (+05:45)
+# --------------------------------------------------------------------------------------------------
+def test_c19_kathmandu_grid_and_daily_join() -> None:
+    # deadline 2026-11-04T00:00Z; earliest 11-03T16:00Z.  Whole Kathmandu hours = :15 UTC.
+    # duration 90: s + 90 min <= 24:00Z -> s <= 22:30Z -> 16:15, 17:15, ..., 22:15 = 7 starts.
+    # daily 00:00-24:00 windows join; 17:15Z-18:45Z crosses Kathmandu midnight (18:15Z) and still complies.
+    r = plan("c19_kathmandu_grid", "2026-11-03T16:00:00Z")
+    assert r["status"] == "ready"
+    assert r["earliest_start"] == "2026-11-03T16:00:00Z"
+    assert cand_set(r) == slots(grid("2026-11-03T16:15:00Z", "2026-11-03T22:15:00Z", 60), 90)
+    assert_violations(r, {})
+
+
+# --------------------------------------------------------------------------------------------------
+# C20  business-day zone overridden, holidays null -> the customer's holidays
+# --------------------------------------------------------------------------------------------------
+def test_c20_business_day_zone_override_with_customer_holidays() -> None:
+    # T = Asia/Tokyo, H = US (customer's).  approved 2026-11-06T20:00-05:00 = 11-07T01:00Z
+    # = Sat 11-07 10:00 JST -> a = Sat.  d1 Mon 11-09, d2 Tue 11-10, Wed 11-11 Veterans Day (US),
+    # d3 Thu 11-12.  deadline Fri 11-13 00:00 JST = 2026-11-12T15:00Z.
+    # (NY zone: 11-13T05:00Z; JP holidays: 11-11T15:00Z.)  now 12:00Z -> starts 12, 13, 14.
+    r = plan("c20_bizdays_zone_override_customer_holidays", "2026-11-12T12:00:00Z")
+    assert r["status"] == "ready"
+    assert r["deadline"] == "2026-11-12T15:00:00Z"
+    assert cand_set(r) == slots(grid("2026-11-12T12:00:00Z", "2026-11-12T14:00:00Z", 60), 60)
+
+
+# --------------------------------------------------------------------------------------------------
+# C21  subdivision holiday (holidays package DE, subdiv SN)
+# --------------------------------------------------------------------------------------------------
+def test_c21_holiday_subdivision() -> None:
+    # T = Europe/Berlin, H = DE-SN.  a = Tue 11-17; Wed 11-18 Buss- und Bettag (SN only) -> d1 = Thu 11-19.
+    # deadline Fri 11-20 00:00 CET = 2026-11-19T23:00Z.  now 20:00Z -> starts 20, 21, 22.
+    r = plan("c21_holiday_subdiv", "2026-11-19T20:00:00Z")
+    assert r["status"] == "ready"
+    assert r["deadline"] == "2026-11-19T23:00:00Z"
+    assert cand_set(r) == slots(grid("2026-11-19T20:00:00Z", "2026-11-19T22:00:00Z", 60), 60)
+
+
+# --------------------------------------------------------------------------------------------------
+# C22  all-day DATE event on the fall-back day = the whole 25-hour local day
+# --------------------------------------------------------------------------------------------------
+def test_c22_all_day_event_on_dst_day() -> None:
+    # deadline 2026-11-03T06:00Z (as C05); earliest 11-01T04:00Z; no coverage -> UTC grid, 30 min.
+    # Starts 11-01T04:00Z .. 11-03T05:00Z = 99.
+    # dana all-day 2026-11-01 (Chicago) = [11-01T05:00Z (00:00 CDT), 11-02T06:00Z (00:00 CST)) = 25 h.
+    # Busy starts: 11-01T04:30Z .. 11-02T05:30Z = 50 steps + 1 = 51.  Compliant 99 - 51 = 48.
+    r = plan("c22_all_day_dst_day", "2026-11-01T04:00:00Z")
+    compliant = [z("2026-11-01T04:00:00Z"), *grid("2026-11-02T06:00:00Z", "2026-11-03T05:00:00Z", 30)]
+    assert len(compliant) == 48
+    assert r["status"] == "ready"
+    assert r["deadline"] == "2026-11-03T06:00:00Z"
+    assert cand_set(r) == slots(compliant, 60)
+    assert_violations(r, {"ATTENDEE:escalation_manager": 51})
+
+
+# --------------------------------------------------------------------------------------------------
+# C23  interpreter calendar: floating and DATE values in the interpreter's zone
+# --------------------------------------------------------------------------------------------------
+def test_c23_interpreter_calendar_in_interpreter_zone() -> None:
+    # London; deadline 11-04T00:00Z; earliest 11-03T08:00Z; starts 08..23 = 16; language es.
+    # es1 (Tokyo +09): tue 17:00-24:00 JST = [08Z, 15Z) joins wed 00:00-02:00 JST = [15Z, 17Z) -> 08..16.
+    #   floating 20:00 (Tokyo) = [11Z, 12Z) -> 11 out; all-day Wed 11-04 JST = [11-03T15Z, 11-04T15Z)
+    #   -> 15, 16 out.  es1: 08, 09, 10, 12, 13, 14.
+    # es2 (London) tue 16-17 -> 16.   INTERPRETER ok 7 -> violations 9.
+    r = plan("c23_interpreter_calendar_zone", "2026-11-03T08:00:00Z")
+    got = {(c["start"], c["interpreter"]) for c in r["candidates"]}
+    assert r["status"] == "ready"
+    assert got == {
+        *((f"2026-11-03T{h:02d}:00:00Z", "es1") for h in (8, 9, 10, 12, 13, 14)),
+        ("2026-11-03T16:00:00Z", "es2"),
+    }
+    assert_violations(r, {"INTERPRETER": 9})

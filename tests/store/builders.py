@@ -70,9 +70,16 @@ def exception_request(escalation_id: str = "ESC-1", *, reason: str = "no complia
 
 def waiver(escalation_id: str = "ESC-1", request_id: int = 1) -> Waiver:
     """A coverage waiver for the slot on the 10th."""
-    return Waiver(escalation_id, request_id, slot(10), COVERAGE, "dm.lee", at(6, 9, 1, 999999), "approved: CFO ask")
+    return Waiver(
+        escalation_id, request_id, slot(10), COVERAGE, "dm.lee", at(6, 9, 1, 999999), "approved: CFO ask"
+    )
 
 
 def user(user_id: str = "pm.ana", *roles: Role) -> User:
     """A user with ``roles`` (a program manager by default)."""
-    return User(user_id, user_id.replace(".", " ").title(), f"{user_id}@example.test", frozenset(roles or {Role.PROGRAM_MANAGER}))
+    return User(
+        user_id,
+        user_id.replace(".", " ").title(),
+        f"{user_id}@example.test",
+        frozenset(roles or {Role.PROGRAM_MANAGER}),
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import multiprocessing
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -15,28 +14,33 @@ from tests.support.db_fixtures import Store
 RACE_TIMEOUT_SECONDS = 90
 
 
-def _race(target: Callable[..., None], url: str, *extra: tuple[Any, ...]) -> tuple[list[str], float]:
-    """Run ``target`` in two spawned processes released by one barrier; their reports and the race's length."""
+def _race(target: Callable[..., None], url: str, *extra: tuple[Any, ...]) -> list[racers.Report]:
+    """Run ``target`` in spawned processes released by one barrier; their reports, first served first."""
     context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(len(extra))
     results = context.Queue()
     racing = [context.Process(target=target, args=(url, barrier, results, *args)) for args in extra]
     for process in racing:
         process.start()
-    started = time.monotonic()
     reports = [results.get(timeout=RACE_TIMEOUT_SECONDS) for _ in racing]
     for process in racing:
         process.join(RACE_TIMEOUT_SECONDS)
         assert process.exitcode == 0
-    return sorted(reports), time.monotonic() - started
+    return sorted(reports, key=lambda report: report.got)
+
+
+def _were_simultaneous(reports: list[racers.Report]) -> bool:
+    """Both had started their unit of work before either finished it."""
+    return max(r.started for r in reports) < min(r.finished for r in reports)
 
 
 def test_two_processes_holding_the_same_slot_get_exactly_one_hold(sql_uow_factory: Store) -> None:
     assert sql_uow_factory.url is not None
 
-    reports, _ = _race(racers.hold_the_slot, sql_uow_factory.url, (), ())
+    reports = _race(racers.hold_the_slot, sql_uow_factory.url, (), ())
 
-    assert reports == ["held", "refused"]
+    assert sorted(r.outcome for r in reports) == ["held", "refused"]
+    assert _were_simultaneous(reports)
     with sql_uow_factory() as uow:
         assert len(uow.holds.of("ESC-1")) == 1
 
@@ -47,14 +51,16 @@ def test_two_processes_saving_the_same_escalation_lose_no_update(sql_uow_factory
         uow.escalations.add(escalation())
         uow.commit()
 
-    reports, took = _race(racers.note_on_the_escalation, sql_uow_factory.url, ("pm.ana",), ("pm.bob",))
+    first, second = _race(racers.note_on_the_escalation, sql_uow_factory.url, ("pm.ana",), ("pm.bob",))
 
-    # get() locks the row, so the second process waits for the first and then builds on its save.
-    assert reports == ["saved", "saved"]
-    assert took >= 2 * racers.OVERLAP_SECONDS
+    assert (first.outcome, second.outcome) == ("saved", "saved")
+    assert _were_simultaneous([first, second])
+    # get() locked the row: the second process got it only after the first had held it and committed.
+    assert second.got - first.got >= racers.OVERLAP_SECONDS
     with sql_uow_factory() as uow:
         final = uow.escalations.get("ESC-1")
         entries = uow.audit.entries("ESC-1")
-    assert final is not None and final.version == 2
+    assert final is not None
+    assert final.version == 2
     assert sorted(e.actor for e in entries) == ["pm.ana", "pm.bob"]
     assert verify_chain(entries, final.audit_seq, final.audit_head) == []

@@ -32,7 +32,8 @@ def test_a_stored_escalation_comes_back_field_for_field(uow_factory: Store) -> N
         found = uow.escalations.get("ESC-1")
 
     assert found == original
-    assert found is not None and found.pending == []
+    assert found is not None
+    assert found.pending == []
 
 
 def test_an_unknown_escalation_is_none(uow_factory: Store) -> None:
@@ -117,7 +118,8 @@ def test_saving_a_stale_copy_is_a_conflict_and_changes_nothing(uow_factory: Stor
 
     with uow_factory() as uow:
         final = uow.escalations.get("ESC-1")
-        assert final is not None and (final.state, final.version) == (State.PLANNED, 1)
+        assert final is not None
+        assert (final.state, final.version) == (State.PLANNED, 1)
         assert [e.actor for e in uow.audit.entries("ESC-1")] == ["pm.ana"]
 
 
@@ -148,7 +150,7 @@ def test_audit_entries_are_per_escalation_in_sequence(uow_factory: Store) -> Non
 AWKWARD_PAYLOAD = {
     "zeta": 1,
     "alpha": {"nested": [1, 2.5, None, True, False, "", {}, []]},
-    "unicode": "Zoë — 東京 🚀 \u2028 \"quoted\" \\ back",
+    "unicode": 'Zoë — 東京 🚀 \u2028 "quoted" \\ back',
     "big": 12345678901234567890123,
     "float_big": 1e20,
     "float_small": 5e-324,
@@ -184,8 +186,10 @@ def test_instants_come_back_as_utc_with_microseconds(sql_uow_factory: Store) -> 
         stored = uow.escalations.get("ESC-1")
         (entry,) = uow.audit.entries("ESC-1")
     assert stored is not None
-    assert stored.opened_at == at(3, 8, 15, 123456) and stored.opened_at.tzinfo is UTC
-    assert entry.at == at(3, 9, 0, 1) and entry.at.tzinfo is UTC
+    assert stored.opened_at == at(3, 8, 15, 123456)
+    assert stored.opened_at.tzinfo is UTC
+    assert entry.at == at(3, 9, 0, 1)
+    assert entry.at.tzinfo is UTC
     assert verify_chain([entry], 1, new.audit_head) == []
 
 

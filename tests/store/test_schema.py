@@ -34,7 +34,8 @@ def test_migrating_an_empty_database_creates_every_table(blank_database_url: str
         schema = inspect(engine)
         assert set(schema.get_table_names()) == TABLES | {"alembic_version"}
         live = next(i for i in schema.get_indexes("holds") if i["name"] == LIVE_HOLD_INDEX)
-        assert live["unique"] and live["column_names"] == ["escalation_id", "slot_start", "calendar"]
+        assert live["unique"]
+        assert live["column_names"] == ["escalation_id", "slot_start", "calendar"]
     finally:
         engine.dispose()
 
@@ -76,7 +77,9 @@ def _store_one_audited_escalation(store: Store) -> None:
         "DELETE FROM audit_entries",
     ],
 )
-def test_the_database_refuses_to_change_or_delete_audit_entries(sql_uow_factory: Store, statement: str) -> None:
+def test_the_database_refuses_to_change_or_delete_audit_entries(
+    sql_uow_factory: Store, statement: str
+) -> None:
     _store_one_audited_escalation(sql_uow_factory)
     assert sql_uow_factory.engine is not None
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
 from readout.adapters.memory_store import MemoryStore, MemoryUnitOfWork
@@ -78,7 +78,7 @@ class _PostgresServer:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.admin = create_engine(url, isolation_level="AUTOCOMMIT")
+        self.admin = create_engine_from_url(url, isolation_level="AUTOCOMMIT")
         self._names = (f"readout_test_{os.getpid()}_{n}" for n in itertools.count())
         self._template: str | None = None
 

@@ -2,7 +2,9 @@
 
 To run the folder against another store, parametrize ``store_uow`` so that it returns a zero-argument factory of
 that store's units of work (all sharing one empty database per test). Tests read the store only through the
-ports; a factory that also exposes ``.store`` (the raw MemoryStore) lets the privacy test walk the raw data too.
+ports; the privacy test also walks the raw data underneath: ``.store`` or ``.memory`` (a MemoryStore) or
+``.engine`` (every row of every table). ``tests.support.db_fixtures.uow_factory`` is a drop-in replacement
+(``return uow_factory``): the folder passes on its memory and SQLite backends.
 """
 
 from __future__ import annotations

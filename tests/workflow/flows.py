@@ -86,7 +86,9 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1))
 
 
-def book(ics: Path, start: datetime, end: datetime, summary: str, uid: str = "booked@elsewhere.example") -> None:
+def book(
+    ics: Path, start: datetime, end: datetime, summary: str, uid: str = "booked@elsewhere.example"
+) -> None:
     """Someone else books ``[start, end)`` in this calendar."""
     event = (
         "BEGIN:VEVENT\r\n"

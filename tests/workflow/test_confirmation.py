@@ -8,11 +8,12 @@ import pytest
 
 from readout.domain.holds import HoldStatus
 from readout.domain.lifecycle import IllegalTransition, State
-from readout.errors import PermissionDenied, Refused
+from readout.errors import NotFound, PermissionDenied, Refused
 from readout.services.confirmation import cancel, confirm, review
 from readout.services.escalations import plan_escalation
 from readout.services.exceptions import reject
 from readout.services.holding import hold_slots
+from readout.services.queries import escalation_status
 from tests.workflow.flows import (
     DUTY,
     EM,
@@ -32,6 +33,13 @@ from tests.workflow.flows import (
 )
 
 BEST, SECOND, THIRD = u(2026, 11, 17, 18), u(2026, 11, 17, 17, 45), u(2026, 11, 17, 17, 30)
+
+
+def reviewed_digest(desk: Desk) -> str:
+    """The digest of the packet shown at review, as the confirming person would copy it."""
+    digest = escalation_status(desk.deps, GLOBEX_ID).escalation.packet_digest
+    assert digest is not None
+    return digest[:12]
 
 
 @pytest.fixture
@@ -69,7 +77,8 @@ def test_a_coordinator_confirms_the_reviewed_slot_and_every_other_hold_is_releas
     assert sorted(held.calendar.released) == sorted(by_start[s].uid for s in (SECOND, THIRD))
     last = held.audit(GLOBEX_ID)[-1]
     assert (last.kind, last.actor) == ("confirm", confirmer)
-    assert last.payload["packet_digest"] == seen.packet.digest == outcome.packet.digest  # type: ignore[union-attr]
+    assert outcome.packet is not None
+    assert last.payload["packet_digest"] == seen.packet.digest == outcome.packet.digest
     assert last.payload["start"] == "2026-11-17T18:00:00Z"
     assert held.kinds(GLOBEX_ID)[-4:] == ["hold_released", "hold_released", "hold_confirmed", "confirm"]
 
@@ -80,26 +89,21 @@ def test_confirm_by_someone_without_a_coordinator_role_is_denied_and_changes_not
 ) -> None:
     before = reviewed.snapshot(GLOBEX_ID)
     with pytest.raises(PermissionDenied):
-        confirm(reviewed.deps, GLOBEX_ID, user)
+        confirm(reviewed.deps, GLOBEX_ID, user, "00000000")
     assert reviewed.snapshot(GLOBEX_ID) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="context.actor() returns SYSTEM for user id 'readout' without checking the permission, so the "
-    "automatic user passes every human gate",
-)
 def test_the_automatic_system_user_cannot_confirm(reviewed: Desk) -> None:
     before = reviewed.snapshot(GLOBEX_ID)
-    with pytest.raises(PermissionDenied):
-        confirm(reviewed.deps, GLOBEX_ID, "readout")
+    with pytest.raises(NotFound, match="no user 'readout'"):
+        confirm(reviewed.deps, GLOBEX_ID, "readout", "00000000")
     assert reviewed.snapshot(GLOBEX_ID) == before
 
 
 def test_confirm_without_review_is_refused_and_changes_nothing(held: Desk) -> None:
     before = held.snapshot(GLOBEX_ID)
     with pytest.raises(IllegalTransition):
-        confirm(held.deps, GLOBEX_ID, EM)
+        confirm(held.deps, GLOBEX_ID, EM, "00000000")
     assert held.snapshot(GLOBEX_ID) == before
 
 
@@ -112,7 +116,7 @@ def test_review_of_a_slot_that_is_not_held_is_refused(held: Desk) -> None:
 
 def test_confirm_of_a_packet_other_than_the_reviewed_one_is_refused(reviewed: Desk) -> None:
     before = reviewed.snapshot(GLOBEX_ID)
-    with pytest.raises(Refused, match="not the one reviewed"):
+    with pytest.raises(Refused, match="not the reviewed one"):
         confirm(reviewed.deps, GLOBEX_ID, EM, "0" * 64)
     assert reviewed.snapshot(GLOBEX_ID) == before
 
@@ -121,7 +125,7 @@ def test_confirm_after_the_hold_expired_is_refused(reviewed: Desk) -> None:
     reviewed.clock.advance(hours=24)  # the hold expired; the reaper has not run yet
     before = reviewed.snapshot(GLOBEX_ID)
     with pytest.raises(Refused, match="no longer live"):
-        confirm(reviewed.deps, GLOBEX_ID, EM)
+        confirm(reviewed.deps, GLOBEX_ID, EM, reviewed_digest(reviewed))
     assert reviewed.snapshot(GLOBEX_ID) == before
     assert all(h.status is not HoldStatus.CONFIRMED for h in reviewed.holds(GLOBEX_ID))
 
@@ -133,7 +137,7 @@ def test_confirm_after_the_slot_was_booked_elsewhere_goes_back_to_planning_with_
     mei = reviewed.copy(GLOBEX).parent / "calendars" / "mei.ics"
     book(mei, u(2026, 11, 17, 18, 45), u(2026, 11, 17, 19), "Board prep (booked after review)")
 
-    outcome = confirm(reviewed.deps, GLOBEX_ID, EM)
+    outcome = confirm(reviewed.deps, GLOBEX_ID, EM, reviewed_digest(reviewed))
 
     assert outcome.confirmed is False
     assert "free/busy changed" in outcome.reason
@@ -153,7 +157,7 @@ def test_confirm_after_the_invite_packet_changed_goes_back_to_planning(reviewed:
     # The customer incident manager's e-mail address changed: the reviewed packet is no longer what goes out.
     edit(reviewed.copy(GLOBEX), "luis.garza@globex.example", "l.garza@globex.example")
 
-    outcome = confirm(reviewed.deps, GLOBEX_ID, EM)
+    outcome = confirm(reviewed.deps, GLOBEX_ID, EM, reviewed_digest(reviewed))
 
     assert outcome.confirmed is False
     assert "packet changed" in outcome.reason
@@ -197,23 +201,24 @@ def _held_then_replanned(desk: Desk) -> None:
     plan_escalation(desk.deps, GLOBEX_ID, EM)
 
 
-SETUPS: dict[str, tuple[Callable[[Desk], None], str, State]] = {
-    "opened": (_not_ready, GLOBEX_ID, State.OPENED),
-    "planned": (_planned, GLOBEX_ID, State.PLANNED),
-    "held": (_held, GLOBEX_ID, State.HELD),
-    "awaiting_confirmation": (_awaiting, GLOBEX_ID, State.AWAITING_CONFIRMATION),
-    "planned_with_live_holds": (_held_then_replanned, GLOBEX_ID, State.PLANNED),
-    "exception_requested": (_exception_requested, FREEZE_ID, State.EXCEPTION_REQUESTED),
-    "escalated_after_rejection": (_escalated, FREEZE_ID, State.ESCALATED),
-    "escalated_at_once": (_escalated_at_once, FREEZE_ID, State.ESCALATED),
+SETUPS: dict[str, tuple[Callable[[Desk], None], str, State, int]] = {
+    "opened": (_not_ready, GLOBEX_ID, State.OPENED, 0),
+    "planned": (_planned, GLOBEX_ID, State.PLANNED, 0),
+    "held": (_held, GLOBEX_ID, State.HELD, 3),
+    "awaiting_confirmation": (_awaiting, GLOBEX_ID, State.AWAITING_CONFIRMATION, 3),
+    "planned_with_live_holds": (_held_then_replanned, GLOBEX_ID, State.PLANNED, 3),
+    "exception_requested": (_exception_requested, FREEZE_ID, State.EXCEPTION_REQUESTED, 0),
+    "escalated_after_rejection": (_escalated, FREEZE_ID, State.ESCALATED, 0),
+    "escalated_at_once": (_escalated_at_once, FREEZE_ID, State.ESCALATED, 0),
 }
 
 
 @pytest.mark.parametrize("setup", SETUPS)
 def test_cancel_before_confirmation_releases_every_live_hold(desk: Desk, setup: str) -> None:
-    prepare, escalation_id, state = SETUPS[setup]
+    prepare, escalation_id, state, live = SETUPS[setup]
     prepare(desk)
     assert desk.escalation(escalation_id).state is state
+    assert len(desk.live_holds(escalation_id)) == len(desk.calendar.events) == live
 
     cancel(desk.deps, escalation_id, LEAD, "customer withdrew the request")
 
@@ -221,7 +226,8 @@ def test_cancel_before_confirmation_releases_every_live_hold(desk: Desk, setup: 
     assert esc.state is State.CANCELLED
     assert desk.live_holds(escalation_id) == []
     assert desk.calendar.events == {}
-    assert {h.end_reason for h in desk.holds(escalation_id)} <= {"escalation cancelled"}
+    assert [h.end_reason for h in desk.holds(escalation_id)] == ["escalation cancelled"] * live
+    assert desk.kinds(escalation_id).count("hold_released") == live
     last = desk.audit(escalation_id)[-1]
     assert (last.kind, last.payload["from"], last.payload["reason"]) == (
         "cancel",
@@ -235,7 +241,7 @@ def test_cancel_before_confirmation_releases_every_live_hold(desk: Desk, setup: 
 
 
 def test_cancel_after_confirmation_is_refused_and_keeps_the_readout(reviewed: Desk) -> None:
-    confirm(reviewed.deps, GLOBEX_ID, EM)
+    confirm(reviewed.deps, GLOBEX_ID, EM, reviewed_digest(reviewed))
     before = reviewed.snapshot(GLOBEX_ID)
     with pytest.raises(IllegalTransition):
         cancel(reviewed.deps, GLOBEX_ID, PSM, "too late")

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from readout.domain.holds import HoldStatus
+from readout.domain.intervals import Interval
 from readout.domain.lifecycle import State
 from readout.errors import PermissionDenied, Refused
 from readout.services.confirmation import review
@@ -142,7 +143,9 @@ def test_reaper_sends_an_escalation_awaiting_confirmation_back_to_planned(held: 
 
 def test_replanning_releases_holds_on_slots_that_no_longer_comply(held: Desk) -> None:
     # The customer's incident manager can no longer meet on Tuesdays: the three held slots are all Tuesday.
-    edit(held.copy(GLOBEX), 'availability: {tue-thu: "09:00-13:00"}', 'availability: {wed-thu: "09:00-13:00"}')
+    edit(
+        held.copy(GLOBEX), 'availability: {tue-thu: "09:00-13:00"}', 'availability: {wed-thu: "09:00-13:00"}'
+    )
 
     plan_escalation(held.deps, GLOBEX_ID, EM, "customer availability changed")
 
@@ -150,7 +153,6 @@ def test_replanning_releases_holds_on_slots_that_no_longer_comply(held: Desk) ->
     assert {h.end_reason for h in held.holds(GLOBEX_ID)} == {"slot no longer compliant"}
     assert held.calendar.events == {}
     assert held.escalation(GLOBEX_ID).state is State.PLANNED
-
 
 
 @pytest.mark.xfail(
@@ -168,3 +170,36 @@ def test_never_two_live_holds_of_one_escalation_on_one_slot_even_after_the_organ
 
     starts = [h.slot.start for h in held.live_holds(GLOBEX_ID)]
     assert len(starts) == len(set(starts)), f"live holds per slot: {sorted(starts)}"
+
+
+def test_holding_again_after_expiry_before_the_reaper_ran_gives_live_holds(held: Desk) -> None:
+    held.clock.advance(hours=25)
+
+    outcome = hold_slots(held.deps, GLOBEX_ID, EM)
+
+    assert [h.slot.start for h in outcome.live] == TOP3
+    assert held.escalation(GLOBEX_ID).state is State.HELD
+
+
+def test_a_calendar_refusing_a_slot_while_holding_sends_the_escalation_back_to_planning(desk: Desk) -> None:
+    desk.open(GLOBEX)
+    desk.calendar.taken.add(Interval(u(2026, 11, 17, 18, 45), u(2026, 11, 17, 19)))  # only the best slot
+
+    outcome = hold_slots(desk.deps, GLOBEX_ID, EM)
+
+    assert outcome.problem is not None
+    assert "slot taken" in outcome.problem
+    assert desk.escalation(GLOBEX_ID).state is State.PLANNED
+    assert desk.calendar.events == {}
+    assert desk.kinds(GLOBEX_ID)[-2:] == ["hold_conflict", "plan"]
+
+
+def test_a_hold_the_calendar_refused_is_not_live_in_the_ledger(desk: Desk) -> None:
+    desk.open(GLOBEX)
+    desk.calendar.taken.add(Interval(u(2026, 11, 17, 18, 45), u(2026, 11, 17, 19)))  # only the best slot
+
+    hold_slots(desk.deps, GLOBEX_ID, EM)
+
+    assert sorted(h.uid for h in desk.live_holds(GLOBEX_ID)) == sorted(desk.calendar.events)
+    again = hold_slots(desk.deps, GLOBEX_ID, EM)
+    assert again.problem is not None or TOP3[0] not in [h.slot.start for h in again.live]

@@ -7,7 +7,7 @@ import pytest
 
 from readout.domain.exception_requests import Decision, Route
 from readout.domain.lifecycle import IllegalTransition, State
-from readout.errors import PermissionDenied
+from readout.errors import Conflict, PermissionDenied
 from readout.services.escalations import plan_escalation
 from readout.services.holding import hold_slots
 from tests.workflow.flows import (
@@ -38,7 +38,11 @@ def test_opening_a_ready_case_plans_it_and_audits_the_plan(desk: Desk) -> None:
     assert desk.kinds(GLOBEX_ID) == ["opened", "plan"]
     opened, plan = desk.audit(GLOBEX_ID)
     assert (opened.actor, opened.payload["customer"]) == (EM, "globex-financial")
-    assert (plan.payload["from"], plan.payload["to"], plan.payload["status"]) == ("opened", "planned", "ready")
+    assert (plan.payload["from"], plan.payload["to"], plan.payload["status"]) == (
+        "opened",
+        "planned",
+        "ready",
+    )
     offered = [c["start"] for c in plan.payload["candidates_offered"]]
     assert offered[0] == "2026-11-17T18:00:00Z"
     stored = desk.plan(GLOBEX_ID)
@@ -135,3 +139,11 @@ def test_replanning_a_needs_exception_case_supersedes_the_open_request(desk: Des
     assert second.decision is Decision.OPEN
     assert desk.escalation(FREEZE_ID).state is State.EXCEPTION_REQUESTED
     assert "exception_superseded" in desk.kinds(FREEZE_ID)
+
+
+def test_opening_the_same_escalation_twice_is_refused_and_keeps_the_first(desk: Desk) -> None:
+    desk.open(GLOBEX)
+    before = desk.snapshot(GLOBEX_ID)
+    with pytest.raises(Conflict):
+        desk.open(GLOBEX, user=PSM)
+    assert desk.snapshot(GLOBEX_ID) == before

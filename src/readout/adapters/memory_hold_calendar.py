@@ -16,12 +16,17 @@ class MemoryHoldCalendar:
         self.events: dict[str, Hold] = {}
         self.taken: set[Interval] = set()
         self.released: list[str] = []
+        self.confirmed: list[str] = []
 
     def place(self, hold: Hold) -> None:
         """Create the hold (idempotent for the same uid)."""
         if any(hold.slot.overlaps(t) for t in self.taken):
             raise SlotTaken(f"{hold.calendar}'s calendar is busy at {hold.slot.start:%Y-%m-%d %H:%M}Z")
         self.events[hold.uid] = hold
+
+    def confirm(self, hold: Hold) -> None:
+        """Mark the hold's event as the confirmed readout."""
+        self.confirmed.append(hold.uid)
 
     def release(self, hold: Hold) -> None:
         """Delete the hold; already gone is fine."""

@@ -41,7 +41,7 @@ class Escalation:
         before = self.state
         after = next_state(before, action)
         self.state = after
-        self.record(at, actor, action.value, {"from": before.value, "to": after.value, **payload})
+        self.record(at, actor, action.value, {**payload, "from": before.value, "to": after.value})
         return after
 
     def record(self, at: datetime, actor: str, kind: str, payload: dict[str, Any]) -> AuditEntry:

@@ -143,7 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
     confirm.add_argument("escalation", metavar="ESC")
     _acting(confirm)
     confirm.add_argument(
-        "--packet", metavar="DIGEST", help="the packet digest shown at review (optional check)"
+        "--packet",
+        metavar="DIGEST",
+        required=True,
+        help="the invite packet digest shown by review (its first 8+ characters): what you commit to",
     )
 
     cancel = _add(verbs, "cancel", "cancel the readout before confirmation and release its holds")

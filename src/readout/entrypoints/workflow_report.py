@@ -102,7 +102,7 @@ def render_review(console: Console, review: Review) -> None:
         console.print("Exceptions: none (the slot complies with every constraint)")
     render_holds(console, review.holds, "Live holds")
     console.print(f"Packet digest: {packet.digest}")
-    console.print("Confirm with: readout confirm " + packet.reference + " --as USER")
+    console.print(f"Confirm with: readout confirm {packet.reference} --packet {packet.digest[:12]} --as USER")
 
 
 def _when(payload: dict[str, Any]) -> str:

@@ -94,16 +94,20 @@ def review(deps: Deps, escalation_id: str, user_id: str, start: datetime) -> Rev
         return Review(esc, chosen, packet, waivers, holds)
 
 
-def confirm(deps: Deps, escalation_id: str, user_id: str, packet_digest: str | None = None) -> ConfirmOutcome:
-    """Confirm the reviewed slot after a fresh free/busy check; release every other hold."""
+def confirm(deps: Deps, escalation_id: str, user_id: str, packet_digest: str) -> ConfirmOutcome:
+    """Confirm the reviewed slot after a fresh free/busy check; release every other hold.
+
+    ``packet_digest`` (or its first 8+ characters) names the reviewed invite packet: the confirming person
+    commits to exactly what was shown at review.
+    """
     now = deps.clock()
     with deps.uow() as uow:
         user = actor(uow, user_id, Permission.CONFIRM)
         esc = load_escalation(uow, escalation_id)
         if esc.state is not State.AWAITING_CONFIRMATION or esc.review_slot is None:
             raise IllegalTransition(esc.state, Action.CONFIRM)
-        if packet_digest is not None and packet_digest != esc.packet_digest:
-            raise Refused("the packet you confirm is not the one reviewed: review again")
+        if not _names_packet(packet_digest, esc.packet_digest):
+            raise Refused("that packet digest is not the reviewed one: copy it from `readout review`")
         slot = esc.review_slot
         hold = _live_hold(uow, esc, slot, now)
         if hold is None:
@@ -135,6 +139,11 @@ def confirm(deps: Deps, escalation_id: str, user_id: str, packet_digest: str | N
         uow.escalations.save(esc)
         uow.commit()
         return ConfirmOutcome(esc, True, "confirmed", packet)
+
+
+def _names_packet(given: str, reviewed: str | None) -> bool:
+    given = given.strip().lower()
+    return reviewed is not None and len(given) >= 8 and reviewed.startswith(given)
 
 
 def _recheck(uow: UnitOfWork, deps: Deps, esc: Escalation, slot: Interval, now: datetime) -> str | None:

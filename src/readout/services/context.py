@@ -28,10 +28,11 @@ class Deps:
 
 
 def actor(uow: UnitOfWork, user_id: str, permission: Permission | None = None) -> User:
-    """The acting user; refuses unknown users and users whose roles do not grant ``permission``."""
-    if user_id == SYSTEM.id:
-        return SYSTEM
-    user = uow.users.get(user_id)
+    """The acting user; refuses unknown users and users whose roles do not grant ``permission``.
+
+    The automatic actor (``SYSTEM``) is never looked up by name: no typed user id can act as Readout itself.
+    """
+    user = uow.users.get(user_id) if user_id != SYSTEM.id else None
     if user is None:
         raise NotFound(f"no user {user_id!r} (import users with `readout users import FILE`)")
     if permission is not None and not may(user, permission):

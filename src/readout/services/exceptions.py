@@ -11,7 +11,7 @@ from datetime import datetime
 
 from readout.domain.escalation import Escalation
 from readout.domain.exception_requests import Decision, ExceptionRequest, Route, Waiver
-from readout.domain.lifecycle import Action, State
+from readout.domain.lifecycle import TRANSITIONS, Action, IllegalTransition
 from readout.domain.users import SYSTEM, Permission, User, may, may_waive
 from readout.errors import NotFound, PermissionDenied, Refused
 from readout.services.context import Deps, actor, load_escalation, slot_text
@@ -33,9 +33,9 @@ class DecisionOutcome:
     still_needed: tuple[str, ...] = ()
 
 
-def _open_request(uow: UnitOfWork, esc: Escalation) -> ExceptionRequest:
-    if esc.state is not State.EXCEPTION_REQUESTED:
-        raise Refused(f"{esc.id} has no open exception request (state {esc.state.value})")
+def _open_request(uow: UnitOfWork, esc: Escalation, action: Action) -> ExceptionRequest:
+    if (esc.state, action) not in TRANSITIONS:
+        raise IllegalTransition(esc.state, action)
     found = [r for r in uow.exceptions.of(esc.id) if r.decision is Decision.OPEN]
     if not found:
         raise NotFound(f"{esc.id} has no open exception request")
@@ -81,7 +81,7 @@ def approve(
     with deps.uow() as uow:
         user = actor(uow, user_id)
         esc = load_escalation(uow, escalation_id)
-        request = _open_request(uow, esc)
+        request = _open_request(uow, esc, Action.APPROVE_EXCEPTION)
         if request.route is Route.SUPPORT_LEADERSHIP:
             outcome = _leadership_approval(uow, esc, request, user, now, reason)
         else:
@@ -147,19 +147,28 @@ def _waive(
 
 
 def reject(deps: Deps, escalation_id: str, user_id: str, reason: str) -> DecisionOutcome:
-    """Reject the open request; the escalation goes to support leadership at once."""
+    """Reject the open request. A refused waiver goes to support leadership; leadership's no stands."""
     now = deps.clock()
     with deps.uow() as uow:
         user = actor(uow, user_id)
         esc = load_escalation(uow, escalation_id)
-        request = _open_request(uow, esc)
-        deciders = any(may_waive(user, f) for o in request.options for f in o.waivers)
-        if not (deciders or may(user, Permission.DECIDE_ESCALATION)):
+        request = _open_request(uow, esc, Action.REJECT_EXCEPTION)
+        if not _may_decide(user, request):
             raise PermissionDenied(f"{user.name} may not decide this request")
         decided = request.decided(Decision.REJECTED, user.id, now, reason)
         uow.exceptions.update(decided)
         esc.transition(Action.REJECT_EXCEPTION, now, user.id, {"request": request.id, "reason": reason})
-        esc.transition(Action.ESCALATE, now, SYSTEM.id, {"request": request.id, "to": "support_leadership"})
+        if request.route is Route.WAIVER_APPROVERS:
+            escalation = {"request": request.id, "route": Route.SUPPORT_LEADERSHIP.value}
+            esc.transition(Action.ESCALATE, now, SYSTEM.id, escalation)
         uow.escalations.save(esc)
         uow.commit()
         return DecisionOutcome(esc, decided)
+
+
+def _may_decide(user: User, request: ExceptionRequest) -> bool:
+    """Leadership decides what was routed to it; a waiver request, whoever may waive one of its families."""
+    if request.route is Route.SUPPORT_LEADERSHIP:
+        return may(user, Permission.DECIDE_ESCALATION)
+    waivable = any(may_waive(user, f) for option in request.options for f in option.waivers)
+    return waivable or may(user, Permission.DECIDE_ESCALATION)

@@ -15,7 +15,7 @@ from readout.adapters.casefile import load_case
 from readout.domain.case import Case
 from readout.domain.escalation import Escalation
 from readout.domain.holds import Hold, HoldStatus, hold_uid
-from readout.domain.lifecycle import Action, IllegalTransition, State
+from readout.domain.lifecycle import TRANSITIONS, Action, IllegalTransition, State
 from readout.domain.users import SYSTEM, Permission
 from readout.errors import Refused, SlotTaken
 from readout.services.context import Deps, actor, load_escalation, slot_text
@@ -52,8 +52,9 @@ def hold_slots(deps: Deps, escalation_id: str, user_id: str) -> HoldOutcome:
     with deps.uow() as uow:
         user = actor(uow, user_id, Permission.HOLD)
         esc = load_escalation(uow, escalation_id)
-        if (esc.state, Action.HOLD) not in _HOLDABLE:
+        if (esc.state, Action.HOLD) not in TRANSITIONS:
             raise IllegalTransition(esc.state, Action.HOLD)
+        _expire_overdue(uow, deps, esc, now)  # the reaper may not have run yet
         case = load_case(Path(esc.case_path)).case
         plan = uow.plans.latest(esc.id) or {}
         wanted = eligible_slots(plan, uow.waivers.of(esc.id))[: case.hold_count]
@@ -75,8 +76,8 @@ def hold_slots(deps: Deps, escalation_id: str, user_id: str) -> HoldOutcome:
                 stored = uow.holds.add(fresh)
                 if stored is None:
                     continue  # already held live: holding is idempotent
+                placed.append(stored)  # first, so that a refusal below also ends this ledger row
                 deps.holds.place(stored)
-                placed.append(stored)
                 esc.record(
                     now,
                     user.id,
@@ -95,7 +96,10 @@ def hold_slots(deps: Deps, escalation_id: str, user_id: str) -> HoldOutcome:
         return HoldOutcome(esc, _live(uow, esc, now), tuple(placed))
 
 
-_HOLDABLE = {(State.PLANNED, Action.HOLD), (State.EXCEPTION_APPROVED, Action.HOLD), (State.HELD, Action.HOLD)}
+def _expire_overdue(uow: UnitOfWork, deps: Deps, esc: Escalation, now: datetime) -> None:
+    for hold in uow.holds.of(esc.id):
+        if hold.status is HoldStatus.LIVE and hold.expires_at <= now:
+            end_hold(uow, deps, esc, hold, HoldStatus.EXPIRED, now, SYSTEM.id, "expired")
 
 
 def _undo_and_replan(
@@ -174,7 +178,9 @@ def end_hold(
     reason: str,
 ) -> None:
     """Release a hold on the calendar, then record it as released, expired or confirmed (idempotent)."""
-    if status is not HoldStatus.CONFIRMED:
+    if status is HoldStatus.CONFIRMED:
+        deps.holds.confirm(hold)
+    else:
         deps.holds.release(hold)
     uow.holds.update(hold.ended(status, now, reason))
     kind = {HoldStatus.RELEASED: "hold_released", HoldStatus.EXPIRED: "hold_expired"}.get(

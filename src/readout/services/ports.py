@@ -59,6 +59,10 @@ class HoldCalendar(Protocol):
         """Remove the hold; releasing one that is already gone is not an error."""
         ...
 
+    def confirm(self, hold: Hold) -> None:
+        """Turn the hold into the confirmed readout on the organizer's calendar."""
+        ...
+
 
 class Escalations(Protocol):
     """Stored escalations. ``get`` locks the row until the unit of work ends."""
