@@ -126,9 +126,7 @@ def test_c02_late_approval_other_zone_json() -> None:
     assert r["status"] == "ready"
     assert r["earliest_start"] == "2026-11-04T08:30:00Z"
     assert r["deadline"] == "2026-11-05T08:00:00Z"
-    assert cand_set(r) == slots(
-        ["2026-11-04T17:00:00Z", "2026-11-04T18:00:00Z", "2026-11-04T19:00:00Z"], 60
-    )
+    assert cand_set(r) == slots(["2026-11-04T17:00:00Z", "2026-11-04T18:00:00Z", "2026-11-04T19:00:00Z"], 60)
     assert near_set(r) == set()
     assert_violations(r, {"CUSTOMER_HOURS": 20})
     assert r["causes"] == []
@@ -303,9 +301,7 @@ def test_c08a_ics_busy_tentative_not_busy() -> None:
     assert r["deadline"] == "2026-11-05T06:00:00Z"
     assert cand_set(r) == slots(grid("2026-11-03T13:00:00Z", "2026-11-03T16:00:00Z", 60), 60)
     assert near_set(r) == set()
-    assert_violations(
-        r, {"CUSTOMER_HOURS": 29, "ATTENDEE:fix_owner": 24, "ATTENDEE:escalation_manager": 4}
-    )
+    assert_violations(r, {"CUSTOMER_HOURS": 29, "ATTENDEE:fix_owner": 24, "ATTENDEE:escalation_manager": 4})
     assert r["causes"] == []
 
 
@@ -313,12 +309,8 @@ def test_c08b_ics_busy_tentative_is_busy() -> None:
     r = plan("c08b_ics_tentative_busy", "2026-11-03T13:00:00Z")
     assert r["status"] == "ready"
     assert r["deadline"] == "2026-11-05T06:00:00Z"
-    assert cand_set(r) == slots(
-        ["2026-11-03T13:00:00Z", "2026-11-03T15:00:00Z", "2026-11-03T16:00:00Z"], 60
-    )
-    assert_violations(
-        r, {"CUSTOMER_HOURS": 29, "ATTENDEE:fix_owner": 24, "ATTENDEE:escalation_manager": 5}
-    )
+    assert cand_set(r) == slots(["2026-11-03T13:00:00Z", "2026-11-03T15:00:00Z", "2026-11-03T16:00:00Z"], 60)
+    assert_violations(r, {"CUSTOMER_HOURS": 29, "ATTENDEE:fix_owner": 24, "ATTENDEE:escalation_manager": 5})
     assert r["causes"] == []
 
 
@@ -394,9 +386,7 @@ def test_c11_no_coverage_utc_grid_empty_causes() -> None:
     assert r["deadline"] == "2026-11-03T18:30:00Z"
     assert cand_set(r) == set()
     assert near_set(r) == set()
-    assert_violations(
-        r, {"CUSTOMER_HOURS": 17, "ATTENDEE:customer_incident_manager": 16, "CAB_BLACKOUT": 3}
-    )
+    assert_violations(r, {"CUSTOMER_HOURS": 17, "ATTENDEE:customer_incident_manager": 16, "CAB_BLACKOUT": 3})
     assert r["causes"] == []
 
 
@@ -412,9 +402,7 @@ def test_c12_vfreebusy_periods() -> None:
     r = plan("c12_vfreebusy", "2026-11-03T08:00:00Z")
     assert r["status"] == "ready"
     assert r["deadline"] == "2026-11-04T00:00:00Z"
-    assert cand_set(r) == slots(
-        [f"2026-11-03T{h:02d}:00:00Z" for h in (10, 12, 13, 14, 15, 16)], 60
-    )
+    assert cand_set(r) == slots([f"2026-11-03T{h:02d}:00:00Z" for h in (10, 12, 13, 14, 15, 16)], 60)
     assert_violations(r, {"CUSTOMER_HOURS": 7, "ATTENDEE:customer_success_director": 3})
     assert r["causes"] == []
 
@@ -494,9 +482,7 @@ def test_c16_midnight_meeting_hours_holiday_weekly_cab() -> None:
     r = plan("c16_midnight_meeting_hours_holiday_weekly_cab", "2026-11-03T12:00:00Z")
     assert r["status"] == "ready"
     assert r["deadline"] == "2026-11-06T00:00:00Z"
-    assert cand_set(r) == slots(
-        ["2026-11-03T22:00:00Z", "2026-11-04T01:00:00Z", "2026-11-05T23:00:00Z"], 60
-    )
+    assert cand_set(r) == slots(["2026-11-03T22:00:00Z", "2026-11-04T01:00:00Z", "2026-11-05T23:00:00Z"], 60)
     assert_violations(r, {"CUSTOMER_HOURS": 54, "CAB_BLACKOUT": 3})
     assert r["causes"] == []
 
@@ -607,3 +593,280 @@ def test_c23_interpreter_calendar_in_interpreter_zone() -> None:
         ("2026-11-03T16:00:00Z", "es2"),
     }
     assert_violations(r, {"INTERPRETER": 9})
+
+
+# --------------------------------------------------------------------------------------------------
+# C24  near miss names its interpreter
+# --------------------------------------------------------------------------------------------------
+def test_c24_near_miss_names_interpreter() -> None:
+    # London; deadline 11-04T00:00Z; earliest 20:00Z -> starts 20, 21, 22, 23.
+    # COVERAGE tue 23-24 -> only 23 ok (3 violations); i1 tue 21-22 -> only 21 ok (3 violations).
+    # 21 breaks only COVERAGE -> near miss with interpreter i1; 23 breaks only INTERPRETER.
+    # causes {COVERAGE, INTERPRETER}.
+    r = plan("c24_near_miss_interpreter", "2026-11-03T20:00:00Z")
+    assert r["status"] == "needs_exception"
+    assert r["candidates"] == []
+    assert [(n["start"], n["end"], n["waivers"], n["interpreter"]) for n in r["near_misses"]] == [
+        ("2026-11-03T21:00:00Z", "2026-11-03T22:00:00Z", ["COVERAGE"], "i1")
+    ]
+    assert_violations(r, {"COVERAGE": 3, "INTERPRETER": 3})
+    assert sorted(r["causes"]) == ["COVERAGE", "INTERPRETER"]
+
+
+# --------------------------------------------------------------------------------------------------
+# C25  holds placed for this escalation are not busy time
+# --------------------------------------------------------------------------------------------------
+def test_c25_own_hold_is_not_busy() -> None:
+    # starts 20..23; dana: hold for ESC-C25 at 20Z (ignored), hold for ESC-OTHER at 21Z (busy).
+    r = plan("c25_holds", "2026-11-03T20:00:00Z")
+    assert cand_set(r) == slots(["2026-11-03T20:00:00Z", "2026-11-03T22:00:00Z", "2026-11-03T23:00:00Z"], 60)
+    assert_violations(r, {"ATTENDEE:escalation_manager": 1})
+
+
+# --------------------------------------------------------------------------------------------------
+# C26  `country: NO` in YAML is Norway
+# --------------------------------------------------------------------------------------------------
+def test_c26_yaml_country_no_is_norway() -> None:
+    # T = Europe/Oslo, H = NO.  a = Thu 12-24; Fri 12-25 and Sat 12-26 are holidays, Sun -> d1 = Mon 12-28.
+    # deadline Tue 12-29 00:00 CET = 2026-12-28T23:00Z.  (No holidays would give 2026-12-25T23:00Z.)
+    r = plan("c26_yaml_country_no", "2026-12-28T20:00:00Z")
+    assert r["deadline"] == "2026-12-28T23:00:00Z"
+    assert cand_set(r) == slots(grid("2026-12-28T20:00:00Z", "2026-12-28T22:00:00Z", 60), 60)
+
+
+# --------------------------------------------------------------------------------------------------
+# C01 again, without --now: the file's `now` is used
+# --------------------------------------------------------------------------------------------------
+def test_c01_file_now_used_without_cli_now() -> None:
+    # now (file) 2026-11-20T00:00Z < approved 2026-11-25T15:00Z -> earliest 11-25T18:00Z; deadline 12-01T05:00Z.
+    # Starts 11-25 18..23 (6) + 11-26..11-30 (120) + 12-01 00..04 (5) = 131.
+    # Meeting 14Z-22Z on non-holiday weekdays: Wed 11-25 18..21 (4), Thu 26 / Fri 27 holidays, Mon 30 14..21 (8)
+    # -> 12 compliant, 119 violations.
+    path = CASES / "c01_bizdays_weekend_holiday" / "case.yaml"
+    proc = subprocess.run(
+        [str(CLI), "plan", str(path), "--json", "--all"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    r = json.loads(proc.stdout)
+    assert r["earliest_start"] == "2026-11-25T18:00:00Z"
+    assert r["deadline"] == "2026-12-01T05:00:00Z"
+    expected = [*grid("2026-11-25T18:00:00Z", "2026-11-25T21:00:00Z", 60)]
+    expected += grid("2026-11-30T14:00:00Z", "2026-11-30T21:00:00Z", 60)
+    assert cand_set(r) == slots(expected, 60)
+    assert_violations(r, {"CUSTOMER_HOURS": 119})
+
+
+# --------------------------------------------------------------------------------------------------
+# C29  business days across the year boundary
+# --------------------------------------------------------------------------------------------------
+def test_c29_year_boundary_holiday() -> None:
+    # T = America/New_York, H = US.  a = Wed 2026-12-30; d1 Thu 12-31; Fri 2027-01-01 New Year's Day;
+    # d2 Mon 01-04; d3 Tue 01-05 -> deadline Wed 2027-01-06 00:00 EST = 2027-01-06T05:00Z.
+    # (Holidays loaded for 2026 only would give d3 = Mon 01-04 and 2027-01-05T05:00Z.)
+    r = plan("c29_year_boundary_holiday", "2027-01-06T02:00:00Z")
+    assert r["deadline"] == "2027-01-06T05:00:00Z"
+    assert cand_set(r) == slots(grid("2027-01-06T02:00:00Z", "2027-01-06T04:00:00Z", 60), 60)
+
+
+# --------------------------------------------------------------------------------------------------
+# Disagreements with the spec
+# --------------------------------------------------------------------------------------------------
+@pytest.mark.xfail(
+    strict=True,
+    reason="spec 4: a malformed local calendar is exit 2, never taken as free; a VEVENT inside a nested "
+    "VCALENDAR is silently dropped and the person is taken as free",
+)
+def test_c27_nested_vcalendar_is_not_silently_free() -> None:
+    path = CASES / "c27_nested_vcalendar" / "case.yaml"
+    proc = run_plan(path, "2026-11-03T20:00:00Z")
+    if proc.returncode == 2:
+        assert "dana.ics" in proc.stderr
+        return
+    assert proc.returncode == 0, proc.stderr
+    r = json.loads(proc.stdout)
+    # Either refuse the file or count the event: dana busy [20Z, 21Z) -> 21, 22, 23 only.
+    assert cand_set(r) == slots(grid("2026-11-03T21:00:00Z", "2026-11-03T23:00:00Z", 60), 60)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="spec 4: a remote source that fails makes the person unknown (blocks every slot, plan names "
+    "person and error, exit 0); the project refuses every remote source with exit 2",
+)
+def test_c28_failing_remote_calendar_makes_person_unknown() -> None:
+    # starts 20..23Z; dana unknown -> ATTENDEE:escalation_manager breaks all 4; relaxing it alone helps.
+    path = CASES / "c28_remote_calendar" / "case.yaml"
+    proc = run_plan(path, "2026-11-03T20:00:00Z")
+    assert proc.returncode == 0, proc.stderr
+    r = json.loads(proc.stdout)
+    assert r["status"] == "needs_exception"
+    assert r["candidates"] == []
+    assert_violations(r, {"ATTENDEE:escalation_manager": 4})
+    assert r["causes"] == ["ATTENDEE:escalation_manager"]
+    assert "dana" in proc.stdout
+
+
+# --------------------------------------------------------------------------------------------------
+# Bad input: never a traceback; exit 2 for an invalid case file (spec 6)
+# --------------------------------------------------------------------------------------------------
+BASE_CASE = """\
+version: 1
+escalation:
+  id: ESC-BAD
+  summary: bad input
+  customer_safe_rca_approved_at: 2026-11-02T09:00:00Z
+  readout: {due_business_days: 1, duration_minutes: 60, min_notice_hours: 0, modality: video}
+customer: {id: bad-corp, name: Bad Corp, timezone: Europe/London}
+people:
+  dana: {name: Dana, email: dana@p.example, timezone: Europe/London}
+  ravi: {name: Ravi, email: ravi@p.example, timezone: Europe/London}
+  mei: {name: Mei, email: mei@p.example, timezone: Europe/London}
+  luis: {name: Luis, email: luis@p.example, timezone: Europe/London}
+roles: {escalation_manager: dana, fix_owner: ravi, customer_success_director: mei, customer_incident_manager: luis}
+policy: {granularity_minutes: 60, tentative_is_busy: true}
+"""
+DANA = "dana: {name: Dana, email: dana@p.example, timezone: Europe/London}"
+ICS_HEAD = "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:x\n"
+
+
+def with_dana_calendar(path: str) -> str:
+    return BASE_CASE.replace(DANA, DANA[:-1] + f", calendar: '{path}'}}")
+
+
+BAD_INPUTS: dict[str, tuple[bytes, dict[str, bytes | None]]] = {
+    "calendar path is a directory": (with_dana_calendar("cal").encode(), {"cal": None}),
+    "calendar missing": (with_dana_calendar("nope.ics").encode(), {}),
+    "empty .ics": (with_dana_calendar("d.ics").encode(), {"d.ics": b""}),
+    "binary .ics": (with_dana_calendar("d.ics").encode(), {"d.ics": b"\x00\xff\xfe\x89PNG\r\n"}),
+    "utf-16 .ics": (
+        with_dana_calendar("d.ics").encode(),
+        {"d.ics": (ICS_HEAD + "END:VCALENDAR\n").encode("utf-16")},
+    ),
+    ".ics never closed": (with_dana_calendar("d.ics").encode(), {"d.ics": b"BEGIN:VCALENDAR\n"}),
+    ".ics year 0001": (
+        with_dana_calendar("d.ics").encode(),
+        {
+            "d.ics": (
+                ICS_HEAD + "BEGIN:VEVENT\nUID:1\nDTSTAMP:20261101T000000Z\nDTSTART:00010101T000000Z\n"
+                "DTEND:99991231T235959Z\nEND:VEVENT\nEND:VCALENDAR\n"
+            ).encode()
+        },
+    ),
+    ".ics all-day 9999-12-31": (
+        with_dana_calendar("d.ics").encode(),
+        {
+            "d.ics": (
+                ICS_HEAD + "BEGIN:VEVENT\nUID:1\nDTSTAMP:20261101T000000Z\nDTSTART;VALUE=DATE:99991231\n"
+                "END:VEVENT\nEND:VCALENDAR\n"
+            ).encode()
+        },
+    ),
+    ".ics unknown TZID": (
+        with_dana_calendar("d.ics").encode(),
+        {
+            "d.ics": (
+                ICS_HEAD + "BEGIN:VEVENT\nUID:1\nDTSTAMP:20261101T000000Z\n"
+                "DTSTART;TZID=Europe/Lönd😀n:20261103T200000\nDURATION:PT1H\nEND:VEVENT\nEND:VCALENDAR\n"
+            ).encode()
+        },
+    ),
+    "empty case file": (b"", {}),
+    "YAML list at top": (b"- a\n- b\n", {}),
+    "tab indentation": (BASE_CASE.replace("  summary", "\tsummary").encode(), {}),
+    "latin-1 bytes": (BASE_CASE.replace("name: Dana", "name: Dan\xe9").encode("latin-1"), {}),
+    "python tag": (
+        BASE_CASE.replace("summary: bad input", "summary: !!python/object/apply:os.getcwd []").encode(),
+        {},
+    ),
+    "deep nesting": (BASE_CASE.encode() + b"x: " + b"[" * 100000 + b"]" * 100000 + b"\n", {}),
+    "timestamp without offset": (BASE_CASE.replace("09:00:00Z", "09:00:00").encode(), {}),
+    "typo in key": (BASE_CASE.replace("tentative_is_busy", "tentative_is_bsy").encode(), {}),
+    "unknown zone": (
+        BASE_CASE.replace("Bad Corp, timezone: Europe/London", "Bad Corp, timezone: Europe/Lndon").encode(),
+        {},
+    ),
+    "en dash in day range": (
+        BASE_CASE.replace(
+            "Bad Corp, timezone: Europe/London",
+            "Bad Corp, timezone: Europe/London, meeting_hours: {mon–fri: '09:00-17:00'}",
+        ).encode(),
+        {},
+    ),
+    "day range against week order": (
+        BASE_CASE.replace(
+            "Bad Corp, timezone: Europe/London",
+            "Bad Corp, timezone: Europe/London, meeting_hours: {fri-mon: '09:00-17:00'}",
+        ).encode(),
+        {},
+    ),
+    "window 25:00": (
+        BASE_CASE.replace(
+            "Bad Corp, timezone: Europe/London",
+            "Bad Corp, timezone: Europe/London, meeting_hours: {daily: '25:00-26:00'}",
+        ).encode(),
+        {},
+    ),
+    "huge number": (
+        BASE_CASE.replace("due_business_days: 1", "due_business_days: 100000000000000000000000").encode(),
+        {},
+    ),
+    "huge granularity": (
+        BASE_CASE.replace("granularity_minutes: 60", "granularity_minutes: 1" + "0" * 5000).encode(),
+        {},
+    ),
+    "NaN notice": (BASE_CASE.replace("min_notice_hours: 0", "min_notice_hours: .nan").encode(), {}),
+    "year 9999 approval": (BASE_CASE.replace("2026-11-02T09:00:00Z", "9999-12-31T23:59:59Z").encode(), {}),
+    "granularity 7": (BASE_CASE.replace("granularity_minutes: 60", "granularity_minutes: 7").encode(), {}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_INPUTS))
+def test_bad_input_exits_2_without_traceback(name: str, tmp_path: Path) -> None:
+    text, files = BAD_INPUTS[name]
+    for rel, content in files.items():
+        if content is None:
+            (tmp_path / rel).mkdir()
+        else:
+            (tmp_path / rel).write_bytes(content)
+    case = tmp_path / "case.yaml"
+    case.write_bytes(text)
+    proc = run_plan(case, "2026-11-03T20:00:00Z")
+    assert "Traceback" not in proc.stderr
+    assert proc.returncode == 2, proc.stdout[:500]
+    assert "case.yaml" in proc.stderr
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="--now near datetime.max is not range-checked like file timestamps (years 1900-2999): "
+    "OverflowError traceback, exit 1",
+)
+@pytest.mark.parametrize(("notice", "now"), [(0, "9999-12-31T23:59:59Z"), (8760, "9999-06-01T00:00:00Z")])
+def test_now_near_year_9999_is_a_clean_error(notice: int, now: str, tmp_path: Path) -> None:
+    case = tmp_path / "case.yaml"
+    case.write_text(BASE_CASE.replace("min_notice_hours: 0", f"min_notice_hours: {notice}"))
+    proc = run_plan(case, now)
+    assert "Traceback" not in proc.stderr
+    assert proc.returncode == 2
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="`readout plan CASE --json | head` prints a BrokenPipeError traceback when the reader goes away",
+)
+def test_closed_stdout_pipe_no_traceback() -> None:
+    path = CASES / "c05_dst_chicago_fallback" / "case.yaml"
+    proc = subprocess.Popen(
+        [str(CLI), "plan", str(path), "--json", "--all", "--now", "2026-11-01T04:00:00Z"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    proc.stdout.close()  # the reader is gone before the CLI writes anything
+    _, err = proc.communicate(timeout=120)
+    assert "Traceback" not in err

@@ -35,7 +35,7 @@ from readout.adapters.memory_store import MemoryStore, MemoryUnitOfWork
 from readout.adapters.sql import SqlUnitOfWork, create_engine_from_url, migrate
 from readout.adapters.sql.tables import APPEND_ONLY_TRIGGERS
 from readout.services.ports import UnitOfWork
-from tests.support.postgres import throwaway_postgres
+from tests.support.postgres import PostgresUnavailable, throwaway_postgres
 
 __all__ = [
     "BACKENDS",
@@ -113,18 +113,28 @@ class _PostgresServer:
         self.admin.dispose()
 
 
-_SERVER = pytest.StashKey[_PostgresServer]()
+_SERVER = pytest.StashKey["_PostgresServer | PostgresUnavailable"]()
 
 
 def _server(config: pytest.Config) -> _PostgresServer:
     if _SERVER not in config.stash:
-        stack = ExitStack()
+        config.stash[_SERVER] = _start_server(config)
+    server = config.stash[_SERVER]
+    if isinstance(server, PostgresUnavailable):
+        raise server  # fail every PostgreSQL test with the reason, without trying to start it again
+    return server
+
+
+def _start_server(config: pytest.Config) -> _PostgresServer | PostgresUnavailable:
+    stack = ExitStack()
+    config.add_cleanup(stack.close)
+    try:
         url = os.environ.get(POSTGRES_URL_VARIABLE, "").strip() or stack.enter_context(throwaway_postgres())
-        server = _PostgresServer(url)
-        stack.callback(server.close)
-        config.add_cleanup(stack.close)
-        config.stash[_SERVER] = server
-    return config.stash[_SERVER]
+    except PostgresUnavailable as error:
+        return error
+    server = _PostgresServer(url)
+    stack.callback(server.close)
+    return server
 
 
 @pytest.fixture(scope="session")

@@ -33,12 +33,7 @@ def find_postgres_bin() -> Path:
     """The folder holding ``initdb`` and ``pg_ctl``; PostgresUnavailable with what was tried otherwise."""
     tried: list[str] = []
     override = os.environ.get("READOUT_PG_BIN")
-    candidates = [Path(override)] if override else []
-    on_path = shutil.which("pg_ctl")
-    if on_path:
-        candidates.append(Path(on_path).resolve().parent)
-    installed = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: _major(p.parent.name))
-    candidates.extend(reversed(installed))
+    candidates = [Path(override)] if override else _usual_places()
     for folder in candidates:
         tried.append(str(folder))
         if (folder / "initdb").exists() and (folder / "pg_ctl").exists():
@@ -48,6 +43,15 @@ def find_postgres_bin() -> Path:
         + (", ".join(tried) or "READOUT_PG_BIN, PATH and /usr/lib/postgresql/*/bin")
         + ". Install them (Debian: apt-get install postgresql) or set READOUT_TEST_POSTGRES_URL."
     )
+
+
+def _usual_places() -> list[Path]:
+    places = []
+    on_path = shutil.which("pg_ctl")
+    if on_path:
+        places.append(Path(on_path).resolve().parent)
+    installed = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: _major(p.parent.name))
+    return places + list(reversed(installed))
 
 
 def _major(name: str) -> int:
@@ -70,7 +74,12 @@ def _as_server_user() -> list[str]:
         raise PostgresUnavailable(
             "running as root and there is no 'postgres' user to run the server as"
         ) from None
-    return ["runuser", "-u", "postgres", "--"]
+    runuser = shutil.which("runuser", path=f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin")
+    if runuser is None:
+        raise PostgresUnavailable(
+            "running as root and 'runuser' (util-linux) is missing: cannot become 'postgres'"
+        )
+    return [runuser, "-u", "postgres", "--"]
 
 
 def _run(command: list[str], what: str) -> None:

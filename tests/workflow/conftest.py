@@ -1,10 +1,7 @@
-"""Fixtures for the workflow tests. ``store_uow`` is the one place that picks the store.
-
-To run the folder against another store, parametrize ``store_uow`` so that it returns a zero-argument factory of
-that store's units of work (all sharing one empty database per test). Tests read the store only through the
-ports; the privacy test also walks the raw data underneath: ``.store`` or ``.memory`` (a MemoryStore) or
-``.engine`` (every row of every table). ``tests.support.db_fixtures.uow_factory`` is a drop-in replacement
-(``return uow_factory``): the folder passes on its memory and SQLite backends.
+"""Fixtures for the workflow tests. ``store_uow`` is the one place that picks the store: every workflow test
+runs on the in-memory twin, SQLite and PostgreSQL (``tests.support.db_fixtures.uow_factory``). Tests read the
+store only through the ports; the privacy test also walks the raw data underneath: ``.memory`` (a
+MemoryStore) or ``.engine`` (every row of every table).
 """
 
 from __future__ import annotations
@@ -16,26 +13,16 @@ import pytest
 
 from readout.adapters.ics_files import IcsFileReader
 from readout.adapters.memory_hold_calendar import MemoryHoldCalendar
-from readout.adapters.memory_store import MemoryStore, MemoryUnitOfWork
 from readout.services.context import Deps
 from readout.services.ports import UnitOfWork
+from tests.support.db_fixtures import Store
 from tests.workflow.flows import Clock, Desk, seed_users, u
 
 
-class MemoryStoreFactory:
-    """Units of work over one MemoryStore; ``store`` is kept for raw inspection."""
-
-    def __init__(self) -> None:
-        self.store = MemoryStore()
-
-    def __call__(self) -> UnitOfWork:
-        return MemoryUnitOfWork(self.store)
-
-
 @pytest.fixture
-def store_uow() -> Callable[[], UnitOfWork]:
-    """A zero-argument factory of units of work over one fresh, empty store."""
-    return MemoryStoreFactory()
+def store_uow(uow_factory: Store) -> Callable[[], UnitOfWork]:
+    """A zero-argument factory of units of work over one fresh, empty store: memory, SQLite, PostgreSQL."""
+    return uow_factory
 
 
 @pytest.fixture

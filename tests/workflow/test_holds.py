@@ -155,11 +155,6 @@ def test_replanning_releases_holds_on_slots_that_no_longer_comply(held: Desk) ->
     assert held.escalation(GLOBEX_ID).state is State.PLANNED
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the ledger keys live holds by (escalation, slot, calendar): when the escalation manager changes, "
-    "holding again puts a second live hold on the same slot",
-)
 def test_never_two_live_holds_of_one_escalation_on_one_slot_even_after_the_organizer_changes(
     held: Desk,
 ) -> None:

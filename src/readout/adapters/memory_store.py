@@ -80,7 +80,6 @@ class _Holds:
             h.status is HoldStatus.LIVE
             and h.escalation_id == hold.escalation_id
             and h.slot.start == hold.slot.start
-            and h.calendar == hold.calendar
             for h in self.data.holds.values()
         )
         if clash:

@@ -101,7 +101,7 @@ class HoldLedger(Protocol):
 
     def add(self, hold: Hold) -> Hold | None:
         """Record a new live hold and return it with its id; None (nothing written) when that escalation
-        already holds that slot on that calendar live (also when another process just did)."""
+        already holds that slot live, on any calendar (also when another process just did)."""
         ...
 
     def update(self, hold: Hold) -> None:

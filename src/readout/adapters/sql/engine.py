@@ -30,7 +30,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
-__all__ = ["BUSY_TIMEOUT_SECONDS", "create_engine_from_url", "default_database_url", "is_sqlite"]
+__all__ = ["BUSY_TIMEOUT_SECONDS", "create_engine_from_url", "default_database_url"]
 
 BUSY_TIMEOUT_SECONDS = 30
 _DATABASE_URL_VARIABLE = "READOUT_DATABASE_URL"
@@ -52,11 +52,6 @@ def default_database_url(environ: Mapping[str, str]) -> str:
 def _home(environ: Mapping[str, str]) -> Path:
     home = environ.get("HOME", "").strip()
     return Path(home) if home else Path.home()
-
-
-def is_sqlite(engine: Engine | Connection) -> bool:
-    """Whether ``engine`` talks to SQLite (the store adapts locking and types to it)."""
-    return engine.dialect.name == "sqlite"
 
 
 def create_engine_from_url(url: str | URL, **options: Any) -> Engine:

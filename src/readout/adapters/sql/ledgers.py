@@ -1,7 +1,7 @@
 """Holds, exception requests and waivers over one SQLAlchemy connection (one transaction).
 
 The one-live-hold rule is the partial unique index ``uq_holds_one_live_per_slot``: when two processes race
-to hold the same slot for the same escalation on the same calendar, the database lets exactly one insert
+to hold the same slot for the same escalation (on any calendar), the database lets exactly one insert
 through (on PostgreSQL the second waits for the first to commit, then fails); the loser's insert is rolled
 back to a SAVEPOINT and ``add`` returns None, leaving the rest of its transaction intact.
 """

@@ -128,12 +128,12 @@ holds = Table(
     Column("status", String, nullable=False),
     Column("ended_at", UtcDateTime),
     Column("end_reason", Text),
-    # One live hold per escalation, slot and calendar, enforced by the database so racing processes agree.
+    # One live hold per escalation and slot (whatever calendar it sits on), enforced by the database so that
+    # racing processes agree.
     Index(
         LIVE_HOLD_INDEX,
         "escalation_id",
         "slot_start",
-        "calendar",
         unique=True,
         sqlite_where=text("status = 'live'"),
         postgresql_where=text("status = 'live'"),

@@ -102,7 +102,7 @@ def upgrade() -> None:
     op.create_index(
         "uq_holds_one_live_per_slot",
         "holds",
-        ["escalation_id", "slot_start", "calendar"],
+        ["escalation_id", "slot_start"],
         unique=True,
         sqlite_where=_LIVE,
         postgresql_where=_LIVE,
