@@ -13,6 +13,7 @@ __all__ = [
     "ReadoutError",
     "Refused",
     "SlotTaken",
+    "SourceUnavailable",
 ]
 
 
@@ -65,3 +66,14 @@ class Conflict(Refused):
 
 class SlotTaken(Refused):
     """A calendar refused a hold because the slot is no longer free there."""
+
+
+@dataclass
+class SourceUnavailable(ReadoutError):
+    """A remote calendar source failed (down, slow, refused). Its owner becomes unknown, never free."""
+
+    source: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.detail}"

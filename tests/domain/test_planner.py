@@ -184,3 +184,10 @@ def test_optional_attendee_busy_lowers_rank_but_never_blocks() -> None:
     second = next(c for c in result.candidates if c.start == u(2026, 11, 2, 13))
     assert first.score < second.score
     assert any("not free: Sam" in why for why in first.why)
+
+
+def test_interpreter_language_tags_compare_case_insensitively() -> None:
+    readout = Readout(1, timedelta(hours=1), timedelta(0), language="ES")
+    result = plan(make_case(readout=readout, interpreters=(interpreter("ana", langs=("es",)),)), NOW, {})
+    assert result.candidates
+    assert {c.interpreter for c in result.candidates} == {"ana"}

@@ -45,6 +45,7 @@ from readout.domain.case import (
 from readout.domain.intervals import Interval
 from readout.domain.weekly import WeeklyWindows, parse_weekly
 from readout.errors import CaseFileError
+from readout.services.ports import RemoteSource
 
 __all__ = ["LoadedCase", "load_case"]
 
@@ -61,8 +62,8 @@ class LoadedCase:
 
     case: Case
     now: datetime | None
-    calendars: dict[str, Path]
-    blackout_calendars: tuple[Path, ...]
+    calendars: dict[str, Path | RemoteSource]
+    blackout_calendars: tuple[Path | RemoteSource, ...]
     source: Path
 
 
@@ -367,7 +368,7 @@ def _blackouts(spec: CaseFileSpec) -> Blackouts:
     )
 
 
-def _calendars(spec: CaseFileSpec) -> dict[str, Path]:
+def _calendars(spec: CaseFileSpec) -> dict[str, Path | RemoteSource]:
     """Calendar file per person or interpreter id (the two id spaces are kept apart by validation)."""
     found = {pid: p.calendar for pid, p in spec.people.items() if p.calendar is not None}
     found.update({i.id: i.calendar for i in spec.interpreters if i.calendar is not None})

@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from readout.domain.weekly import parse_day_key, parse_window
+from readout.services.ports import RemoteSource
 
 __all__ = [
     "BLACKOUT_SHAPES",
@@ -129,18 +130,22 @@ def _windows(value: object) -> str | list[str]:
     return texts if isinstance(value, list) else texts[0]
 
 
-def _calendar_path(value: object, info: ValidationInfo) -> Path:
-    """A local iCalendar file, relative to the case file's folder; it must exist now."""
+_REMOTE_SCHEMES = ("http", "https", "webcal", "caldav", "caldavs")
+
+
+def _calendar_path(value: object, info: ValidationInfo) -> Path | RemoteSource:
+    """A local iCalendar file relative to the case file's folder (it must exist now), or a remote source."""
     if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"expected a path to a local .ics file, got {_shown(value)}")
+        raise ValueError(f"expected a path to a local .ics file or a URL, got {_shown(value)}")
     if _URL.match(value):
-        raise ValueError(
-            f"remote calendar sources (http://, https://, caldav://) are not supported yet: {value}; "
-            "expected a path to a local .ics file"
-        )
+        if value.split("://", 1)[0].lower() not in _REMOTE_SCHEMES:
+            raise ValueError(f"expected a local path or a {', '.join(_REMOTE_SCHEMES)} URL, got {value}")
+        return RemoteSource(value)
     base = info.context["base"] if isinstance(info.context, dict) else Path.cwd()
     path = (Path(base) / value).absolute()
     try:
+        if path.is_dir():
+            raise ValueError(f"calendar path is a folder, not an .ics file: {value} ({path})")
         found = path.is_file()
     except OSError:
         found = False
@@ -152,7 +157,7 @@ def _calendar_path(value: object, info: ValidationInfo) -> Path:
 Timestamp = Annotated[datetime, PlainValidator(_timestamp)]
 LocalDate = Annotated[date, PlainValidator(_local_date)]
 Zone = Annotated[ZoneInfo, PlainValidator(_zone)]
-CalendarPath = Annotated[Path, PlainValidator(_calendar_path)]
+CalendarPath = Annotated[Path | RemoteSource, PlainValidator(_calendar_path)]
 Weekly = Annotated[
     dict[Annotated[str, PlainValidator(_day_key)], Annotated[str | list[str], PlainValidator(_windows)]],
     Field(min_length=1),

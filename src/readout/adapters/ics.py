@@ -154,11 +154,28 @@ def _unreadable(calendars: Sequence[Component], text: SourceText) -> str | None:
     for calendar in calendars:
         if calendar.name != "VCALENDAR":
             return "a component was found outside a VCALENDAR"
+        misplaced = _misplaced(calendar)
+        if misplaced:
+            return misplaced
         for component in calendar.subcomponents:
             for prop, _message in component.errors if component.name == "VEVENT" else ():
                 if prop is None or prop.upper() in _TIMING:
                     what = f"{prop} cannot be parsed" if prop else "a line cannot be parsed"
                     return text.describe(IcsProblem(what, component, prop or ""), calendars)
+    return None
+
+
+_BUSY_COMPONENTS = frozenset({"VCALENDAR", "VEVENT", "VFREEBUSY"})
+
+
+def _misplaced(calendar: Component) -> str | None:
+    """Busy-bearing components nested where RFC 5545 does not allow them would be silently skipped: refuse."""
+    stack = [(calendar.name, child) for child in calendar.subcomponents]
+    while stack:
+        parent, component = stack.pop()
+        if (component.name in _BUSY_COMPONENTS and parent != "VCALENDAR") or component.name == "VCALENDAR":
+            return f"a {component.name} is nested inside a {parent}; RFC 5545 does not allow it"
+        stack.extend((component.name, child) for child in component.subcomponents)
     return None
 
 

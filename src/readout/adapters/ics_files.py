@@ -7,16 +7,24 @@ from zoneinfo import ZoneInfo
 
 from readout.adapters.ics import read_blackouts, read_busy
 from readout.domain.intervals import Interval
+from readout.errors import SourceUnavailable
+from readout.services.ports import CalendarSource, RemoteSource
 
 __all__ = ["IcsFileReader"]
 
 
+def _local(source: CalendarSource) -> Path:
+    if isinstance(source, RemoteSource):
+        raise SourceUnavailable(source.shown, "remote calendar sources are not read yet; treated as unknown")
+    return source
+
+
 class IcsFileReader:
-    """Reads free/busy and blackouts from iCalendar files on disk."""
+    """Reads free/busy and blackouts from iCalendar files on disk (remote sources are unavailable)."""
 
     def busy(
         self,
-        source: Path,
+        source: CalendarSource,
         *,
         window: Interval,
         zone: ZoneInfo,
@@ -25,13 +33,13 @@ class IcsFileReader:
     ) -> tuple[Interval, ...]:
         """Busy intervals of the file's owner overlapping ``window``."""
         return read_busy(
-            source,
+            _local(source),
             window=window,
             zone=zone,
             tentative_is_busy=tentative_is_busy,
             exclude_escalation=exclude_escalation,
         )
 
-    def blackouts(self, source: Path, *, window: Interval, zone: ZoneInfo) -> tuple[Interval, ...]:
+    def blackouts(self, source: CalendarSource, *, window: Interval, zone: ZoneInfo) -> tuple[Interval, ...]:
         """Every non-cancelled event of the file, as blackout blocks."""
-        return read_blackouts(source, window=window, zone=zone)
+        return read_blackouts(_local(source), window=window, zone=zone)

@@ -7,7 +7,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from readout.domain.intervals import Interval
-from readout.errors import CalendarError
+from readout.errors import CalendarError, SourceUnavailable
+from readout.services.ports import CalendarSource
 
 __all__ = ["InMemoryCalendarReader"]
 
@@ -17,10 +18,12 @@ class InMemoryCalendarReader:
 
     def __init__(self, calendars: Mapping[Path, tuple[Interval, ...] | str]) -> None:
         self.calendars = dict(calendars)
-        self.reads: list[Path] = []
+        self.reads: list[CalendarSource] = []
 
-    def _read(self, source: Path, window: Interval) -> tuple[Interval, ...]:
+    def _read(self, source: CalendarSource, window: Interval) -> tuple[Interval, ...]:
         self.reads.append(source)
+        if not isinstance(source, Path):
+            raise SourceUnavailable(source.shown, "unreachable")
         entry = self.calendars.get(source, ())
         if isinstance(entry, str):
             raise CalendarError(str(source), entry)
@@ -28,7 +31,7 @@ class InMemoryCalendarReader:
 
     def busy(
         self,
-        source: Path,
+        source: CalendarSource,
         *,
         window: Interval,
         zone: ZoneInfo,
@@ -38,6 +41,6 @@ class InMemoryCalendarReader:
         """Busy intervals stored for ``source`` that overlap ``window``."""
         return self._read(source, window)
 
-    def blackouts(self, source: Path, *, window: Interval, zone: ZoneInfo) -> tuple[Interval, ...]:
+    def blackouts(self, source: CalendarSource, *, window: Interval, zone: ZoneInfo) -> tuple[Interval, ...]:
         """Blackouts stored for ``source`` that overlap ``window``."""
         return self._read(source, window)

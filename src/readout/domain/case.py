@@ -79,9 +79,10 @@ class Interpreter:
     has_calendar: bool = False
 
     def qualifies(self, language: str, customer_id: str) -> bool:
-        """Speaks ``language`` and is approved for the customer (or for every customer)."""
+        """Speaks ``language`` (tags compare case-insensitively, as BCP 47 says) and is approved for the
+        customer (or for every customer)."""
         approved = "*" in self.approved_for or customer_id in self.approved_for
-        return approved and language in self.languages
+        return approved and language.casefold() in (spoken.casefold() for spoken in self.languages)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ escalation or user); 3 refused by a rule (illegal transition, missing permission
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from readout import __version__
 from readout.entrypoints import cli_commands
-from readout.errors import NotFound, ReadoutError, Refused
+from readout.errors import ReadoutError, Refused
 
 __all__ = ["main"]
 
@@ -47,6 +48,8 @@ def _timestamp(text: str) -> datetime:
         raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 timestamp") from None
     if moment.tzinfo is None:
         raise argparse.ArgumentTypeError(f"{text!r} has no offset: write Z or +HH:MM") from None
+    if not 1900 <= moment.year <= 2999:
+        raise argparse.ArgumentTypeError(f"{text!r} is outside the years 1900-2999") from None
     return moment
 
 
@@ -177,10 +180,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return cli_commands.run(args)
-    except (NotFound, ReadoutError) as err:
+    except ReadoutError as err:
         code = EXIT_REFUSED if isinstance(err, Refused) else EXIT_BAD_INPUT
         print(f"readout: {'refused' if code == EXIT_REFUSED else 'error'}: {err}", file=sys.stderr)
         return code
+    except BrokenPipeError:  # `readout ... | head`: the reader left; not an error worth a traceback
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from readout import bootstrap
 from readout.adapters.users_file import load_users
 from readout.entrypoints.report import render_plan
 from readout.entrypoints.workflow_report import render_audit, render_holds, render_review, render_status
-from readout.errors import Refused
+from readout.errors import NotFound, Refused
 from readout.services import confirmation, exceptions, holding, queries
 from readout.services.context import Deps
 from readout.services.escalations import PlanOutcome, open_escalation, plan_escalation
@@ -52,7 +52,7 @@ def _plan(args: argparse.Namespace) -> int:
         _emit(args, plan_to_json(planned.plan, limit), lambda c: render_plan(planned, c, limit))
         return 0
     if not args.user:
-        raise Refused("re-planning a stored escalation needs --as USER")
+        raise NotFound(f"{args.target}: no such case file (to re-plan a stored escalation, add --as USER)")
     outcome = plan_escalation(_deps(args), args.target, args.user, args.reason)
     _show_outcome(args, outcome, limit)
     return 0

@@ -13,9 +13,9 @@ from readout.adapters.casefile import LoadedCase, load_case
 from readout.domain.case import Availability, Case
 from readout.domain.deadline import deadline, earliest_start
 from readout.domain.intervals import Interval
-from readout.domain.plan import Plan
+from readout.domain.plan import Plan, Unreadable
 from readout.domain.planner import not_ready_reasons, plan
-from readout.errors import CalendarError, CaseFileError
+from readout.errors import CalendarError, CaseFileError, SourceUnavailable
 from readout.services.ports import CalendarReader
 
 __all__ = ["PlannedCase", "plan_case_file", "planning_window"]
@@ -58,7 +58,7 @@ def plan_case_file(
     window = planning_window(case, when)
     if window is None or not_ready_reasons(case):
         return PlannedCase(loaded, when, plan(case, when, {}, {}))
-    case = _with_calendar_blackouts(loaded, reader, window)
+    case, unreadable = _with_calendar_blackouts(loaded, reader, window)
     people_busy = {
         pid: _busy_of(loaded, reader, window, f"people.{pid}.calendar", pid, case.people[pid].zone)
         for pid in case.people
@@ -69,7 +69,8 @@ def plan_case_file(
         for i, interp in enumerate(case.interpreters)
         if interp.has_calendar
     }
-    return PlannedCase(loaded, when, plan(case, when, people_busy, interpreter_busy))
+    result = plan(case, when, people_busy, interpreter_busy)
+    return PlannedCase(loaded, when, dataclasses.replace(result, unknown=result.unknown + unreadable))
 
 
 def _busy_of(
@@ -86,16 +87,27 @@ def _busy_of(
         )
     except CalendarError as err:  # a local calendar that cannot be read is invalid input, never "free"
         raise CaseFileError(str(loaded.source), field, str(err)) from err
+    except SourceUnavailable as err:  # a remote source that fails makes its owner unknown, never "free"
+        return Availability.unknown(str(err))
     return Availability.known(busy)
 
 
-def _with_calendar_blackouts(loaded: LoadedCase, reader: CalendarReader, window: Interval) -> Case:
+def _with_calendar_blackouts(
+    loaded: LoadedCase, reader: CalendarReader, window: Interval
+) -> tuple[Case, tuple[Unreadable, ...]]:
+    """The case with its calendar blackouts added; an unreadable remote one blacks out the whole window."""
     case = loaded.case
+    unreadable: list[Unreadable] = []
     blocks = list(case.blackouts.absolute)
     for source in loaded.blackout_calendars:
         try:
             blocks.extend(reader.blackouts(source, window=window, zone=case.customer_zone))
         except CalendarError as err:
             raise CaseFileError(str(loaded.source), "customer.cab_blackouts", str(err)) from err
+        except (
+            SourceUnavailable
+        ) as err:  # fail closed: an unread change calendar could hide a blackout anywhere
+            blocks.append(window)
+            unreadable.append(Unreadable("customer", "cab_blackouts", str(err)))
     blackouts = dataclasses.replace(case.blackouts, absolute=tuple(blocks))
-    return dataclasses.replace(case, blackouts=blackouts)
+    return dataclasses.replace(case, blackouts=blackouts), tuple(unreadable)

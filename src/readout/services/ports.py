@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -17,15 +18,35 @@ from readout.domain.users import User
 __all__ = [
     "AuditLog",
     "CalendarReader",
+    "CalendarSource",
     "Escalations",
     "ExceptionRequests",
     "HoldCalendar",
     "HoldLedger",
     "Plans",
+    "RemoteSource",
     "UnitOfWork",
     "Users",
     "Waivers",
 ]
+
+
+@dataclass(frozen=True)
+class RemoteSource:
+    """A calendar named by URL (``https://``, ``webcal://``, ``caldav://``). Its credentials never come from
+    the case file; ``shown`` is the URL without any user or password, for messages."""
+
+    url: str
+
+    @property
+    def shown(self) -> str:
+        """The URL with any ``user:password@`` removed."""
+        scheme, _, rest = self.url.partition("://")
+        host_and_path = rest.split("@", 1)[-1] if "@" in rest.split("/", 1)[0] else rest
+        return f"{scheme}://{host_and_path}"
+
+
+CalendarSource = Path | RemoteSource
 
 
 class CalendarReader(Protocol):
@@ -33,18 +54,21 @@ class CalendarReader(Protocol):
 
     def busy(
         self,
-        source: Path,
+        source: CalendarSource,
         *,
         window: Interval,
         zone: ZoneInfo,
         tentative_is_busy: bool,
         exclude_escalation: str | None,
     ) -> tuple[Interval, ...]:
-        """Busy intervals of the source's owner overlapping ``window``."""
+        """Busy intervals of the source's owner overlapping ``window``.
+
+        Raises CalendarError when a local file is invalid, SourceUnavailable when a remote source fails.
+        """
         ...
 
-    def blackouts(self, source: Path, *, window: Interval, zone: ZoneInfo) -> tuple[Interval, ...]:
-        """Blackout blocks (every non-cancelled event) overlapping ``window``."""
+    def blackouts(self, source: CalendarSource, *, window: Interval, zone: ZoneInfo) -> tuple[Interval, ...]:
+        """Blackout blocks (every non-cancelled event) overlapping ``window``; errors as for ``busy``."""
         ...
 
 
