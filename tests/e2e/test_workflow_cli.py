@@ -148,3 +148,14 @@ def test_audit_verify_catches_tampering(opened: Cli, kind: str) -> None:
     proc = readout("audit", "verify", check=False)
     assert proc.returncode == 1
     assert "ESC-48213: TAMPERED" in proc.stdout
+
+
+def test_reaper_loop_expires_holds_once_and_sends_the_escalation_back_to_planning(opened: Cli) -> None:
+    readout = opened
+    readout("hold", "ESC-48213", "--as", "dana", "--now", T0)
+    later = "2026-11-13T09:00:00-06:00"  # exactly ttl_hours (24) later
+    out = readout("reap", "--now", later, "--every", "1", "--rounds", "2").stdout
+    assert out.splitlines() == ["3 expired hold(s) released.", "0 expired hold(s) released."]
+    status = json.loads(readout("status", "ESC-48213", "--json", "--now", later).stdout)
+    assert status["escalation"]["state"] == "planned"
+    assert {h["status"] for h in status["holds"]} == {"expired"}

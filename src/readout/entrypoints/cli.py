@@ -157,7 +157,9 @@ def build_parser() -> argparse.ArgumentParser:
     _acting(cancel)
     cancel.add_argument("--reason", required=True)
 
-    _add(verbs, "reap", "release every hold past its expiry")
+    reap = _add(verbs, "reap", "release every hold past its expiry (once, or as a loop with --every)")
+    reap.add_argument("--every", type=_positive, metavar="SECONDS", help="keep reaping at this interval")
+    reap.add_argument("--rounds", type=_positive, metavar="N", help="with --every: stop after N rounds")
     status = _add(verbs, "status", "show an escalation: state, plan, holds, exceptions")
     status.add_argument("escalation", metavar="ESC")
     _add(verbs, "list", "list stored escalations")

@@ -6,6 +6,7 @@ import argparse
 import csv
 import json
 import sys
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -182,9 +183,22 @@ def _cancel(args: argparse.Namespace) -> int:
 
 
 def _reap(args: argparse.Namespace) -> int:
-    reaped = holding.reap(_deps(args))
+    deps = _deps(args)
+    rounds = 0
+    try:
+        while True:
+            _reap_once(args, deps)
+            rounds += 1
+            if not args.every or (args.rounds and rounds >= args.rounds):
+                return 0
+            time.sleep(args.every)
+    except KeyboardInterrupt:  # the service loop is stopped by hand
+        return 0
+
+
+def _reap_once(args: argparse.Namespace, deps: Deps) -> None:
+    reaped = holding.reap(deps)
     _emit(args, [hold_view(h) for h in reaped], lambda c: c.print(f"{len(reaped)} expired hold(s) released."))
-    return 0
 
 
 def _status(args: argparse.Namespace) -> int:
