@@ -112,13 +112,12 @@ def confirm(deps: Deps, escalation_id: str, user_id: str, packet_digest: str) ->
         hold = _live_hold(uow, esc, slot, now)
         if hold is None:
             raise Refused(f"the hold on {slot_text(slot)['start']} is no longer live: hold and review again")
-        problem = _recheck(uow, deps, esc, slot, now)
-        if problem is not None:
-            replan(uow, deps, esc, SYSTEM, now, f"confirmation refused: {problem}")
+        packet = _recheck(uow, deps, esc, slot, now)
+        if isinstance(packet, str):
+            replan(uow, deps, esc, SYSTEM, now, f"confirmation refused: {packet}")
             uow.escalations.save(esc)
             uow.commit()
-            return ConfirmOutcome(esc, False, problem)
-        packet = build_packet(load_case(Path(esc.case_path)).case, slot, esc.review_interpreter)
+            return ConfirmOutcome(esc, False, packet)
         for other in uow.holds.of(esc.id):
             if other.status is HoldStatus.LIVE and other.id != hold.id:
                 end_hold(uow, deps, esc, other, HoldStatus.RELEASED, now, user.id, "not chosen")
@@ -146,16 +145,19 @@ def _names_packet(given: str, reviewed: str | None) -> bool:
     return reviewed is not None and len(given) >= 8 and reviewed.startswith(given)
 
 
-def _recheck(uow: UnitOfWork, deps: Deps, esc: Escalation, slot: Interval, now: datetime) -> str | None:
-    """Plan again from fresh calendars (without saving) and say what, if anything, no longer holds."""
-    fresh = plan_to_json(plan_case_file(Path(esc.case_path), deps.reader, deps.clock, now).plan, None)
+def _recheck(
+    uow: UnitOfWork, deps: Deps, esc: Escalation, slot: Interval, now: datetime
+) -> InvitePacket | str:
+    """Plan again from fresh calendars (without saving): the packet to confirm, or what no longer holds."""
+    planned = plan_case_file(Path(esc.case_path), deps.reader, deps.clock, now)
+    fresh = plan_to_json(planned.plan, None)
     still = next((e for e in eligible_slots(fresh, uow.waivers.of(esc.id)) if e.slot == slot), None)
     if still is None:
         return "free/busy changed: the reviewed slot is no longer compliant"
-    packet = build_packet(load_case(Path(esc.case_path)).case, slot, still.interpreter)
+    packet = build_packet(planned.case, slot, still.interpreter)
     if packet.digest != esc.packet_digest:
         return "the invite packet changed since review (attendees, interpreter or times)"
-    return None
+    return packet
 
 
 def cancel(deps: Deps, escalation_id: str, user_id: str, reason: str) -> Escalation:
