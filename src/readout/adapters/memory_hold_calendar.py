@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from readout.domain.holds import Hold
 from readout.domain.intervals import Interval
+from readout.domain.invite import InvitePacket
 from readout.errors import SlotTaken
 
 __all__ = ["MemoryHoldCalendar"]
@@ -18,15 +19,17 @@ class MemoryHoldCalendar:
         self.released: list[str] = []
         self.confirmed: list[str] = []
 
-    def place(self, hold: Hold) -> None:
+    def place(self, hold: Hold) -> str | None:
         """Create the hold (idempotent for the same uid)."""
         if any(hold.slot.overlaps(t) for t in self.taken):
             raise SlotTaken(f"{hold.calendar}'s calendar is busy at {hold.slot.start:%Y-%m-%d %H:%M}Z")
         self.events[hold.uid] = hold
+        return f"memory:{hold.uid}"
 
-    def confirm(self, hold: Hold) -> None:
+    def confirm(self, hold: Hold, packet: InvitePacket) -> str | None:
         """Mark the hold's event as the confirmed readout."""
         self.confirmed.append(hold.uid)
+        return hold.calendar_ref
 
     def release(self, hold: Hold) -> None:
         """Delete the hold; already gone is fine."""

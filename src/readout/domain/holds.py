@@ -39,6 +39,7 @@ class Hold:
     status: HoldStatus = HoldStatus.LIVE
     ended_at: datetime | None = None
     end_reason: str | None = None
+    calendar_ref: str | None = None  # where the calendar keeps it (adapter-defined, e.g. CalDAV href + ETag)
 
     def is_live(self, now: datetime) -> bool:
         """Live and not past its expiry."""

@@ -14,7 +14,7 @@ from readout.domain.audit import canonical_json
 from readout.domain.case import ROLES, Case
 from readout.domain.intervals import Interval
 
-__all__ = ["InviteAttendee", "InvitePacket", "build_packet"]
+__all__ = ["Invitation", "InviteAttendee", "InvitePacket", "build_packet", "invitation_uid"]
 
 
 @dataclass(frozen=True)
@@ -74,3 +74,20 @@ def build_packet(case: Case, slot: Interval, interpreter_id: str | None) -> Invi
         end_utc=slot.end.strftime(fmt),
         attendees=tuple(attendees),
     )
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """An iMIP message to send for a reviewed packet: METHOD:REQUEST on confirmation, CANCEL on withdrawal."""
+
+    packet: InvitePacket
+    method: str  # "REQUEST" or "CANCEL"
+    uid: str
+    sequence: int
+    organizer_name: str
+    organizer_email: str
+
+
+def invitation_uid(escalation_id: str) -> str:
+    """One stable UID per readout, so that updates and cancellations replace the same event."""
+    return f"readout-{escalation_id.lower()}@readout.invalid"

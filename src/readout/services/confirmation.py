@@ -121,7 +121,7 @@ def confirm(deps: Deps, escalation_id: str, user_id: str, packet_digest: str) ->
         for other in uow.holds.of(esc.id):
             if other.status is HoldStatus.LIVE and other.id != hold.id:
                 end_hold(uow, deps, esc, other, HoldStatus.RELEASED, now, user.id, "not chosen")
-        end_hold(uow, deps, esc, hold, HoldStatus.CONFIRMED, now, user.id, "confirmed")
+        end_hold(uow, deps, esc, hold, HoldStatus.CONFIRMED, now, user.id, "confirmed", packet)
         esc.confirmed_by, esc.confirmed_at = user.id, now
         waivers = [w.family for w in uow.waivers.of(esc.id) if w.slot == slot]
         esc.transition(

@@ -7,7 +7,7 @@ slot releases everything placed in the same call and sends the escalation back t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from readout.adapters.casefile import load_case
 from readout.domain.case import Case
 from readout.domain.escalation import Escalation
 from readout.domain.holds import Hold, HoldStatus, hold_uid
+from readout.domain.invite import InvitePacket
 from readout.domain.lifecycle import TRANSITIONS, Action, IllegalTransition, State
 from readout.domain.users import SYSTEM, Permission
 from readout.errors import Refused, SlotTaken
@@ -77,7 +78,9 @@ def hold_slots(deps: Deps, escalation_id: str, user_id: str) -> HoldOutcome:
                 if stored is None:
                     continue  # already held live: holding is idempotent
                 placed.append(stored)  # first, so that a refusal below also ends this ledger row
-                deps.holds.place(stored)
+                stored = replace(stored, calendar_ref=deps.holds.place(stored))
+                uow.holds.update(stored)
+                placed[-1] = stored
                 esc.record(
                     now,
                     user.id,
@@ -176,10 +179,12 @@ def end_hold(
     now: datetime,
     who: str,
     reason: str,
+    packet: InvitePacket | None = None,
 ) -> None:
-    """Release a hold on the calendar, then record it as released, expired or confirmed (idempotent)."""
-    if status is HoldStatus.CONFIRMED:
-        deps.holds.confirm(hold)
+    """Release a hold on the calendar (or, with the confirmed ``packet``, turn it into the readout event),
+    then record it as released, expired or confirmed."""
+    if status is HoldStatus.CONFIRMED and packet is not None:
+        hold = replace(hold, calendar_ref=deps.holds.confirm(hold, packet))
     else:
         deps.holds.release(hold)
     uow.holds.update(hold.ended(status, now, reason))

@@ -13,6 +13,7 @@ from readout.domain.escalation import Escalation
 from readout.domain.exception_requests import ExceptionRequest, Waiver
 from readout.domain.holds import Hold
 from readout.domain.intervals import Interval
+from readout.domain.invite import Invitation, InvitePacket
 from readout.domain.users import User
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "ExceptionRequests",
     "HoldCalendar",
     "HoldLedger",
+    "InviteSender",
     "Plans",
     "RemoteSource",
     "UnitOfWork",
@@ -73,18 +75,27 @@ class CalendarReader(Protocol):
 
 
 class HoldCalendar(Protocol):
-    """The calendar side of holds. Both calls are idempotent (keyed by the hold's deterministic uid)."""
+    """The calendar side of holds, on the calendar named by ``hold.calendar``. Calls are idempotent (keyed by
+    the hold's deterministic uid); what ``place``/``confirm`` return is stored as ``hold.calendar_ref``."""
 
-    def place(self, hold: Hold) -> None:
+    def place(self, hold: Hold) -> str | None:
         """Put a tentative, neutral-titled hold (``hold.uid``) on the calendar; SlotTaken when not free."""
         ...
 
     def release(self, hold: Hold) -> None:
-        """Remove the hold; releasing one that is already gone is not an error."""
+        """Remove the hold (already gone is fine); Conflict when someone else changed it: never overwrite."""
         ...
 
-    def confirm(self, hold: Hold) -> None:
-        """Turn the hold into the confirmed readout on the organizer's calendar."""
+    def confirm(self, hold: Hold, packet: InvitePacket) -> str | None:
+        """Replace the hold with the confirmed readout event (purpose, roles and times only)."""
+        ...
+
+
+class InviteSender(Protocol):
+    """Delivers iMIP invitations (RFC 6047). Only ever called after a named human confirmed."""
+
+    def send(self, invitation: Invitation) -> None:
+        """Send the invitation to every attendee of its packet; ReadoutError subclasses on failure."""
         ...
 
 

@@ -36,6 +36,7 @@ def _hold_values(hold: Hold) -> dict[str, Any]:
         "status": hold.status.value,
         "ended_at": hold.ended_at,
         "end_reason": hold.end_reason,
+        "calendar_ref": hold.calendar_ref,
     }
 
 
@@ -51,6 +52,7 @@ def _hold(row: RowMapping) -> Hold:
         status=HoldStatus(row["status"]),
         ended_at=row["ended_at"],
         end_reason=row["end_reason"],
+        calendar_ref=row["calendar_ref"],
     )
 
 

@@ -128,6 +128,7 @@ holds = Table(
     Column("status", String, nullable=False),
     Column("ended_at", UtcDateTime),
     Column("end_reason", Text),
+    Column("calendar_ref", Text),
     # One live hold per escalation and slot (whatever calendar it sits on), enforced by the database so that
     # racing processes agree.
     Index(
