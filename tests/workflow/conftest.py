@@ -13,6 +13,7 @@ import pytest
 
 from readout.adapters.ics_files import IcsFileReader
 from readout.adapters.memory_hold_calendar import MemoryHoldCalendar
+from readout.adapters.memory_invites import MemoryInviteSender
 from readout.services.context import Deps
 from readout.services.ports import UnitOfWork
 from tests.support.db_fixtures import Store
@@ -37,9 +38,19 @@ def hold_calendar() -> MemoryHoldCalendar:
 
 
 @pytest.fixture
-def deps(store_uow: Callable[[], UnitOfWork], clock: Clock, hold_calendar: MemoryHoldCalendar) -> Deps:
+def invites() -> MemoryInviteSender:
+    return MemoryInviteSender()
+
+
+@pytest.fixture
+def deps(
+    store_uow: Callable[[], UnitOfWork],
+    clock: Clock,
+    hold_calendar: MemoryHoldCalendar,
+    invites: MemoryInviteSender,
+) -> Deps:
     seed_users(store_uow)
-    return Deps(uow=store_uow, reader=IcsFileReader(), holds=hold_calendar, clock=clock)
+    return Deps(uow=store_uow, reader=IcsFileReader(), holds=hold_calendar, clock=clock, invites=invites)
 
 
 @pytest.fixture

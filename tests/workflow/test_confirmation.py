@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
+from readout.adapters.memory_invites import MemoryInviteSender
 from readout.domain.holds import HoldStatus
 from readout.domain.lifecycle import IllegalTransition, State
 from readout.errors import NotFound, PermissionDenied, Refused
@@ -80,7 +81,13 @@ def test_a_coordinator_confirms_the_reviewed_slot_and_every_other_hold_is_releas
     assert outcome.packet is not None
     assert last.payload["packet_digest"] == seen.packet.digest == outcome.packet.digest
     assert last.payload["start"] == "2026-11-17T18:00:00Z"
-    assert held.kinds(GLOBEX_ID)[-4:] == ["hold_released", "hold_released", "hold_confirmed", "confirm"]
+    assert held.kinds(GLOBEX_ID)[-5:] == [
+        "hold_confirmed",
+        "invite_sent",
+        "hold_released",
+        "hold_released",
+        "confirm",
+    ]
 
 
 @pytest.mark.parametrize("user", [NOBODY, DUTY, ENG, LEAD])
@@ -240,13 +247,35 @@ def test_cancel_before_confirmation_releases_every_live_hold(desk: Desk, setup: 
         plan_escalation(desk.deps, escalation_id, EM)
 
 
-def test_cancel_after_confirmation_is_refused_and_keeps_the_readout(reviewed: Desk) -> None:
+def test_nothing_is_sent_before_a_human_confirmed(reviewed: Desk, invites: MemoryInviteSender) -> None:
+    assert invites.sent == []  # opened, planned, held and reviewed: still nothing sent
     confirm(reviewed.deps, GLOBEX_ID, EM, reviewed_digest(reviewed))
+    [request] = invites.sent
+    assert (request.method, request.sequence) == ("REQUEST", 0)
+    assert request.packet.start_utc == "2026-11-17T18:00:00Z"
+    assert {a.role for a in request.packet.attendees} >= {"fix_owner", "interpreter"}
+    assert (request.organizer_name, request.organizer_email) == ("Dana Ortiz", "dana.ortiz@provider.example")
+
+
+def test_a_failed_delivery_confirms_nothing(reviewed: Desk, invites: MemoryInviteSender) -> None:
+    invites.fail_with = Refused("relay refused the message")
     before = reviewed.snapshot(GLOBEX_ID)
-    with pytest.raises(IllegalTransition):
-        cancel(reviewed.deps, GLOBEX_ID, PSM, "too late")
+    with pytest.raises(Refused, match="relay refused"):
+        confirm(reviewed.deps, GLOBEX_ID, EM, reviewed_digest(reviewed))
     assert reviewed.snapshot(GLOBEX_ID) == before
-    assert reviewed.escalation(GLOBEX_ID).state is State.CONFIRMED
+    assert confirm(reviewed.deps, GLOBEX_ID, EM, reviewed_digest(reviewed)).confirmed  # a retry goes through
+
+
+def test_cancelling_a_confirmed_readout_withdraws_it_with_an_imip_cancel(
+    reviewed: Desk, invites: MemoryInviteSender
+) -> None:
+    confirm(reviewed.deps, GLOBEX_ID, EM, reviewed_digest(reviewed))
+    cancel(reviewed.deps, GLOBEX_ID, PSM, "customer postponed the readout")
+    request, cancellation = invites.sent
+    assert (cancellation.method, cancellation.uid) == ("CANCEL", request.uid)
+    assert cancellation.sequence > request.sequence
+    assert reviewed.escalation(GLOBEX_ID).state is State.CANCELLED
+    assert reviewed.kinds(GLOBEX_ID)[-3:] == ["invite_sent", "hold_released", "cancel"]
 
 
 def test_cancel_by_someone_without_a_role_is_denied(held: Desk) -> None:

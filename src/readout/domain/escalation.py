@@ -53,5 +53,5 @@ class Escalation:
 
     @property
     def is_final(self) -> bool:
-        """Confirmed or cancelled: nothing more can happen."""
+        """Confirmed or cancelled: nothing more can be planned (a confirmed readout can only be cancelled)."""
         return self.state in (State.CONFIRMED, State.CANCELLED)

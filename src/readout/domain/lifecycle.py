@@ -3,7 +3,8 @@
 opened --plan(ready)--> planned --hold--> held --review--> awaiting_confirmation --confirm--> confirmed
 planned --request_exception--> exception_requested --approve--> exception_approved --hold--> held
                                                    --reject--> exception_rejected --escalate--> escalated
-any state before confirmed --cancel--> cancelled;  re-planning (inputs changed) is a normal transition.
+any state --cancel--> cancelled (a confirmed readout is withdrawn: attendees get an iMIP CANCEL);
+re-planning (inputs changed) is a normal transition.
 """
 
 from __future__ import annotations
@@ -82,6 +83,8 @@ TRANSITIONS: dict[tuple[State, Action], State] = {
     (State.AWAITING_CONFIRMATION, Action.HOLDS_LOST): State.PLANNED,
     (State.PLANNED, Action.REQUEST_EXCEPTION): State.EXCEPTION_REQUESTED,
     **{(s, Action.CANCEL): State.CANCELLED for s in _OPEN},
+    # A confirmed readout can still be withdrawn: the attendees get an iMIP CANCEL.
+    (State.CONFIRMED, Action.CANCEL): State.CANCELLED,
 }
 
 

@@ -11,12 +11,13 @@ from datetime import datetime
 from pathlib import Path
 
 from readout.adapters.casefile import load_case
+from readout.domain.case import Person
 from readout.domain.escalation import Escalation
 from readout.domain.exception_requests import Waiver
 from readout.domain.holds import Hold, HoldStatus
 from readout.domain.intervals import Interval
-from readout.domain.invite import InvitePacket, build_packet
-from readout.domain.lifecycle import Action, IllegalTransition, State
+from readout.domain.invite import Invitation, InvitePacket, build_packet, invitation_uid
+from readout.domain.lifecycle import TRANSITIONS, Action, IllegalTransition, State
 from readout.domain.users import SYSTEM, Permission
 from readout.errors import Refused
 from readout.services.context import Deps, actor, load_escalation, slot_text
@@ -118,10 +119,12 @@ def confirm(deps: Deps, escalation_id: str, user_id: str, packet_digest: str) ->
             uow.escalations.save(esc)
             uow.commit()
             return ConfirmOutcome(esc, False, packet)
+        # The organizer's hold becomes the readout, the invitation goes out, then the other holds go.
+        end_hold(uow, deps, esc, hold, HoldStatus.CONFIRMED, now, user.id, "confirmed", packet)
+        _send(deps, esc, packet, "REQUEST", now, user.id)
         for other in uow.holds.of(esc.id):
             if other.status is HoldStatus.LIVE and other.id != hold.id:
                 end_hold(uow, deps, esc, other, HoldStatus.RELEASED, now, user.id, "not chosen")
-        end_hold(uow, deps, esc, hold, HoldStatus.CONFIRMED, now, user.id, "confirmed", packet)
         esc.confirmed_by, esc.confirmed_at = user.id, now
         waivers = [w.family for w in uow.waivers.of(esc.id) if w.slot == slot]
         esc.transition(
@@ -140,6 +143,31 @@ def confirm(deps: Deps, escalation_id: str, user_id: str, packet_digest: str) ->
         return ConfirmOutcome(esc, True, "confirmed", packet)
 
 
+def _send(deps: Deps, esc: Escalation, packet: InvitePacket, method: str, now: datetime, who: str) -> None:
+    """Send the iMIP message for ``packet`` (only ever after a named human confirmed), and audit it."""
+    organizer = _organizer(esc)
+    sequence = 0 if method == "REQUEST" else 1  # a cancellation supersedes the request (RFC 5546)
+    invitation = Invitation(packet, method, invitation_uid(esc.id), sequence, organizer.name, organizer.email)
+    if deps.invites is None:
+        esc.record(
+            now, SYSTEM.id, "invite_not_sent", {"method": method, "reason": "no SMTP relay configured"}
+        )
+        return
+    deps.invites.send(invitation)
+    recipients = [a.email for a in packet.attendees]
+    esc.record(
+        now,
+        who,
+        "invite_sent",
+        {"method": method, "sequence": sequence, "to": recipients, "packet_digest": packet.digest},
+    )
+
+
+def _organizer(esc: Escalation) -> Person:
+    case = load_case(Path(esc.case_path)).case
+    return case.people[case.roles["escalation_manager"] or ""]
+
+
 def _names_packet(given: str, reviewed: str | None) -> bool:
     given = given.strip().lower()
     return reviewed is not None and len(given) >= 8 and reviewed.startswith(given)
@@ -149,7 +177,7 @@ def _recheck(
     uow: UnitOfWork, deps: Deps, esc: Escalation, slot: Interval, now: datetime
 ) -> InvitePacket | str:
     """Plan again from fresh calendars (without saving): the packet to confirm, or what no longer holds."""
-    planned = plan_case_file(Path(esc.case_path), deps.reader, deps.clock, now)
+    planned = plan_case_file(Path(esc.case_path), deps.reader, deps.clock, now, deps.source_timeout)
     fresh = plan_to_json(planned.plan, None)
     still = next((e for e in eligible_slots(fresh, uow.waivers.of(esc.id)) if e.slot == slot), None)
     if still is None:
@@ -161,15 +189,20 @@ def _recheck(
 
 
 def cancel(deps: Deps, escalation_id: str, user_id: str, reason: str) -> Escalation:
-    """Cancel before confirmation: release every live hold."""
+    """Cancel the readout: release every live hold; a confirmed readout is withdrawn with an iMIP CANCEL."""
     now = deps.clock()
     with deps.uow() as uow:
         user = actor(uow, user_id, Permission.CANCEL)
         esc = load_escalation(uow, escalation_id)
-        if esc.is_final:
+        if (esc.state, Action.CANCEL) not in TRANSITIONS:
             raise IllegalTransition(esc.state, Action.CANCEL)
+        if esc.state is State.CONFIRMED and esc.review_slot is not None:
+            packet = build_packet(
+                load_case(Path(esc.case_path)).case, esc.review_slot, esc.review_interpreter
+            )
+            _send(deps, esc, packet, "CANCEL", now, user.id)
         for hold in uow.holds.of(esc.id):
-            if hold.status is HoldStatus.LIVE:
+            if hold.status in (HoldStatus.LIVE, HoldStatus.CONFIRMED):
                 end_hold(uow, deps, esc, hold, HoldStatus.RELEASED, now, user.id, "escalation cancelled")
         esc.transition(Action.CANCEL, now, user.id, {"reason": reason})
         uow.escalations.save(esc)

@@ -12,7 +12,7 @@ from readout.domain.intervals import Interval
 from readout.domain.users import SYSTEM, Permission, User, may
 from readout.errors import NotFound, PermissionDenied
 from readout.services.plan_json import utc_text
-from readout.services.ports import CalendarReader, HoldCalendar, UnitOfWork
+from readout.services.ports import CalendarReader, HoldCalendar, InviteSender, UnitOfWork
 
 __all__ = ["Deps", "actor", "load_escalation", "slot_text"]
 
@@ -25,6 +25,8 @@ class Deps:
     reader: CalendarReader
     holds: HoldCalendar
     clock: Callable[[], datetime]
+    invites: InviteSender | None = None  # None: no relay configured; confirmation records the packet only
+    source_timeout: float = 10.0
 
 
 def actor(uow: UnitOfWork, user_id: str, permission: Permission | None = None) -> User:

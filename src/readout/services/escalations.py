@@ -47,7 +47,7 @@ def _digest(path: Path) -> str:
 def open_escalation(deps: Deps, case_path: Path, user_id: str) -> PlanOutcome:
     """Open the escalation described by a case file and plan it right away."""
     now = deps.clock()
-    planned = plan_case_file(case_path, deps.reader, deps.clock, now)
+    planned = plan_case_file(case_path, deps.reader, deps.clock, now, deps.source_timeout)
     case = planned.case
     with deps.uow() as uow:
         user = actor(uow, user_id, Permission.OPEN_AND_PLAN)
@@ -87,7 +87,7 @@ def replan(
     if esc.is_final:
         raise Refused(f"escalation {esc.id} is {esc.state.value}: nothing to plan")
     path = Path(esc.case_path)
-    planned = plan_case_file(path, deps.reader, deps.clock, now)
+    planned = plan_case_file(path, deps.reader, deps.clock, now, deps.source_timeout)
     if planned.case.escalation_id != esc.id:
         raise Refused(f"{path} now describes {planned.case.escalation_id}, not {esc.id}")
     digest = _digest(path)

@@ -7,15 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from readout.adapters.casefile import LoadedCase, load_case
-from readout.domain.case import Availability, Case
+from readout.domain.case import Case
 from readout.domain.deadline import deadline, earliest_start
 from readout.domain.intervals import Interval
-from readout.domain.plan import Plan, Unreadable
+from readout.domain.plan import Plan
 from readout.domain.planner import not_ready_reasons, plan
-from readout.errors import CalendarError, CaseFileError, SourceUnavailable
+from readout.services.gathering import gather
 from readout.services.ports import CalendarReader
 
 __all__ = ["PlannedCase", "plan_case_file", "planning_window"]
@@ -49,7 +48,11 @@ def planning_window(case: Case, now: datetime) -> Interval | None:
 
 
 def plan_case_file(
-    path: Path, reader: CalendarReader, clock: Callable[[], datetime], now: datetime | None = None
+    path: Path,
+    reader: CalendarReader,
+    clock: Callable[[], datetime],
+    now: datetime | None = None,
+    source_timeout: float = 10.0,
 ) -> PlannedCase:
     """Plan the case in ``path`` at ``now`` (else the file's ``now``, else the clock)."""
     loaded = load_case(path)
@@ -58,56 +61,8 @@ def plan_case_file(
     window = planning_window(case, when)
     if window is None or not_ready_reasons(case):
         return PlannedCase(loaded, when, plan(case, when, {}, {}))
-    case, unreadable = _with_calendar_blackouts(loaded, reader, window)
-    people_busy = {
-        pid: _busy_of(loaded, reader, window, f"people.{pid}.calendar", pid, case.people[pid].zone)
-        for pid in case.people
-        if case.people[pid].has_calendar
-    }
-    interpreter_busy = {
-        interp.id: _busy_of(loaded, reader, window, f"interpreters.{i}.calendar", interp.id, interp.zone)
-        for i, interp in enumerate(case.interpreters)
-        if interp.has_calendar
-    }
-    result = plan(case, when, people_busy, interpreter_busy)
-    return PlannedCase(loaded, when, dataclasses.replace(result, unknown=result.unknown + unreadable))
-
-
-def _busy_of(
-    loaded: LoadedCase, reader: CalendarReader, window: Interval, field: str, key: str, zone: ZoneInfo
-) -> Availability:
-    source = loaded.calendars[key]
-    try:
-        busy = reader.busy(
-            source,
-            window=window,
-            zone=zone,
-            tentative_is_busy=loaded.case.tentative_is_busy,
-            exclude_escalation=loaded.case.escalation_id,
-        )
-    except CalendarError as err:  # a local calendar that cannot be read is invalid input, never "free"
-        raise CaseFileError(str(loaded.source), field, str(err)) from err
-    except SourceUnavailable as err:  # a remote source that fails makes its owner unknown, never "free"
-        return Availability.unknown(str(err))
-    return Availability.known(busy)
-
-
-def _with_calendar_blackouts(
-    loaded: LoadedCase, reader: CalendarReader, window: Interval
-) -> tuple[Case, tuple[Unreadable, ...]]:
-    """The case with its calendar blackouts added; an unreadable remote one blacks out the whole window."""
-    case = loaded.case
-    unreadable: list[Unreadable] = []
-    blocks = list(case.blackouts.absolute)
-    for source in loaded.blackout_calendars:
-        try:
-            blocks.extend(reader.blackouts(source, window=window, zone=case.customer_zone))
-        except CalendarError as err:
-            raise CaseFileError(str(loaded.source), "customer.cab_blackouts", str(err)) from err
-        except (
-            SourceUnavailable
-        ) as err:  # fail closed: an unread change calendar could hide a blackout anywhere
-            blocks.append(window)
-            unreadable.append(Unreadable("customer", "cab_blackouts", str(err)))
-    blackouts = dataclasses.replace(case.blackouts, absolute=tuple(blocks))
-    return dataclasses.replace(case, blackouts=blackouts), tuple(unreadable)
+    found = gather(loaded, reader, window, source_timeout)
+    blackouts = dataclasses.replace(case.blackouts, absolute=case.blackouts.absolute + found.blackouts)
+    case = dataclasses.replace(case, blackouts=blackouts)
+    result = plan(case, when, found.people, found.interpreters)
+    return PlannedCase(loaded, when, dataclasses.replace(result, unknown=result.unknown + found.unreadable))

@@ -1,0 +1,134 @@
+"""Gather free/busy and blackouts for a planning window from every calendar source at once.
+
+Sources are read concurrently, each with the same time budget. A remote source that fails or does not answer
+in time makes its owner *unknown* (never free) and the plan names them; a local file that cannot be read is
+invalid input (the case file's error, naming the field and the calendar file).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from readout.adapters.casefile import LoadedCase
+from readout.domain.case import Availability
+from readout.domain.intervals import Interval
+from readout.domain.plan import Unreadable
+from readout.errors import CalendarError, CaseFileError, SourceUnavailable
+from readout.services.ports import CalendarReader, CalendarSource, RemoteSource
+
+__all__ = ["Gathered", "gather"]
+
+_MAX_THREADS = 16
+
+
+@dataclass(frozen=True)
+class Gathered:
+    """Busy time per person and interpreter, blackout blocks, and the sources that could not be read."""
+
+    people: dict[str, Availability]
+    interpreters: dict[str, Availability]
+    blackouts: tuple[Interval, ...]
+    unreadable: tuple[Unreadable, ...]
+
+
+@dataclass(frozen=True)
+class _Job:
+    kind: str  # "people" | "interpreters" | "blackouts"
+    key: str
+    field: str
+    source: CalendarSource
+    zone: ZoneInfo
+
+
+def _jobs(loaded: LoadedCase) -> list[_Job]:
+    case = loaded.case
+    jobs = [
+        _Job("people", pid, f"people.{pid}.calendar", loaded.calendars[pid], p.zone)
+        for pid, p in case.people.items()
+        if p.has_calendar
+    ]
+    jobs += [
+        _Job("interpreters", i.id, f"interpreters.{n}.calendar", loaded.calendars[i.id], i.zone)
+        for n, i in enumerate(case.interpreters)
+        if i.has_calendar
+    ]
+    jobs += [
+        _Job("blackouts", f"cab-{n}", "customer.cab_blackouts", source, case.customer_zone)
+        for n, source in enumerate(loaded.blackout_calendars)
+    ]
+    return jobs
+
+
+def _reader_call(
+    job: _Job, loaded: LoadedCase, reader: CalendarReader, window: Interval
+) -> Callable[[], tuple[Interval, ...]]:
+    if job.kind == "blackouts":
+        return lambda: reader.blackouts(job.source, window=window, zone=job.zone)
+    return lambda: reader.busy(
+        job.source,
+        window=window,
+        zone=job.zone,
+        tentative_is_busy=loaded.case.tentative_is_busy,
+        exclude_escalation=loaded.case.escalation_id,
+    )
+
+
+def gather(loaded: LoadedCase, reader: CalendarReader, window: Interval, timeout: float) -> Gathered:
+    """Read every calendar the case names, concurrently, each within ``timeout`` seconds."""
+    jobs = _jobs(loaded)
+    results: dict[_Job, tuple[Interval, ...] | str] = {}
+    if jobs:
+        pool = ThreadPoolExecutor(
+            max_workers=min(len(jobs), _MAX_THREADS), thread_name_prefix="readout-gather"
+        )
+        try:
+            futures = {pool.submit(_reader_call(job, loaded, reader, window)): job for job in jobs}
+            wait(futures, timeout=timeout)
+            for future, job in futures.items():
+                results[job] = _outcome(future, job, loaded, timeout)
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)  # a hung source must not hold planning hostage
+    return _collect(jobs, results, window)
+
+
+def _outcome(
+    future: Future[tuple[Interval, ...]], job: _Job, loaded: LoadedCase, timeout: float
+) -> tuple[Interval, ...] | str:
+    if not future.done():
+        return f"{_shown(job.source)}: no answer within {timeout:g}s"
+    try:
+        return future.result()
+    except CalendarError as err:  # a local calendar that cannot be read is invalid input, never "free"
+        raise CaseFileError(str(loaded.source), job.field, str(err)) from err
+    except SourceUnavailable as err:
+        return str(err)
+
+
+def _shown(source: CalendarSource) -> str:
+    return source.shown if isinstance(source, RemoteSource) else str(source)
+
+
+def _collect(jobs: list[_Job], results: dict[_Job, tuple[Interval, ...] | str], window: Interval) -> Gathered:
+    people: dict[str, Availability] = {}
+    interpreters: dict[str, Availability] = {}
+    blackouts: list[Interval] = []
+    unreadable: list[Unreadable] = []
+    for job in jobs:
+        result = results[job]
+        if job.kind == "blackouts":
+            if isinstance(
+                result, str
+            ):  # fail closed: an unread change calendar could hide a blackout anywhere
+                blackouts.append(window)
+                unreadable.append(Unreadable("customer", "cab_blackouts", result))
+            else:
+                blackouts.extend(result)
+            continue
+        target = people if job.kind == "people" else interpreters
+        target[job.key] = (
+            Availability.unknown(result) if isinstance(result, str) else Availability.known(result)
+        )
+    return Gathered(people, interpreters, tuple(blackouts), tuple(unreadable))
