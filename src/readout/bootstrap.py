@@ -1,4 +1,4 @@
-"""The only place that picks adapters."""
+"""The only place that picks adapters (from ``Settings``, read from the environment)."""
 
 from __future__ import annotations
 
@@ -6,17 +6,56 @@ import os
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
-from readout.adapters.ics_files import IcsFileReader
-from readout.adapters.memory_hold_calendar import MemoryHoldCalendar
+from readout.config import Settings, load_settings
 from readout.services.context import Deps
-from readout.services.ports import CalendarReader, UnitOfWork
+from readout.services.ports import CalendarReader, HoldCalendar, InviteSender, UnitOfWork
 
-__all__ = ["calendar_reader", "clock", "workflow_deps"]
+__all__ = ["calendar_reader", "clock", "settings", "workflow_deps"]
 
 
-def calendar_reader() -> CalendarReader:
-    """The calendar port for this process: local iCalendar files."""
-    return IcsFileReader()
+def settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from ``environ`` (default: this process's environment)."""
+    return load_settings(os.environ if environ is None else environ)
+
+
+def calendar_reader(config: Settings | None = None) -> CalendarReader:
+    """Local ``.ics`` files, ``.ics`` feeds over HTTP(S) and CalDAV collections, by source."""
+    from readout.adapters.calendar_router import RoutingCalendarReader
+    from readout.adapters.ics_files import IcsFileReader
+
+    config = config or settings()
+
+    def feeds() -> CalendarReader:
+        from readout.adapters.http_ics import HttpIcsReader
+
+        return HttpIcsReader(config.calendars, config.source_timeout, config.http_max_bytes, config.cache_dir)
+
+    def caldav() -> CalendarReader:
+        from readout.adapters.caldav_busy import CalDavReader
+
+        return CalDavReader(config.calendars, config.source_timeout, config.http_max_bytes)
+
+    return RoutingCalendarReader(IcsFileReader(), feeds, caldav)
+
+
+def hold_calendar(config: Settings, reader: CalendarReader) -> HoldCalendar:
+    """Holds on the organizer's CalDAV collection when it has one; otherwise in the ledger only."""
+    from readout.adapters.caldav_holds import CalDavHoldCalendar
+    from readout.adapters.calendar_router import RoutingHoldCalendar
+    from readout.adapters.memory_hold_calendar import MemoryHoldCalendar
+
+    return RoutingHoldCalendar(
+        CalDavHoldCalendar(config.calendars, config.source_timeout, reader), MemoryHoldCalendar()
+    )
+
+
+def invite_sender(config: Settings, now: Callable[[], datetime]) -> InviteSender | None:
+    """iMIP over the configured SMTP relay; None when there is none (nothing is sent)."""
+    if config.smtp is None:
+        return None
+    from readout.adapters.smtp_sender import SmtpInviteSender
+
+    return SmtpInviteSender(config.smtp, now)
 
 
 def clock(now: datetime | None = None) -> Callable[[], datetime]:
@@ -27,20 +66,26 @@ def clock(now: datetime | None = None) -> Callable[[], datetime]:
     return lambda: datetime.now(UTC)
 
 
-def unit_of_work_factory(environ: Mapping[str, str]) -> Callable[[], UnitOfWork]:
+def unit_of_work_factory(config: Settings, environ: Mapping[str, str]) -> Callable[[], UnitOfWork]:
     """SQL store at ``READOUT_DATABASE_URL`` (default: an embedded SQLite file), migrated to head."""
     from readout.adapters.sql import SqlUnitOfWork, create_engine_from_url, default_database_url, migrate
 
-    engine = create_engine_from_url(default_database_url(environ))
+    engine = create_engine_from_url(config.database_url or default_database_url(environ))
     migrate(engine)
     return lambda: SqlUnitOfWork(engine)
 
 
 def workflow_deps(now: datetime | None = None, environ: Mapping[str, str] | None = None) -> Deps:
-    """Adapters for the workflow commands. Holds live in the ledger only until a calendar server is set up."""
+    """Adapters for the workflow commands, chosen by the settings."""
+    environ = os.environ if environ is None else environ
+    config = load_settings(environ)
+    reader = calendar_reader(config)
+    when = clock(now)
     return Deps(
-        uow=unit_of_work_factory(os.environ if environ is None else environ),
-        reader=calendar_reader(),
-        holds=MemoryHoldCalendar(),
-        clock=clock(now),
+        uow=unit_of_work_factory(config, environ),
+        reader=reader,
+        holds=hold_calendar(config, reader),
+        clock=when,
+        invites=invite_sender(config, when),
+        source_timeout=config.source_timeout,
     )

@@ -10,6 +10,9 @@ entered and is stopped (terminate, then kill) and its folder deleted afterwards,
 
 Radicale asks for HTTP Basic credentials (``server.username`` / ``server.password``, htpasswd in plain
 text). Xandikos only does Basic auth over TLS, so it runs without authentication.
+
+``stub_server(reply)`` is the opposite: a bare socket server that answers every request with the same raw
+bytes, or (``reply=None``) accepts connections and never answers, as a hung server does.
 """
 
 from __future__ import annotations
@@ -20,13 +23,21 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["DAV_SERVERS", "DavServer", "DavServerUnavailable", "free_port", "throwaway_dav_server"]
+__all__ = [
+    "DAV_SERVERS",
+    "DavServer",
+    "DavServerUnavailable",
+    "free_port",
+    "stub_server",
+    "throwaway_dav_server",
+]
 
 DAV_SERVERS = ("radicale", "xandikos")
 _START_ATTEMPTS = 3  # another process can take the free port between choosing it and binding it
@@ -142,3 +153,42 @@ def throwaway_dav_server(kind: str) -> Iterator[DavServer]:
             _stop(process)
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+@contextmanager
+def stub_server(reply: bytes | None) -> Iterator[int]:
+    """Listen on a free loopback port (yielded); answer each request with ``reply`` and hang up, or with
+    ``reply=None`` say nothing at all, until the context ends."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.1)
+    stopping = threading.Event()
+    accepted: list[socket.socket] = []
+
+    def serve() -> None:
+        while not stopping.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            accepted.append(connection)
+            if reply is not None:
+                connection.settimeout(2)
+                try:
+                    connection.recv(65536)
+                    connection.sendall(reply)
+                except OSError:
+                    pass
+                connection.close()
+
+    thread = threading.Thread(target=serve, name="stub-dav-server", daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        stopping.set()
+        thread.join(timeout=5)
+        listener.close()
+        for connection in accepted:
+            connection.close()

@@ -14,6 +14,7 @@ which another process can take it. The server runs in its own thread and is stop
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import ssl
 import subprocess
@@ -107,7 +108,7 @@ class _FreePortController(Controller):
     """A Controller bound to port 0 that learns its real port before its first self-connection."""
 
     def _trigger_server(self) -> None:
-        assert self.server is not None
+        assert isinstance(self.server, asyncio.Server)
         self.port = self.server.sockets[0].getsockname()[1]
         super()._trigger_server()  # type: ignore[no-untyped-call]
 
@@ -133,12 +134,12 @@ def smtp_server(
     if tls is not None:
         options.update(tls_context=tls.server_context(), require_starttls=True)
     controller = _FreePortController(server, hostname=HOST, port=0, ready_timeout=5.0, **options)
-    controller.start()  # type: ignore[no-untyped-call]
+    controller.start()
     server.port = controller.port
     try:
         yield server
     finally:
-        controller.stop()  # type: ignore[no-untyped-call]
+        controller.stop()
 
 
 def self_signed_certificate(folder: Path) -> TlsFiles | None:
@@ -147,11 +148,8 @@ def self_signed_certificate(folder: Path) -> TlsFiles | None:
     if openssl is None:
         return None
     files = TlsFiles(folder / "smtp-cert.pem", folder / "smtp-key.pem")
-    subprocess.run(
-        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(files.key), "-out", str(files.certificate)],
-        check=True,
-        capture_output=True,
-        timeout=30,
-    )  # fmt: skip
+    request = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"]
+    san = ["-addext", "subjectAltName=IP:127.0.0.1"]
+    out = ["-keyout", str(files.key), "-out", str(files.certificate)]
+    subprocess.run([openssl, *request, *san, *out], check=True, capture_output=True, timeout=30)
     return files

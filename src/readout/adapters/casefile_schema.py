@@ -133,14 +133,25 @@ def _windows(value: object) -> str | list[str]:
 _REMOTE_SCHEMES = ("http", "https", "webcal", "caldav", "caldavs")
 
 
+_PLAIN_AUTHORITY = re.compile(r"^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$")
+
+
 def _calendar_path(value: object, info: ValidationInfo) -> Path | RemoteSource:
     """A local iCalendar file relative to the case file's folder (it must exist now), or a remote source."""
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"expected a path to a local .ics file or a URL, got {_shown(value)}")
     if _URL.match(value):
+        source = RemoteSource(value)
         if value.split("://", 1)[0].lower() not in _REMOTE_SCHEMES:
-            raise ValueError(f"expected a local path or a {', '.join(_REMOTE_SCHEMES)} URL, got {value}")
-        return RemoteSource(value)
+            raise ValueError(
+                f"expected a local path or a {', '.join(_REMOTE_SCHEMES)} URL, got {source.shown}"
+            )
+        if not _PLAIN_AUTHORITY.match(value.split("://", 1)[1].split("/", 1)[0]):
+            raise ValueError(  # the URL is not echoed: it may hold a password
+                "expected a calendar URL of the form scheme://host[:port]/path without credentials; "
+                "credentials go in the environment or the secrets file (READOUT_SECRETS_FILE)"
+            )
+        return source
     base = info.context["base"] if isinstance(info.context, dict) else Path.cwd()
     path = (Path(base) / value).absolute()
     try:

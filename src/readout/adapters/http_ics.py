@@ -176,13 +176,10 @@ class HttpIcsReader:
 
 
 def _conditions(cached: _Cached | None) -> dict[str, str]:
-    """Validators that turn the request into a conditional GET when a cached copy exists."""
-    headers: dict[str, str] = {}
-    if cached and cached.etag:
-        headers["If-None-Match"] = cached.etag
-    if cached and cached.last_modified:
-        headers["If-Modified-Since"] = cached.last_modified
-    return headers
+    """Validators that turn the request into a conditional GET when a cached copy exists (ASCII only: httpx
+    cannot send anything else, and a server that sent other bytes cannot be trusted to compare them)."""
+    validators = {"If-None-Match": cached.etag, "If-Modified-Since": cached.last_modified} if cached else {}
+    return {name: value for name, value in validators.items() if value and value.isascii()}
 
 
 def _status(code: int, source: RemoteSource, has_credentials: bool) -> str:

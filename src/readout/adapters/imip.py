@@ -27,7 +27,7 @@ from email.utils import format_datetime, make_msgid
 from icalendar import Calendar, Event, vCalAddress
 from icalendar.enums import STATUS
 
-from readout.domain.invite import InviteAttendee, Invitation, InvitePacket
+from readout.domain.invite import Invitation, InviteAttendee, InvitePacket
 from readout.errors import Refused
 
 __all__ = ["PRODID", "UninvitableAttendee", "build_calendar", "build_message", "recipients"]
@@ -74,7 +74,8 @@ def build_calendar(invitation: Invitation, now: datetime, *, sent_by: str | None
     calendar.add("version", "2.0")
     calendar.add("method", invitation.method)
     calendar.add_component(event)
-    return calendar.to_ical()
+    ical: bytes = calendar.to_ical()
+    return ical
 
 
 def build_message(invitation: Invitation, sender: str, now: datetime) -> EmailMessage:

@@ -78,6 +78,10 @@ class SmtpInviteSender:
             raise self._refused(tuple(exc.recipients), partly=False) from None
         except smtplib.SMTPAuthenticationError as exc:
             raise self._error(f"authentication as {self._user()!r} failed ({exc.smtp_code})") from None
+        except smtplib.SMTPServerDisconnected as exc:
+            if isinstance(exc.__context__, TimeoutError):  # smtplib rewraps a read timeout
+                raise self._error(f"no answer within {self._settings.timeout:g} s") from None
+            raise self._error("the relay closed the connection") from None
         except smtplib.SMTPResponseException as exc:
             raise self._error(f"relay answered {exc.smtp_code} {self._reply(exc.smtp_error)}") from None
         except smtplib.SMTPException as exc:

@@ -49,7 +49,9 @@ def _plan(args: argparse.Namespace) -> int:
     limit = None if args.all else args.limit
     path = Path(args.target)
     if path.exists() or path.suffix.lower() in (".yaml", ".yml", ".json"):
-        planned = plan_case_file(path, bootstrap.calendar_reader(), bootstrap.clock(), args.now)
+        config = bootstrap.settings()
+        reader = bootstrap.calendar_reader(config)
+        planned = plan_case_file(path, reader, bootstrap.clock(), args.now, config.source_timeout)
         _emit(args, plan_to_json(planned.plan, limit), lambda c: render_plan(planned, c, limit))
         return 0
     if not args.user:

@@ -11,8 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from readout.adapters.casefile import load_case
-from readout.domain.case import Case
+from readout.adapters.casefile import LoadedCase, load_case
 from readout.domain.escalation import Escalation
 from readout.domain.holds import Hold, HoldStatus, hold_uid
 from readout.domain.invite import InvitePacket
@@ -23,7 +22,7 @@ from readout.services.context import Deps, actor, load_escalation, slot_text
 from readout.services.eligibility import eligible_slots
 from readout.services.escalations import replan
 from readout.services.plan_json import utc_text
-from readout.services.ports import UnitOfWork
+from readout.services.ports import RemoteSource, UnitOfWork
 
 __all__ = ["HoldOutcome", "extend_holds", "hold_slots", "reap", "release_holds"]
 
@@ -38,9 +37,14 @@ class HoldOutcome:
     problem: str | None = None
 
 
-def _organizer(case: Case) -> str:
-    """Holds go on the escalation manager's calendar: they organise the readout."""
-    return case.roles["escalation_manager"] or "organizer"
+def _organizer_calendar(loaded: LoadedCase) -> str:
+    """Holds go on the escalation manager's calendar (they organise the readout): a CalDAV collection when
+    their calendar is one, else the ledger only, under their person id."""
+    organizer = loaded.case.roles["escalation_manager"] or "organizer"
+    source = loaded.calendars.get(organizer)
+    if isinstance(source, RemoteSource) and source.url.split("://", 1)[0].lower() in ("caldav", "caldavs"):
+        return source.shown
+    return organizer
 
 
 def _live(uow: UnitOfWork, esc: Escalation, now: datetime) -> tuple[Hold, ...]:
@@ -56,13 +60,14 @@ def hold_slots(deps: Deps, escalation_id: str, user_id: str) -> HoldOutcome:
         if (esc.state, Action.HOLD) not in TRANSITIONS:
             raise IllegalTransition(esc.state, Action.HOLD)
         _expire_overdue(uow, deps, esc, now)  # the reaper may not have run yet
-        case = load_case(Path(esc.case_path)).case
+        loaded = load_case(Path(esc.case_path))
+        case = loaded.case
         plan = uow.plans.latest(esc.id) or {}
         wanted = eligible_slots(plan, uow.waivers.of(esc.id))[: case.hold_count]
         if not wanted:
             raise Refused(f"{esc.id} has no eligible slot to hold: plan again or request an exception")
         placed: list[Hold] = []
-        calendar = _organizer(case)
+        calendar = _organizer_calendar(loaded)
         try:
             for option in wanted:
                 fresh = Hold(

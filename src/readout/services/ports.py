@@ -42,10 +42,13 @@ class RemoteSource:
 
     @property
     def shown(self) -> str:
-        """The URL with any ``user:password@`` removed."""
+        """The URL with any ``user:password@`` removed (the case-file loader refuses such URLs anyway)."""
         scheme, _, rest = self.url.partition("://")
-        host_and_path = rest.split("@", 1)[-1] if "@" in rest.split("/", 1)[0] else rest
-        return f"{scheme}://{host_and_path}"
+        authority, slash, path = rest.partition("/")
+        host = authority.rpartition("@")[2]
+        if ":" in host and not host.rpartition(":")[2].isdigit() and not host.endswith("]"):
+            return f"{scheme}://(unreadable host)/"  # e.g. a password with a raw "/" in it: show nothing
+        return f"{scheme}://{host}{slash}{path}"
 
 
 CalendarSource = Path | RemoteSource

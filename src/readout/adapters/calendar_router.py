@@ -1,0 +1,115 @@
+"""Route each calendar source to the adapter that speaks its protocol (data, not ``if`` chains)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from readout.domain.holds import Hold
+from readout.domain.intervals import Interval
+from readout.domain.invite import InvitePacket
+from readout.errors import SourceUnavailable
+from readout.services.ports import CalendarReader, CalendarSource, HoldCalendar
+
+__all__ = [
+    "CALDAV_SCHEMES",
+    "RoutingCalendarReader",
+    "RoutingHoldCalendar",
+    "is_caldav",
+]
+
+CALDAV_SCHEMES = ("caldav", "caldavs")
+_FEED_SCHEMES = ("http", "https", "webcal")
+
+
+def _scheme(url: str) -> str:
+    return url.split("://", 1)[0].lower()
+
+
+def is_caldav(calendar: str) -> bool:
+    """Whether a hold's calendar names a CalDAV collection (else holds live in the ledger only)."""
+    return _scheme(calendar) in CALDAV_SCHEMES if "://" in calendar else False
+
+
+class _Lazy:
+    """Builds a reader on first use (network clients cost start-up time a local-only plan never needs)."""
+
+    def __init__(self, build: Callable[[], CalendarReader]) -> None:
+        self._build = build
+        self._built: CalendarReader | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> CalendarReader:
+        with self._lock:
+            if self._built is None:
+                self._built = self._build()
+            return self._built
+
+
+class RoutingCalendarReader:
+    """Local files, ``.ics`` feeds over HTTP(S) and CalDAV collections behind one CalendarReader."""
+
+    def __init__(
+        self, local: CalendarReader, feeds: Callable[[], CalendarReader], caldav: Callable[[], CalendarReader]
+    ) -> None:
+        feed_reader, caldav_reader = _Lazy(feeds), _Lazy(caldav)
+        self._by_scheme = {
+            **dict.fromkeys(_FEED_SCHEMES, feed_reader),
+            **dict.fromkeys(CALDAV_SCHEMES, caldav_reader),
+        }
+        self._local = local
+
+    def _reader(self, source: CalendarSource) -> CalendarReader:
+        if isinstance(source, Path):
+            return self._local
+        reader = self._by_scheme.get(_scheme(source.url))
+        if reader is None:
+            raise SourceUnavailable(source.shown, "unsupported calendar source")
+        return reader.get()
+
+    def busy(
+        self,
+        source: CalendarSource,
+        *,
+        window: Interval,
+        zone: ZoneInfo,
+        tentative_is_busy: bool,
+        exclude_escalation: str | None,
+    ) -> tuple[Interval, ...]:
+        """Busy intervals from whichever adapter serves ``source``."""
+        return self._reader(source).busy(
+            source,
+            window=window,
+            zone=zone,
+            tentative_is_busy=tentative_is_busy,
+            exclude_escalation=exclude_escalation,
+        )
+
+    def blackouts(self, source: CalendarSource, *, window: Interval, zone: ZoneInfo) -> tuple[Interval, ...]:
+        """Blackouts from whichever adapter serves ``source``."""
+        return self._reader(source).blackouts(source, window=window, zone=zone)
+
+
+class RoutingHoldCalendar:
+    """Holds on CalDAV collections go to the server; any other calendar keeps them in the ledger only."""
+
+    def __init__(self, caldav: HoldCalendar, ledger: HoldCalendar) -> None:
+        self._caldav = caldav
+        self._ledger = ledger
+
+    def _for(self, hold: Hold) -> HoldCalendar:
+        return self._caldav if is_caldav(hold.calendar) else self._ledger
+
+    def place(self, hold: Hold) -> str | None:
+        """Place the hold where its calendar lives."""
+        return self._for(hold).place(hold)
+
+    def release(self, hold: Hold) -> None:
+        """Release the hold where its calendar lives."""
+        self._for(hold).release(hold)
+
+    def confirm(self, hold: Hold, packet: InvitePacket) -> str | None:
+        """Turn the hold into the readout where its calendar lives."""
+        return self._for(hold).confirm(hold, packet)
