@@ -7,6 +7,8 @@ slot releases everything placed in the same call and sends the escalation back t
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,7 +19,7 @@ from readout.domain.holds import Hold, HoldStatus, hold_uid
 from readout.domain.invite import InvitePacket
 from readout.domain.lifecycle import TRANSITIONS, Action, IllegalTransition, State
 from readout.domain.users import SYSTEM, Permission
-from readout.errors import Refused, SlotTaken
+from readout.errors import Conflict, ReadoutError, Refused, SlotTaken, SourceUnavailable
 from readout.services.context import Deps, actor, load_escalation, slot_text
 from readout.services.eligibility import eligible_slots
 from readout.services.escalations import replan
@@ -25,6 +27,8 @@ from readout.services.plan_json import utc_text
 from readout.services.ports import RemoteSource, UnitOfWork
 
 __all__ = ["HoldOutcome", "extend_holds", "hold_slots", "reap", "release_holds"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,12 @@ def hold_slots(deps: Deps, escalation_id: str, user_id: str) -> HoldOutcome:
                 )
         except SlotTaken as taken:
             return _undo_and_replan(uow, deps, esc, placed, now, str(taken))
+        except (
+            SourceUnavailable,
+            Conflict,
+        ) as failure:  # nothing is recorded; undo what reached the calendar
+            _release_quietly(deps, placed)
+            raise Refused(f"holds not placed: {failure}") from None
         esc.transition(Action.HOLD, now, user.id, {"placed": len(placed), "live": len(_live(uow, esc, now))})
         uow.escalations.save(esc)
         uow.commit()
@@ -108,6 +118,13 @@ def _expire_overdue(uow: UnitOfWork, deps: Deps, esc: Escalation, now: datetime)
     for hold in uow.holds.of(esc.id):
         if hold.status is HoldStatus.LIVE and hold.expires_at <= now:
             end_hold(uow, deps, esc, hold, HoldStatus.EXPIRED, now, SYSTEM.id, "expired")
+
+
+def _release_quietly(deps: Deps, placed: list[Hold]) -> None:
+    """Best effort: the calendar may be the thing that failed; expiry properties mark what is left."""
+    for hold in placed:
+        with contextlib.suppress(ReadoutError):
+            deps.holds.release(hold)
 
 
 def _undo_and_replan(
@@ -214,13 +231,23 @@ def reap(deps: Deps) -> list[Hold]:
     with deps.uow() as uow:
         expired_ids = sorted({h.escalation_id for h in uow.holds.expired(now)})
     for escalation_id in expired_ids:
-        with deps.uow() as uow:
-            esc = load_escalation(uow, escalation_id)  # locks: a concurrent reaper waits, then finds nothing
-            for hold in uow.holds.of(esc.id):
-                if hold.status is HoldStatus.LIVE and hold.expires_at <= now:
-                    end_hold(uow, deps, esc, hold, HoldStatus.EXPIRED, now, SYSTEM.id, "expired")
-                    reaped.append(hold)
-            _after_hold_loss(esc, uow, now)
-            uow.escalations.save(esc)
-            uow.commit()
+        try:
+            reaped += _reap_one(deps, escalation_id, now)
+        except ReadoutError as failure:  # one calendar down must not stop the others; next round retries
+            log.warning("reaping %s failed: %s", escalation_id, failure)
+    return reaped
+
+
+def _reap_one(deps: Deps, escalation_id: str, now: datetime) -> list[Hold]:
+    """Expire one escalation's overdue holds (the row lock makes a concurrent reaper wait, then find none)."""
+    reaped: list[Hold] = []
+    with deps.uow() as uow:
+        esc = load_escalation(uow, escalation_id)
+        for hold in uow.holds.of(esc.id):
+            if hold.status is HoldStatus.LIVE and hold.expires_at <= now:
+                end_hold(uow, deps, esc, hold, HoldStatus.EXPIRED, now, SYSTEM.id, "expired")
+                reaped.append(hold)
+        _after_hold_loss(esc, uow, now)
+        uow.escalations.save(esc)
+        uow.commit()
     return reaped

@@ -1,0 +1,177 @@
+"""The whole readout against real servers: a local Radicale for every calendar, aiosmtpd as the relay.
+
+Plans from CalDAV free/busy, places real holds on the organizer's calendar, survives someone booking the
+reviewed slot (re-plan, no invitation), confirms another slot, delivers the iMIP REQUEST, then withdraws it.
+"""
+
+from __future__ import annotations
+
+import email
+import json
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from icalendar import Calendar
+
+from readout.entrypoints.cli import main
+from tests.support.dav_seed import make_calendar, upload_ics
+from tests.support.dav_servers import DavServer, throwaway_dav_server
+from tests.support.smtp_server import SmtpServer, smtp_server
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "globex-sso-outage"
+T0 = "2026-11-12T09:00:00-06:00"
+PEOPLE = {"dana": "dana.ics", "ravi": "ravi.ics", "mei": "mei.ics", "sam": "sam.ics", "ana": "ana.ics"}
+
+
+@pytest.fixture
+def dav() -> Iterator[DavServer]:
+    with throwaway_dav_server("radicale") as server:
+        yield server
+
+
+@pytest.fixture
+def relay() -> Iterator[SmtpServer]:
+    with smtp_server() as server:
+        yield server
+
+
+@pytest.fixture
+def case_on_caldav(dav: DavServer, tmp_path: Path) -> Path:
+    """The Globex example with every calendar moved onto the CalDAV server."""
+    text = (EXAMPLE / "case.yaml").read_text()
+    for person, file in [*PEOPLE.items(), ("cab", "globex-cab.ics")]:
+        url = make_calendar(dav, person)
+        upload_ics(dav, person, EXAMPLE / "calendars" / file)
+        text = text.replace(f"calendars/{file}", url)
+    assert "calendars/" not in text
+    path = tmp_path / "case.yaml"
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture
+def run(
+    dav: DavServer,
+    relay: SmtpServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("READOUT_DATABASE_URL", f"sqlite:///{tmp_path / 'readout.db'}")
+    monkeypatch.setenv("READOUT_CALENDAR_USERNAME", dav.username or "")
+    monkeypatch.setenv("READOUT_CALENDAR_PASSWORD", dav.password or "")
+    monkeypatch.setenv("READOUT_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("READOUT_SMTP_PORT", str(relay.port))
+    monkeypatch.setenv("READOUT_SMTP_STARTTLS", "false")
+    monkeypatch.setenv("READOUT_SMTP_FROM", "readout@provider.example")
+
+    def readout(*args: str, expect: int = 0) -> str:
+        code = main([*args, "--now", T0])
+        out, err = capsys.readouterr()
+        assert code == expect, err
+        assert "Traceback" not in err
+        return out
+
+    readout("users", "import", str(ROOT / "examples" / "users.yaml"))
+    return readout
+
+
+def events_in(dav: DavServer, name: str) -> list[Calendar]:
+    auth = (dav.username, dav.password or "") if dav.username else None
+    body = """<?xml version="1.0"?><c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">
+      <d:prop><c:calendar-data/></d:prop><c:filter><c:comp-filter name="VCALENDAR"/></c:filter></c:calendar-query>"""
+    reply = httpx.request(
+        "REPORT",
+        dav.collection_url(name),
+        content=body,
+        auth=auth,
+        headers={"Depth": "1", "Content-Type": "application/xml"},
+    )
+    found = re.findall(r"<[^>]*calendar-data[^>]*>(.*?)</[^>]*calendar-data>", reply.text, re.S)
+    return [
+        Calendar.from_ical(chunk.replace("&#13;", "\r").replace("&lt;", "<").replace("&gt;", ">"))
+        for chunk in found
+    ]
+
+
+def holds_on(dav: DavServer) -> list[str]:
+    return sorted(
+        str(e.walk("VEVENT")[0].get("STATUS"))
+        for e in events_in(dav, "dana")
+        if e.walk("VEVENT")[0].get("X-READOUT-ESCALATION")
+    )
+
+
+def test_readout_on_caldav_from_plan_to_invitation(
+    run, dav: DavServer, relay: SmtpServer, case_on_caldav: Path
+) -> None:  # type: ignore[no-untyped-def]
+    local = json.loads(run("plan", str(EXAMPLE / "case.yaml"), "--json", "--all"))
+    remote = json.loads(run("plan", str(case_on_caldav), "--json", "--all"))
+    assert remote["unknown"] == []
+    assert [c["start"] for c in remote["candidates"]] == [
+        c["start"] for c in local["candidates"]
+    ]  # same busy time
+    assert remote["violations"] == local["violations"]
+
+    run("open", str(case_on_caldav), "--as", "priya")
+    run("hold", "ESC-48213", "--as", "dana")
+    held = [
+        e.walk("VEVENT")[0] for e in events_in(dav, "dana") if e.walk("VEVENT")[0].get("X-READOUT-ESCALATION")
+    ]
+    assert len(held) == 3
+    for event in held:
+        assert (str(event["STATUS"]), str(event["TRANSP"])) == ("TENTATIVE", "OPAQUE")
+        assert str(event["SUMMARY"]) == "Hold: RCA readout (tentative)"
+        assert "ATTENDEE" not in event
+        assert "ORGANIZER" not in event
+    # Our own holds are not busy time for this escalation: re-planning still offers the held slots.
+    again = json.loads(run("plan", "ESC-48213", "--as", "dana", "--json"))
+    assert len(again["plan"]["candidates"]) == 4
+    run("hold", "ESC-48213", "--as", "dana")
+
+    review = json.loads(
+        run("review", "ESC-48213", "--slot", "2026-11-17T18:00:00Z", "--as", "dana", "--json")
+    )
+    booked = (
+        (EXAMPLE / "calendars" / "mei.ics")
+        .read_bytes()
+        .replace(b"mei-qbr-20261118", b"mei-late-booking")
+        .replace(b"20261118T100000", b"20261117T130000")
+        .replace(b"20261118T113000", b"20261117T140000")
+    )
+    upload_ics(dav, "mei", booked)  # Mei is booked 13:00-14:00 ET on the 17th, after the review
+    refused = run("confirm", "ESC-48213", "--packet", review["packet_digest"][:12], "--as", "priya", expect=3)
+    assert "no longer compliant" in refused
+    assert relay.messages == []  # nothing is sent unless a human confirmation goes through
+
+    run("hold", "ESC-48213", "--as", "dana")
+    review = json.loads(
+        run("review", "ESC-48213", "--slot", "2026-11-19T16:30:00Z", "--as", "dana", "--json")
+    )
+    run("confirm", "ESC-48213", "--packet", review["packet_digest"][:12], "--as", "priya")
+    assert holds_on(dav) == ["CONFIRMED"]  # the organizer's hold became the readout; the others are gone
+
+    [message] = relay.messages
+    parsed = email.message_from_bytes(message.content)
+    [part] = [p for p in parsed.walk() if p.get_content_type() == "text/calendar"]
+    invite = Calendar.from_ical(part.get_payload(decode=True))
+    event = invite.walk("VEVENT")[0]
+    assert str(invite["METHOD"]) == "REQUEST"
+    assert event.decoded("DTSTART").isoformat() == "2026-11-19T16:30:00+00:00"
+    attendees = event.get("ATTENDEE")
+    assert len(attendees) == 5  # four roles and the interpreter
+    assert all(a.params["ROLE"] == "REQ-PARTICIPANT" for a in attendees)
+    for secret in ("SSO token validation", "certificate rotation", "Postmortem working session"):
+        assert secret.encode() not in message.content
+
+    run("cancel", "ESC-48213", "--as", "priya", "--reason", "customer postponed")
+    cancel = email.message_from_bytes(relay.messages[-1].content)
+    [part] = [p for p in cancel.walk() if p.get_content_type() == "text/calendar"]
+    withdrawn = Calendar.from_ical(part.get_payload(decode=True))
+    assert str(withdrawn["METHOD"]) == "CANCEL"
+    assert int(withdrawn.walk("VEVENT")[0]["SEQUENCE"]) > int(event["SEQUENCE"])
+    assert holds_on(dav) == []
