@@ -53,6 +53,9 @@ def case_on_caldav(dav: DavServer, tmp_path: Path) -> Path:
     return path
 
 
+Run = Callable[..., str]
+
+
 @pytest.fixture
 def run(
     dav: DavServer,
@@ -60,7 +63,7 @@ def run(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
-):  # type: ignore[no-untyped-def]
+) -> Run:
     monkeypatch.setenv("READOUT_DATABASE_URL", f"sqlite:///{tmp_path / 'readout.db'}")
     monkeypatch.setenv("READOUT_CALENDAR_USERNAME", dav.username or "")
     monkeypatch.setenv("READOUT_CALENDAR_PASSWORD", dav.password or "")
@@ -107,8 +110,8 @@ def holds_on(dav: DavServer) -> list[str]:
 
 
 def test_readout_on_caldav_from_plan_to_invitation(
-    run, dav: DavServer, relay: SmtpServer, case_on_caldav: Path
-) -> None:  # type: ignore[no-untyped-def]
+    run: Run, dav: DavServer, relay: SmtpServer, case_on_caldav: Path
+) -> None:
     local = json.loads(run("plan", str(EXAMPLE / "case.yaml"), "--json", "--all"))
     remote = json.loads(run("plan", str(case_on_caldav), "--json", "--all"))
     assert remote["unknown"] == []
