@@ -6,7 +6,7 @@ UV := $(PYTHON) -m uv
 VENV := .venv
 STAMP := $(VENV)/.synced
 
-.PHONY: demo test lint typecheck check clean
+.PHONY: demo demo-caldav test lint typecheck check clean
 
 $(STAMP): pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -15,6 +15,9 @@ $(STAMP): pyproject.toml uv.lock
 
 demo: $(STAMP)
 	bash examples/demo.sh
+
+demo-caldav: $(STAMP)
+	$(VENV)/bin/python examples/demo_caldav.py
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check src tests
