@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import Enum
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from readout.domain.intervals import Interval
+from readout.domain.intervals import Interval, Timeline
 from readout.domain.weekly import WeeklyWindows
 
 __all__ = [
@@ -155,6 +156,11 @@ class Availability:
     status: BusyStatus
     busy: tuple[Interval, ...] = ()
     error: str | None = None
+
+    @cached_property
+    def timeline(self) -> Timeline:
+        """The busy time merged for fast queries (built once per availability, then reused by every plan)."""
+        return Timeline(self.busy)
 
     @classmethod
     def known(cls, busy: tuple[Interval, ...]) -> Availability:

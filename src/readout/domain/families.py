@@ -6,6 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+import numpy as np
+from numpy.typing import NDArray
+
 from readout.domain.case import ROLES, Availability, BusyStatus, Case, Interpreter, Person
 from readout.domain.intervals import Interval, Timeline
 from readout.domain.weekly import WeeklyWindows
@@ -71,6 +74,13 @@ class Attendance:
             return False
         return not self.busy.overlaps(slot)
 
+    def can_attend_all(self, starts: NDArray[np.int64], ends: NDArray[np.int64]) -> NDArray[np.bool_]:
+        """``can_attend`` for many slots (microsecond bounds) at once."""
+        if self.unknown:
+            return np.zeros(len(starts), dtype=bool)
+        free = ~self.busy.overlaps_all(starts, ends)
+        return free if self.windows is None else free & self.windows.covers_all(starts, ends)
+
 
 def _windows(weekly: WeeklyWindows, span: Interval, skip: frozenset[date] = frozenset()) -> Timeline:
     """Expand weekly windows over the local dates touching ``span`` (plus a day each side)."""
@@ -85,7 +95,7 @@ def _attendance(
     if busy is None:  # nothing was read: fail closed when a calendar was configured
         busy = Availability.unknown("calendar not read") if has_calendar else Availability.unverified()
     windows = _windows(availability, span) if availability is not None else None
-    return Attendance(windows, Timeline(busy.busy), busy.status is BusyStatus.UNKNOWN)
+    return Attendance(windows, busy.timeline, busy.status is BusyStatus.UNKNOWN)
 
 
 class Constraints:
@@ -158,6 +168,29 @@ class Constraints:
             if att.can_attend(slot):
                 return interp
         return None
+
+    def broken_all(self, starts: NDArray[np.int64], ends: NDArray[np.int64]) -> dict[str, NDArray[np.bool_]]:
+        """For every family, which of the slots (microsecond bounds) break it; same rules as ``violated``."""
+        broken: dict[str, NDArray[np.bool_]] = {}
+        if self.coverage is not None:
+            broken[COVERAGE] = ~self.coverage.covers_all(starts, ends)
+        if self.meeting is not None:
+            broken[CUSTOMER_HOURS] = ~self.meeting.covers_all(starts, ends)
+        broken[CAB_BLACKOUT] = self.blackouts.overlaps_all(starts, ends)
+        broken[HANDOFF_WINDOW] = self.handoffs.overlaps_all(starts, ends)
+        for role, att in self.roles.items():
+            broken[attendee_family(role)] = ~att.can_attend_all(starts, ends)
+        if self.case.readout.language:
+            broken[INTERPRETER] = self.interpreter_index_all(starts, ends) < 0
+        return broken
+
+    def interpreter_index_all(self, starts: NDArray[np.int64], ends: NDArray[np.int64]) -> NDArray[np.int64]:
+        """Per slot, the position among qualifying interpreters of the first who can attend, or -1."""
+        if not self.interpreters:
+            return np.full(len(starts), -1, dtype=np.int64)
+        able = np.stack([att.can_attend_all(starts, ends) for _, att in self.interpreters])
+        first = np.argmax(able, axis=0).astype(np.int64)
+        return np.where(able.any(axis=0), first, -1)
 
     def violated(self, slot: Interval) -> list[str]:
         """Families the slot breaks, in display order; empty means compliant."""

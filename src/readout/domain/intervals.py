@@ -11,13 +11,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
+from numpy.typing import NDArray
+
 __all__ = [
     "Interval",
     "Timeline",
     "contains",
+    "from_micros",
     "intersect",
     "merge",
+    "merged_micros",
     "subtract",
+    "to_micros",
     "utc",
 ]
 
@@ -64,7 +70,7 @@ class Interval:
 def merge(intervals: Iterable[Interval]) -> list[Interval]:
     """Sort and join overlapping or touching intervals; zero-length intervals are dropped."""
     out: list[Interval] = []
-    for iv in sorted(i for i in intervals if not i.empty):
+    for iv in sorted((i for i in intervals if not i.empty), key=lambda i: (i.start, i.end)):
         if out and iv.start <= out[-1].end:
             if iv.end > out[-1].end:
                 out[-1] = Interval(out[-1].start, iv.end)
@@ -113,44 +119,111 @@ def contains(merged: Sequence[Interval], span: Interval) -> bool:
     return Timeline(merged).covers(span)
 
 
+# Timelines work in whole microseconds since the epoch: exact for every aware datetime, and fast to compare.
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
+
+
+def to_micros(moment: datetime) -> int:
+    """Microseconds since the Unix epoch (exact)."""
+    return (moment - _EPOCH) // _US
+
+
+def from_micros(micros: int) -> datetime:
+    """The UTC instant ``micros`` microseconds after the epoch."""
+    return _EPOCH + timedelta(microseconds=micros)
+
+
+def merged_micros(pairs: Iterable[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    """Sorted, merged (touching joined, empty dropped) starts and ends of half-open microsecond pairs."""
+    starts: list[int] = []
+    ends: list[int] = []
+    for start, end in sorted(p for p in pairs if p[0] < p[1]):
+        if ends and start <= ends[-1]:
+            if end > ends[-1]:
+                ends[-1] = end
+        else:
+            starts.append(start)
+            ends.append(end)
+    return starts, ends
+
+
 class Timeline:
-    """A merged, sorted set of intervals answering overlap and containment queries in O(log n)."""
+    """A merged, sorted set of intervals answering overlap and containment queries in O(log n), one slot at
+    a time (``overlaps``, ``covers``) or for many slots at once (``overlaps_all``, ``covers_all``)."""
 
-    __slots__ = ("_ends", "_starts", "intervals")
+    __slots__ = ("_ends", "_starts", "ends", "starts")
 
-    def __init__(self, intervals: Iterable[Interval]) -> None:
-        self.intervals: tuple[Interval, ...] = tuple(merge(intervals))
-        self._starts = [iv.start for iv in self.intervals]
-        self._ends = [iv.end for iv in self.intervals]
+    def __init__(self, intervals: Iterable[Interval] = ()) -> None:
+        self._set(merged_micros((to_micros(iv.start), to_micros(iv.end)) for iv in intervals))
+
+    @classmethod
+    def of_micros(cls, pairs: Iterable[tuple[int, int]]) -> Timeline:
+        """A timeline from (start, end) microsecond pairs."""
+        timeline = cls()
+        timeline._set(merged_micros(pairs))
+        return timeline
+
+    def _set(self, merged: tuple[list[int], list[int]]) -> None:
+        self._starts, self._ends = merged
+        self.starts = np.array(self._starts, dtype=np.int64)
+        self.ends = np.array(self._ends, dtype=np.int64)
 
     def __len__(self) -> int:
-        return len(self.intervals)
+        return len(self._starts)
+
+    @property
+    def intervals(self) -> tuple[Interval, ...]:
+        """The merged intervals."""
+        return tuple(
+            Interval(from_micros(a), from_micros(b)) for a, b in zip(self._starts, self._ends, strict=True)
+        )
+
+    def pairs(self) -> list[tuple[int, int]]:
+        """The merged intervals as microsecond pairs."""
+        return list(zip(self._starts, self._ends, strict=True))
 
     def overlaps(self, span: Interval) -> bool:
         """True when ``span`` (non-empty) shares an instant with any interval."""
-        if span.empty:
-            return False
-        i = bisect_right(self._ends, span.start)  # first interval ending after span.start
-        return i < len(self.intervals) and self._starts[i] < span.end
+        start, end = to_micros(span.start), to_micros(span.end)
+        i = bisect_right(self._ends, start)  # first interval ending after the span starts
+        return start < end and i < len(self._starts) and self._starts[i] < end
 
     def covers(self, span: Interval) -> bool:
         """True when ``span`` lies inside one interval (merging makes adjacent windows one)."""
-        i = bisect_right(self._starts, span.start) - 1
-        return i >= 0 and span.end <= self._ends[i]
+        start, end = to_micros(span.start), to_micros(span.end)
+        i = bisect_right(self._starts, start) - 1
+        return i >= 0 and end <= self._ends[i]
+
+    def overlaps_all(self, starts: NDArray[np.int64], ends: NDArray[np.int64]) -> NDArray[np.bool_]:
+        """For each non-empty slot ``[starts[k], ends[k])``: does it overlap any interval?"""
+        if not len(self._starts):
+            return np.zeros(len(starts), dtype=bool)
+        i = np.searchsorted(self.ends, starts, side="right")
+        inside = i < len(self._starts)
+        return inside & (self.starts[np.minimum(i, len(self._starts) - 1)] < ends)
+
+    def covers_all(self, starts: NDArray[np.int64], ends: NDArray[np.int64]) -> NDArray[np.bool_]:
+        """For each slot: does it lie inside one interval?"""
+        if not len(self._starts):
+            return np.zeros(len(starts), dtype=bool)
+        i = np.searchsorted(self.starts, starts, side="right") - 1
+        return (i >= 0) & (self.ends[np.maximum(i, 0)] >= ends)
 
     def distance(self, span: Interval) -> timedelta | None:
         """Gap between ``span`` and the nearest interval not overlapping it, or None when there is none."""
-        best: timedelta | None = None
-        i = bisect_right(self._ends, span.start)
+        start, end = to_micros(span.start), to_micros(span.end)
+        best: int | None = None
+        i = bisect_right(self._ends, start)
         if i > 0:
-            best = span.start - self._ends[i - 1]
+            best = start - self._ends[i - 1]
         j = i
-        while j < len(self.intervals) and self._starts[j] < span.end:
+        while j < len(self._starts) and self._starts[j] < end:
             j += 1
-        if j < len(self.intervals):
-            gap = self._starts[j] - span.end
+        if j < len(self._starts):
+            gap = self._starts[j] - end
             best = gap if best is None else min(best, gap)
-        return best
+        return None if best is None else timedelta(microseconds=best)
 
     def clipped(self, window: Interval) -> Timeline:
         """The part of the timeline inside ``window``."""
