@@ -109,7 +109,7 @@ TITLES = (
     "Vendor call",
     "On-call handover",
 )
-DURATIONS = ((15, 25), (30, 35), (45, 10), (60, 20), (90, 5), (120, 5))  # (minutes, weight)
+DURATIONS = ((15, 30), (30, 40), (45, 8), (60, 15), (90, 4), (120, 3))  # (minutes, weight)
 # (rule kind, occurrences per week, minutes)
 SERIES_KINDS = (
     ("daily", 5.0, 15),
@@ -540,11 +540,10 @@ def ics_text(calendar: CalendarModel) -> str:
 
 
 class _Maker:
-    """Random but seeded choices for one case."""
+    """Random but seeded choices for one calendar (or for the case's structure)."""
 
-    def __init__(self, shape: Shape) -> None:
-        self.shape = shape
-        self.rng = random.Random(f"readout-bench-{shape.seed}-{shape.name}-{shape.granularity}")
+    def __init__(self, *key: object) -> None:
+        self.rng = random.Random("readout-bench-" + "-".join(map(str, key)))
         self.uid = 0
 
     def next_uid(self, owner: str) -> str:
@@ -562,9 +561,9 @@ class _Maker:
     def wall_time(self, weekday: bool, hours: tuple[int, int] = (8, 18)) -> time:
         """Mostly inside local working hours; the rest early, late or at the weekend."""
         roll = self.rng.random()
-        if weekday and roll < 0.6:
+        if weekday and roll < 0.5:
             lo, hi = hours
-        elif weekday and roll < 0.9:
+        elif weekday and roll < 0.85:
             lo, hi = self.rng.choice(((6, 8), (18, 22)))
         else:
             lo, hi = (9, 20) if not weekday else (0, 24)
@@ -752,7 +751,7 @@ def generate(shape: Shape) -> GeneratedCase:
         availability = protected = None
         has_calendar = True
         if pid == "cim":
-            availability = rng.choice(({"tue-thu": "09:00-13:00"}, {"mon-fri": "09:00-17:00"}))
+            availability = rng.choices(({"tue-thu": "09:00-13:00"}, {"mon-fri": "08:00-17:00"}), (1, 3))[0]
             has_calendar = rng.random() < 0.5
         if pid == "fo":
             protected = [{"weekly": {"mon-fri": "17:30-18:30"}, "note": "follow-the-sun handoff"}]

@@ -10,14 +10,10 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
-
-from rich.console import Console
+from typing import TYPE_CHECKING, Any
 
 from readout import bootstrap
 from readout.adapters.users_file import load_users
-from readout.entrypoints.report import render_plan
-from readout.entrypoints.workflow_report import render_audit, render_holds, render_review, render_status
 from readout.errors import NotFound, Refused
 from readout.services import confirmation, exceptions, holding, queries
 from readout.services.context import Deps
@@ -26,11 +22,17 @@ from readout.services.plan_json import plan_to_json
 from readout.services.planning import plan_case_file
 from readout.services.views import audit_view, escalation_view, hold_view, request_view, waiver_view
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 __all__ = ["run"]
 
 
-def _console() -> Console:
-    return Console()
+def _views() -> Any:
+    """The terminal views (rich), imported only when a readable report is printed."""
+    from readout.entrypoints import report, workflow_report
+
+    return report, workflow_report
 
 
 def _emit(args: argparse.Namespace, data: Any, show: Callable[[Console], None]) -> None:
@@ -38,7 +40,9 @@ def _emit(args: argparse.Namespace, data: Any, show: Callable[[Console], None]) 
         json.dump(data, sys.stdout, indent=2, default=str)
         sys.stdout.write("\n")
     else:
-        show(_console())
+        from rich.console import Console  # only readable output needs rich (start-up time for --json)
+
+        show(Console())
 
 
 def _deps(args: argparse.Namespace) -> Deps:
@@ -52,7 +56,7 @@ def _plan(args: argparse.Namespace) -> int:
         config = bootstrap.settings()
         reader = bootstrap.calendar_reader(config)
         planned = plan_case_file(path, reader, bootstrap.clock(), args.now, config.source_timeout)
-        _emit(args, plan_to_json(planned.plan, limit), lambda c: render_plan(planned, c, limit))
+        _emit(args, plan_to_json(planned.plan, limit), lambda c: _views()[0].render_plan(planned, c, limit))
         return 0
     if not args.user:
         raise NotFound(f"{args.target}: no such case file (to re-plan a stored escalation, add --as USER)")
@@ -69,7 +73,7 @@ def _show_outcome(args: argparse.Namespace, outcome: PlanOutcome, limit: int | N
     }
 
     def show(console: Console) -> None:
-        render_plan(outcome.planned, console, limit)
+        _views()[0].render_plan(outcome.planned, console, limit)
         console.print(
             f"\nEscalation {outcome.escalation.id} is now [bold]{outcome.escalation.state.value}[/]."
         )
@@ -104,7 +108,7 @@ def _hold(args: argparse.Namespace) -> int:
     def show(console: Console) -> None:
         if outcome.problem:
             console.print(f"[yellow]{outcome.problem}[/]")
-        render_holds(
+        _views()[1].render_holds(
             console, outcome.live, f"Live holds of {outcome.escalation.id} ({outcome.escalation.state.value})"
         )
 
@@ -149,7 +153,7 @@ def _review(args: argparse.Namespace) -> int:
         "waivers": [waiver_view(w) for w in result.waivers],
         "holds": [hold_view(h) for h in result.holds],
     }
-    _emit(args, data, lambda c: render_review(c, result))
+    _emit(args, data, lambda c: _views()[1].render_review(c, result))
     return 0
 
 
@@ -212,7 +216,7 @@ def _status(args: argparse.Namespace) -> int:
         "waivers": [waiver_view(w) for w in status.waivers],
         "plan": status.plan,
     }
-    _emit(args, data, lambda c: render_status(c, status))
+    _emit(args, data, lambda c: _views()[1].render_status(c, status))
     return 0
 
 
@@ -247,7 +251,7 @@ def _audit(args: argparse.Namespace) -> int:
         raise Refused(f"audit {args.action} needs an escalation id")
     entries = queries.audit_trail(deps, args.escalation)
     if args.action == "show":
-        _emit(args, [audit_view(e) for e in entries], lambda c: render_audit(c, entries))
+        _emit(args, [audit_view(e) for e in entries], lambda c: _views()[1].render_audit(c, entries))
     elif args.format == "csv":
         writer = csv.writer(sys.stdout)
         writer.writerow(["escalation", "seq", "at", "actor", "kind", "payload", "prev_hash", "hash"])
