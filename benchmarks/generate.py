@@ -4,20 +4,22 @@ One ``Shape`` (attendees, events per person per week, horizon in business days, 
 case, always the same for the same shape. It can be
 
 - written as a real case file (``case.yaml``) with one ``.ics`` calendar per person, interpreter and CAB
-  change calendar (``GeneratedCase.write``), read back the way ``readout plan`` reads it (``load_inputs``);
+  change calendar (``GeneratedCase.write``), and read back the way ``readout plan`` reads it (``load_inputs``);
 - built directly as domain values, ``Case`` plus busy maps, without writing or parsing a file
-  (``GeneratedCase.build``): the occurrences are expanded here, independently of the production iCalendar
-  code, so the two paths check each other.
+  (``GeneratedCase.build``): occurrences are expanded by ``benchmarks.icsmodel``, independently of the
+  production iCalendar code, so the two paths check each other.
 
-What a case holds: four role holders (one a customer-side contact with availability windows, sometimes a
-VFREEBUSY export), optional attendees up to the attendee count, calendars with the given number of events
-per week of which about a third come from recurring series (a quarter of the series started 5 to 15 years
-ago; some with UNTIL, COUNT, EXDATE and RECURRENCE-ID overrides), tentative, cancelled, transparent and
-all-day events, attendee lists and descriptions (parse cost), customer meeting hours and holidays,
-coverage hours, CAB blackouts (absolute, weekly and from a change calendar), follow-the-sun handoff windows,
-and an interpreter roster of which only some speak the language and are approved for the customer.
-
+A case holds four role holders (one a customer-side contact with availability windows, sometimes sharing only
+a VFREEBUSY export), optional attendees up to the attendee count, calendars with the given number of events
+per person per week of which about a third come from recurring series (a quarter of the series started 5 to
+15 years ago; some with UNTIL, COUNT, EXDATE and RECURRENCE-ID overrides), tentative, cancelled, transparent
+and all-day events, attendee lists and descriptions (they cost parsing time), customer meeting hours and
+holidays, coverage hours, CAB blackouts (absolute, weekly and a change calendar), follow-the-sun handoff
+windows, and an interpreter roster of which only some speak the language and are approved for the customer.
 Calendars hold events from a week before the planning window to a week after it.
+
+The case's structure (customer, coverage, each person's zone and windows, each interpreter) depends only on
+the seed, so cases that differ in one dimension differ only there.
 
     python -m benchmarks.generate OUT_DIR --attendees 12 --events 100 --horizon 15 --interpreters 5
 """
@@ -27,17 +29,27 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import random
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
-from icalendar import Timezone
 
+from benchmarks.icsmodel import (
+    CalendarModel,
+    Event,
+    Override,
+    Period,
+    Rule,
+    clip,
+    expand_busy,
+    ics_text,
+    instant,
+)
+from benchmarks.icsmodel import merge_spans as merge_spans
 from readout.adapters.holiday_calendars import holiday_set, holiday_years
 from readout.domain.case import (
     ROLES,
@@ -45,7 +57,6 @@ from readout.domain.case import (
     Blackouts,
     Case,
     Coverage,
-    HolidaySet,
     Interpreter,
     MeetingHours,
     Person,
@@ -55,18 +66,11 @@ from readout.domain.intervals import Interval
 from readout.domain.weekly import parse_weekly
 from readout.services.planning import planning_window
 
-__all__ = [
-    "GeneratedCase",
-    "Inputs",
-    "Shape",
-    "generate",
-    "load_inputs",
-    "with_filler",
-]
+__all__ = ["GeneratedCase", "Inputs", "Shape", "generate", "load_inputs", "with_filler"]
 
 ONE_DAY = timedelta(days=1)
 # A Wednesday. The horizons run across the end of European (25 Oct) and US (1 Nov) summer time and, for the
-# longest, US Thanksgiving and Mexico's Revolution Day: the grid and every window must get DST right.
+# longest, Mexico's Revolution Day and US Thanksgiving: the grid and every window must get DST right.
 APPROVAL_DAY = date(2026, 10, 21)
 APPROVAL_TIME = time(16, 40)
 
@@ -77,11 +81,15 @@ CUSTOMERS = (
     ("soylent-retail", "Soylent Retail", "America/Sao_Paulo", "BR"),
     ("acme-insurance", "Acme Insurance", "Europe/London", "GB"),
 )
-# (zone, weekly hours, holiday country, weight). Whole-hour UTC offsets only, as every real coverage zone.
-COVERAGES = (
+# (zone, weekly hours, holiday country, weight). Whole-hour UTC offsets, as every real coverage zone.
+COVERAGES: tuple[tuple[str, dict[str, Any], str, int], ...] = (
     ("America/Chicago", {"mon-fri": "07:00-19:00"}, "US", 6),
     ("Europe/Dublin", {"mon-fri": ["06:00-12:00", "12:00-22:00"]}, "IE", 2),  # adjacent windows join
-    ("America/New_York", {"mon-fri": "00:00-24:00"}, "US", 2),  # 24x5: days join into one block
+    ("America/New_York", {"mon-fri": "00:00-24:00"}, "US", 2),  # 24x5: the days join into one block
+)
+MEETING_HOURS: tuple[dict[str, Any], ...] = (
+    {"mon-fri": "08:00-18:00"},
+    {"mon-thu": "08:00-18:00", "fri": ["08:00-12:00", "13:00-15:00"]},
 )
 PROVIDER_ZONES = (
     "America/Chicago",
@@ -94,6 +102,11 @@ PROVIDER_ZONES = (
     "Asia/Singapore",
 )
 INTERPRETER_ZONES = ("America/Mexico_City", "Europe/Madrid", "America/Bogota", "America/Chicago")
+INTERPRETER_HOURS: tuple[dict[str, str], ...] = (
+    {"mon-fri": "08:00-15:00"},
+    {"mon-fri": "07:00-19:00"},
+    {"mon,wed,fri": "09:00-17:00"},
+)
 FIRST_NAMES = ("Dana", "Ravi", "Mei", "Luis", "Sam", "Ana", "Omar", "Priya", "Jon", "Eva", "Kenji", "Zoe")
 TITLES = (
     "Escalations stand-up",
@@ -119,6 +132,12 @@ SERIES_KINDS = (
     ("biweekly", 0.5, 60),
     ("monthly", 0.23, 60),
 )
+ROLE_IDS = {
+    "escalation_manager": "em",
+    "fix_owner": "fo",
+    "customer_success_director": "csd",
+    "customer_incident_manager": "cim",
+}
 
 
 @dataclass(frozen=True)
@@ -139,119 +158,6 @@ class Shape:
     @property
     def name(self) -> str:
         return f"{self.attendees}x{self.events_per_week}x{self.horizon}i{self.interpreters}"
-
-
-# --- the calendar model ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Rule:
-    """The RRULE shapes real calendars are made of."""
-
-    freq: str  # DAILY | WEEKLY | MONTHLY
-    byday: tuple[int, ...]  # weekday indexes, 0 = Monday
-    interval: int = 1
-    nth: int = 0  # MONTHLY: the nth ``byday[0]`` of the month
-    until: datetime | None = None  # aware UTC
-    count: int | None = None
-
-    def text(self) -> str:
-        names = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-        days = ",".join(f"{self.nth if self.nth else ''}{names[d]}" for d in self.byday)
-        parts = [f"FREQ={self.freq}"]
-        if self.interval != 1:
-            parts.append(f"INTERVAL={self.interval}")
-        parts.append(f"BYDAY={days}")
-        if self.until is not None:
-            parts.append(f"UNTIL={_utc_text(self.until)}")
-        if self.count is not None:
-            parts.append(f"COUNT={self.count}")
-        return "RRULE:" + ";".join(parts)
-
-    def matches(self, first: date, day: date) -> bool:
-        """Whether ``day`` is an occurrence day of the rule started on ``first`` (dateutil semantics)."""
-        if day.weekday() not in self.byday:
-            return False
-        if self.freq == "MONTHLY":
-            months = (day.year - first.year) * 12 + day.month - first.month
-            return (day.day - 1) // 7 == self.nth - 1 and months % self.interval == 0
-        if self.freq == "WEEKLY":
-            weeks = ((day - timedelta(days=day.weekday())) - (first - timedelta(days=first.weekday()))).days
-            return (weeks // 7) % self.interval == 0
-        return True
-
-    def days(self, first: date, low: date, high: date) -> Iterator[date]:
-        """Occurrence days in ``[low, high]``; a COUNT rule is counted from its first day."""
-        day = first if self.count is not None else max(first, low)
-        seen = 0
-        while day <= high:
-            if self.matches(first, day):
-                seen += 1
-                if self.count is not None and seen > self.count:
-                    return
-                if day >= low:
-                    yield day
-            day += ONE_DAY
-
-
-@dataclass(frozen=True)
-class Override:
-    """A RECURRENCE-ID override: the occurrence at ``original`` (wall time) moved, or cancelled."""
-
-    original: datetime
-    start: datetime
-    length: timedelta
-    status: str = ""
-
-
-@dataclass(frozen=True)
-class Event:
-    """One VEVENT (with its overrides). ``start`` is a naive wall time in ``zone`` (UTC when ``zone`` is
-    None), or a date for an all-day event (``length`` is then whole days)."""
-
-    uid: str
-    start: datetime | date
-    length: timedelta
-    zone: str | None
-    title: str = "Busy"
-    status: str = ""
-    transparent: bool = False
-    rule: Rule | None = None
-    exdates: tuple[datetime, ...] = ()
-    overrides: tuple[Override, ...] = ()
-    attendees: int = 0
-    description: bool = False
-
-    @property
-    def all_day(self) -> bool:
-        return not isinstance(self.start, datetime)
-
-
-@dataclass(frozen=True)
-class Period:
-    """A VFREEBUSY period (UTC)."""
-
-    start: datetime
-    end: datetime
-    kind: str = "BUSY"
-
-
-@dataclass
-class CalendarModel:
-    """One .ics file: its owner's zone (DATE values) and what it holds."""
-
-    file: str
-    zone: str
-    prodid: str
-    events: list[Event] = field(default_factory=list)
-    periods: list[Period] = field(default_factory=list)
-
-    @property
-    def size(self) -> int:
-        return len(self.events) + len(self.periods)
-
-
-# --- what the planner gets ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -293,6 +199,7 @@ class GeneratedCase:
 
     @property
     def events(self) -> int:
+        """VEVENTs (masters) and FREEBUSY periods in all calendars."""
         return sum(c.size for c in self.calendars.values())
 
     def write(self, folder: Path) -> Path:
@@ -318,8 +225,8 @@ class GeneratedCase:
                 busy = expand_busy(calendar, self.window, tentative=tentative, transp_frees=True)
                 (people if kind == "people" else interpreters)[key] = Availability.known(busy)
         absolute = self.base.blackouts.absolute + blackouts
-        case = dataclasses.replace(self.base, blackouts=dataclasses.replace(self.base.blackouts, absolute=absolute))
-        return Inputs(case, self.now, people, interpreters)
+        blocks = dataclasses.replace(self.base.blackouts, absolute=absolute)
+        return Inputs(dataclasses.replace(self.base, blackouts=blocks), self.now, people, interpreters)
 
 
 def load_inputs(path: Path, now: datetime | None = None) -> Inputs:
@@ -335,7 +242,7 @@ def load_inputs(path: Path, now: datetime | None = None) -> Inputs:
     window = planning_window(loaded.case, when)
     if window is None:
         raise ValueError(f"{path}: RCA not approved, nothing to plan")
-    found = gather(loaded, IcsFileReader(), window, 60.0)
+    found = gather(loaded, IcsFileReader(), window, 600.0)
     if found.unreadable:
         raise ValueError(f"{path}: unreadable calendars {found.unreadable}")
     case = loaded.case
@@ -343,200 +250,7 @@ def load_inputs(path: Path, now: datetime | None = None) -> Inputs:
     return Inputs(dataclasses.replace(case, blackouts=blackouts), when, found.people, found.interpreters)
 
 
-# --- direct expansion (independent of the production iCalendar code) ---------------------------------------
-
-
-def _instant(wall: datetime, zone: str | None) -> datetime:
-    """A naive wall time as a UTC instant, PEP 495 fold=0 (spec section 2)."""
-    return wall.replace(tzinfo=UTC if zone is None else ZoneInfo(zone)).astimezone(UTC)
-
-
-def _midnight(day: date, zone: str) -> datetime:
-    return datetime.combine(day, time(), ZoneInfo(zone)).astimezone(UTC)
-
-
-def occurrences(event: Event, owner_zone: str, low: date, high: date) -> Iterator[tuple[Interval, str, bool]]:
-    """(span, status, transparent) of every occurrence starting on a day in ``[low, high]`` (overrides: all)."""
-    if isinstance(event.start, datetime):
-        start: datetime = event.start
-    else:
-        end_day = event.start + timedelta(days=event.length.days)
-        yield Interval(_midnight(event.start, owner_zone), _midnight(end_day, owner_zone)), *_traits(event)
-        return
-    if event.rule is None:
-        at = _instant(start, event.zone)
-        yield Interval(at, at + event.length), *_traits(event)
-        return
-    excluded = {_instant(x, event.zone) for x in event.exdates}
-    moved = {_instant(o.original, event.zone) for o in event.overrides}
-    for day in event.rule.days(start.date(), low, high):
-        at = _instant(datetime.combine(day, start.time()), event.zone)
-        if event.rule.until is not None and at > event.rule.until:
-            break
-        if at not in excluded and at not in moved:
-            yield Interval(at, at + event.length), *_traits(event)
-    for override in event.overrides:
-        if _instant(override.original, event.zone) not in excluded:
-            at = _instant(override.start, event.zone)
-            yield Interval(at, at + override.length), override.status, False
-
-
-def _traits(event: Event) -> tuple[str, bool]:
-    return event.status, event.transparent
-
-
-def expand_busy(
-    calendar: CalendarModel, window: Interval, *, tentative: bool, transp_frees: bool
-) -> tuple[Interval, ...]:
-    """Blocking time of a calendar inside ``window``: merged, sorted, clipped (spec section 4)."""
-    low = window.start.date() - timedelta(days=3)
-    high = window.end.date() + timedelta(days=3)
-    spans: list[Interval] = []
-    for event in calendar.events:
-        for span, status, transparent in occurrences(event, calendar.zone, low, high):
-            if status == "CANCELLED" or (transp_frees and transparent):
-                continue
-            if status == "TENTATIVE" and not tentative:
-                continue
-            spans.append(span)
-    for period in calendar.periods:
-        if period.kind != "FREE" and (period.kind != "BUSY-TENTATIVE" or tentative):
-            spans.append(Interval(period.start, period.end))
-    return clip(merge_spans(spans), window)
-
-
-def merge_spans(spans: Sequence[Interval]) -> list[Interval]:
-    """Sorted, touching and overlapping spans joined, empty ones dropped."""
-    out: list[Interval] = []
-    for span in sorted((s for s in spans if s.start < s.end), key=lambda s: (s.start, s.end)):
-        if out and span.start <= out[-1].end:
-            if span.end > out[-1].end:
-                out[-1] = Interval(out[-1].start, span.end)
-        else:
-            out.append(span)
-    return out
-
-
-def clip(merged: Sequence[Interval], window: Interval) -> tuple[Interval, ...]:
-    """The parts of ``merged`` inside ``window`` (non-empty)."""
-    out = []
-    for span in merged:
-        start, end = max(span.start, window.start), min(span.end, window.end)
-        if start < end:
-            out.append(Interval(start, end))
-    return tuple(out)
-
-
-# --- writing iCalendar --------------------------------------------------------------------------------------
-
-
-def _utc_text(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def _prop(name: str, value: datetime | date, zone: str | None) -> str:
-    if not isinstance(value, datetime):
-        return f"{name};VALUE=DATE:{value:%Y%m%d}"
-    if zone is None:
-        return f"{name}:{value:%Y%m%dT%H%M%S}Z"
-    return f"{name};TZID={zone}:{value:%Y%m%dT%H%M%S}"
-
-
-def _fold(line: str) -> list[str]:
-    """RFC 5545 folding at 75 octets (the text here is ASCII)."""
-    if len(line) <= 75:
-        return [line]
-    parts = [line[:75]]
-    rest = line[75:]
-    while rest:
-        parts.append(" " + rest[:74])
-        rest = rest[74:]
-    return parts
-
-
-@cache
-def _vtimezone(zone: str) -> str:
-    """A VTIMEZONE like the one Google writes beside an IANA TZID (the adapter reads the IANA name)."""
-    component = Timezone.from_tzinfo(ZoneInfo(zone), first_date=date(2008, 1, 1), last_date=date(2028, 12, 31))
-    return bytes(component.to_ical()).decode().replace("\r\n", "\n").strip()
-
-
-def _event_lines(event: Event, stamp: str) -> list[str]:
-    lines = ["BEGIN:VEVENT", f"UID:{event.uid}", f"DTSTAMP:{stamp}"]
-    lines.append(_prop("DTSTART", event.start, event.zone))
-    if event.all_day:
-        assert isinstance(event.start, date)
-        lines.append(_prop("DTEND", event.start + timedelta(days=event.length.days), None))
-    else:
-        assert isinstance(event.start, datetime)
-        lines.append(_end_line(event.start, event.length, event.zone))
-    if event.rule is not None:
-        lines.append(event.rule.text())
-    if event.exdates:
-        walls = ",".join(f"{x:%Y%m%dT%H%M%S}" for x in event.exdates)
-        lines.append(f"EXDATE;TZID={event.zone}:{walls}" if event.zone else f"EXDATE:{walls}Z")
-    lines.append(f"SUMMARY:{event.title}")
-    if event.description:
-        lines.append("DESCRIPTION:Agenda: status of open actions\\, risks and next steps. Join by video.")
-    if event.attendees:
-        lines.append("ORGANIZER;CN=Organizer:mailto:organizer@provider.example")
-        lines += [
-            f"ATTENDEE;CN=Attendee {n};ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED:mailto:a{n}@provider.example"
-            for n in range(event.attendees)
-        ]
-    if event.status:
-        lines.append(f"STATUS:{event.status}")
-    if event.transparent:
-        lines.append("TRANSP:TRANSPARENT")
-    lines.append("END:VEVENT")
-    for override in event.overrides:
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:{event.uid}",
-            f"DTSTAMP:{stamp}",
-            _prop("RECURRENCE-ID", override.original, event.zone),
-            _prop("DTSTART", override.start, event.zone),
-            _end_line(override.start, override.length, event.zone),
-            "SEQUENCE:1",
-            f"SUMMARY:{event.title} (moved)",
-        ]
-        if override.status:
-            lines.append(f"STATUS:{override.status}")
-        lines.append("END:VEVENT")
-    return lines
-
-
-def _end_line(start: datetime, length: timedelta, zone: str | None) -> str:
-    """DTEND as a wall time in the same zone, exactly ``length`` after the start (UTC arithmetic)."""
-    end = _instant(start, zone) + length
-    if zone is None:
-        return f"DTEND:{_utc_text(end)}"
-    wall = end.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
-    return f"DTEND;TZID={zone}:{wall:%Y%m%dT%H%M%S}"
-
-
-def ics_text(calendar: CalendarModel) -> str:
-    """The calendar as an iCalendar file (CRLF line ends, folded lines)."""
-    stamp = "20261001T000000Z"
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{calendar.prodid}", "CALSCALE:GREGORIAN"]
-    zones = sorted({e.zone for e in calendar.events if e.zone is not None})
-    for zone in zones:
-        lines += _vtimezone(zone).split("\n")
-    for event in calendar.events:
-        lines += _event_lines(event, stamp)
-    if calendar.periods:
-        first = min(p.start for p in calendar.periods)
-        last = max(p.end for p in calendar.periods)
-        lines += ["BEGIN:VFREEBUSY", f"UID:fb-{calendar.file}", f"DTSTAMP:{stamp}"]
-        lines += [f"DTSTART:{_utc_text(first)}", f"DTEND:{_utc_text(last)}"]
-        for p in calendar.periods:
-            lines.append(f"FREEBUSY;FBTYPE={p.kind}:{_utc_text(p.start)}/{_utc_text(p.end)}")
-        lines.append("END:VFREEBUSY")
-    lines.append("END:VCALENDAR")
-    return "".join(part + "\r\n" for line in lines for part in _fold(line))
-
-
-# --- generation --------------------------------------------------------------------------------------------
+# --- random choices -------------------------------------------------------------------------------------------
 
 
 class _Maker:
@@ -584,7 +298,9 @@ class _Maker:
             if self.rng.random() < 0.01:  # all-day: out of office (opaque) or a reminder (transparent)
                 length = timedelta(days=self.rng.choice((1, 1, 2)))
                 events.append(
-                    Event(self.next_uid(owner), day, length, None, "Out of office", "", self.rng.random() < 0.7)
+                    Event(
+                        self.next_uid(owner), day, length, None, "Out of office", "", self.rng.random() < 0.7
+                    )
                 )
                 continue
             wall = datetime.combine(day, self.wall_time(day.weekday() < 5))
@@ -703,180 +419,174 @@ class _Maker:
         return dataclasses.replace(event, exdates=exdates, overrides=overrides)
 
 
-def _holidays(country: str | None, extra: Sequence[date], years: range) -> HolidaySet:
-    return holiday_set(country, None, extra, years)
+# --- the case ---------------------------------------------------------------------------------------------
 
 
-def _weekly_text(spec: Mapping[str, str | list[str]]) -> dict[str, str | list[str]]:
-    return dict(spec)
+@dataclass
+class _Draft:
+    """The case being generated: its document and domain values, built side by side."""
+
+    shape: Shape
+    customer: tuple[str, str, str, str]
+    approved: datetime
+    years: range
+    people_doc: dict[str, dict[str, Any]]
+    people: dict[str, Person]
+    interpreters_doc: list[dict[str, Any]]
+    interpreters: list[Interpreter]
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.customer[2])
+
+
+def _person(seed: int, n: int, pid: str, zone: str) -> tuple[dict[str, Any], Person]:
+    """One attendee; the same for the same seed and id whatever the attendee count."""
+    rng = _Maker(seed, "person", pid).rng
+    doc: dict[str, Any] = {
+        "name": f"{FIRST_NAMES[n % len(FIRST_NAMES)]} {pid.upper()}",
+        "email": f"{pid}@provider.example",
+        "timezone": zone,
+    }
+    availability: dict[str, str] | None = None
+    protected: list[dict[str, Any]] = []
+    has_calendar = True
+    if pid == "cim":
+        availability = rng.choices(({"tue-thu": "09:00-13:00"}, {"mon-fri": "08:00-17:00"}), (1, 3))[0]
+        has_calendar = rng.random() < 0.5
+    if pid == "fo":
+        protected = [{"weekly": {"mon-fri": "17:30-18:30"}, "note": "follow-the-sun handoff"}]
+    if pid == "em" and rng.random() < 0.3:
+        protected = [{"weekly": {"mon-fri": "08:00-08:30"}, "note": "night shift handoff"}]
+    if has_calendar:
+        doc["calendar"] = f"calendars/{pid}.ics"
+    if availability:
+        doc["availability"] = availability
+    if protected:
+        doc["protected"] = protected
+    tz = ZoneInfo(zone)
+    person = Person(
+        id=pid,
+        name=doc["name"],
+        email=doc["email"],
+        zone=tz,
+        availability=parse_weekly(availability, tz) if availability else None,
+        protected=tuple(parse_weekly(p["weekly"], tz) for p in protected),
+        has_calendar=has_calendar,
+    )
+    return doc, person
+
+
+def _interpreter(seed: int, n: int, customer_id: str) -> tuple[dict[str, Any], Interpreter]:
+    """One roster entry; only some speak Spanish and are approved for the customer."""
+    rng = _Maker(seed, "interpreter", n).rng
+    iid = f"int{n:02d}"
+    zone = rng.choice(INTERPRETER_ZONES)
+    languages = ["es"] if rng.random() < 0.6 else [rng.choice(("pt", "fr", "de"))]
+    if rng.random() < 0.3:
+        languages.append(rng.choice(("pt", "en")))
+    approved_for = rng.choices((["*"], [customer_id], ["other-customer"]), (3, 5, 2))[0]
+    hours = rng.choice(INTERPRETER_HOURS)
+    doc: dict[str, Any] = {
+        "id": iid,
+        "name": f"Interpreter {n}",
+        "email": f"{iid}@interp.example",
+        "languages": languages,
+        "approved_for": approved_for,
+        "timezone": zone,
+        "availability": hours,
+    }
+    if rng.random() < 0.6:
+        doc["calendar"] = f"calendars/{iid}.ics"
+    interpreter = Interpreter(
+        id=iid,
+        name=doc["name"],
+        email=doc["email"],
+        zone=ZoneInfo(zone),
+        languages=tuple(languages),
+        approved_for=tuple(approved_for),
+        availability=parse_weekly(hours, ZoneInfo(zone)),
+        has_calendar="calendar" in doc,
+    )
+    return doc, interpreter
+
+
+def _blackout_blocks(seed: int, shape: Shape, zone: ZoneInfo) -> list[dict[str, Any]]:
+    """Absolute change freezes inside the horizon and (usually) a weekly CAB review."""
+    rng = _Maker(seed, "blackouts", shape.horizon).rng
+    blocks: list[dict[str, Any]] = []
+    for _ in range(rng.randrange(1, 4)):
+        day = APPROVAL_DAY + timedelta(days=rng.randrange(2, 2 + shape.horizon * 7 // 5))
+        start = datetime.combine(day, time(rng.choice((10, 14, 17, 18, 20))), zone)
+        end = start + timedelta(hours=rng.choice((2, 4, 8)))
+        blocks.append({"start": start.isoformat(), "end": end.isoformat(), "note": "change freeze"})
+    if rng.random() < 0.7:
+        blocks.append({"weekly": {"thu": "17:00-20:00"}, "note": "weekly CAB review"})
+    return [*blocks, {"calendar": "calendars/cab.ics", "note": "change calendar"}]
 
 
 def generate(shape: Shape) -> GeneratedCase:
     """The case of ``shape`` (deterministic for the same shape)."""
-    maker = _Maker(shape)
-    rng = maker.rng
+    seed = shape.seed
+    rng = _Maker(seed, "case").rng
     cust_id, cust_name, cust_zone, cust_country = rng.choice(CUSTOMERS)
     czone = ZoneInfo(cust_zone)
+    cov_zone, cov_hours, cov_country, _ = rng.choices(COVERAGES, [c[3] for c in COVERAGES])[0]
+    meeting = rng.choices(MEETING_HOURS, (85, 15))[0]
+    zones = {
+        "em": rng.choice(PROVIDER_ZONES[:3]),
+        "fo": rng.choice(PROVIDER_ZONES),
+        "csd": rng.choice(PROVIDER_ZONES[:5]),
+        "cim": cust_zone,
+    }
+    extra_holiday = APPROVAL_DAY + timedelta(days=rng.randrange(7, 21))
     approved = datetime.combine(APPROVAL_DAY, APPROVAL_TIME, czone)
     now = approved + timedelta(hours=17)
     years = holiday_years(approved.year, shape.horizon)
-    extra_holiday = APPROVAL_DAY + timedelta(days=rng.randrange(7, 7 + shape.horizon))
-    cov_zone, cov_hours, cov_country, _ = rng.choices(COVERAGES, [c[3] for c in COVERAGES])[0]
-    meeting = (
-        {"mon-fri": "08:00-18:00"}
-        if rng.random() < 0.85
-        else {"mon-thu": "08:00-18:00", "fri": ["08:00-12:00", "13:00-15:00"]}
-    )
     language = "es" if shape.interpreters else None
 
-    # people: four role holders, then optional attendees
+    ids = [*ROLE_IDS.values(), *(f"opt{n:02d}" for n in range(len(ROLES), shape.attendees))]
     people_doc: dict[str, dict[str, Any]] = {}
     people: dict[str, Person] = {}
-    roles = {
-        "escalation_manager": ("em", rng.choice(PROVIDER_ZONES[:3])),
-        "fix_owner": ("fo", rng.choice(PROVIDER_ZONES)),
-        "customer_success_director": ("csd", rng.choice(PROVIDER_ZONES[:5])),
-        "customer_incident_manager": ("cim", cust_zone),
-    }
-    ids = [(pid, zone) for pid, zone in roles.values()]
-    ids += [(f"opt{n:02d}", rng.choice(PROVIDER_ZONES)) for n in range(len(ROLES), shape.attendees)]
-    calendars: dict[str, CalendarModel] = {}
-    owners: dict[str, tuple[str, str]] = {}
-    for n, (pid, zone) in enumerate(ids):
-        doc: dict[str, Any] = {
-            "name": f"{FIRST_NAMES[n % len(FIRST_NAMES)]} {pid.upper()}",
-            "email": f"{pid}@provider.example",
-            "timezone": zone,
-        }
-        availability = protected = None
-        has_calendar = True
-        if pid == "cim":
-            availability = rng.choices(({"tue-thu": "09:00-13:00"}, {"mon-fri": "08:00-17:00"}), (1, 3))[0]
-            has_calendar = rng.random() < 0.5
-        if pid == "fo":
-            protected = [{"weekly": {"mon-fri": "17:30-18:30"}, "note": "follow-the-sun handoff"}]
-        if pid == "em" and rng.random() < 0.3:
-            protected = [{"weekly": {"mon-fri": "08:00-08:30"}, "note": "night shift handoff"}]
-        if has_calendar:
-            doc["calendar"] = f"calendars/{pid}.ics"
-        if availability:
-            doc["availability"] = availability
-        if protected:
-            doc["protected"] = protected
-        people_doc[pid] = doc
-        people[pid] = Person(
-            id=pid,
-            name=doc["name"],
-            email=doc["email"],
-            zone=ZoneInfo(zone),
-            availability=parse_weekly(availability, ZoneInfo(zone)) if availability else None,
-            protected=tuple(parse_weekly(p["weekly"], ZoneInfo(zone)) for p in protected or ()),
-            has_calendar=has_calendar,
-        )
+    for n, pid in enumerate(ids):
+        zone = zones.get(pid) or _Maker(seed, "zone", pid).rng.choice(PROVIDER_ZONES)
+        people_doc[pid], people[pid] = _person(seed, n, pid, zone)
+    roster = [_interpreter(seed, n, cust_id) for n in range(shape.interpreters)]
+    cab_doc = _blackout_blocks(seed, shape, czone)
+    absolute = [b for b in cab_doc if "start" in b]
+    weekly = [b for b in cab_doc if "weekly" in b]
 
-    interpreters_doc: list[dict[str, Any]] = []
-    interpreters: list[Interpreter] = []
-    for n in range(shape.interpreters):
-        iid = f"int{n:02d}"
-        zone = rng.choice(INTERPRETER_ZONES)
-        languages = ["es"] if rng.random() < 0.6 else [rng.choice(("pt", "fr", "de"))]
-        if rng.random() < 0.3:
-            languages.append(rng.choice(("pt", "en")))
-        approved_for = rng.choices((["*"], [cust_id], ["other-customer"]), (3, 5, 2))[0]
-        hours = rng.choice(({"mon-fri": "08:00-15:00"}, {"mon-fri": "07:00-19:00"}, {"mon,wed,fri": "09:00-17:00"}))
-        has_calendar = rng.random() < 0.6
-        doc = {
-            "id": iid,
-            "name": f"Interpreter {n}",
-            "email": f"{iid}@interp.example",
-            "languages": languages,
-            "approved_for": approved_for,
-            "timezone": zone,
-            "availability": hours,
-        }
-        if has_calendar:
-            doc["calendar"] = f"calendars/{iid}.ics"
-        interpreters_doc.append(doc)
-        interpreters.append(
-            Interpreter(
-                id=iid,
-                name=doc["name"],
-                email=doc["email"],
-                zone=ZoneInfo(zone),
-                languages=tuple(languages),
-                approved_for=tuple(approved_for),
-                availability=parse_weekly(hours, ZoneInfo(zone)),
-                has_calendar=has_calendar,
-            )
-        )
-
-    # blackouts: absolute blocks, a weekly CAB review, and the change calendar
-    absolute_doc = []
-    for _ in range(rng.randrange(1, 4)):
-        day = APPROVAL_DAY + timedelta(days=rng.randrange(2, 2 + shape.horizon * 7 // 5))
-        start = datetime.combine(day, time(rng.choice((10, 14, 17, 18, 20))), czone)
-        end = start + timedelta(hours=rng.choice((2, 4, 8)))
-        absolute_doc.append({"start": start.isoformat(), "end": end.isoformat(), "note": "change freeze"})
-    weekly_blackouts = [{"weekly": {"thu": "17:00-20:00"}, "note": "weekly CAB review"}] if rng.random() < 0.7 else []
-    cab_doc = [*absolute_doc, *weekly_blackouts, {"calendar": "calendars/cab.ics", "note": "change calendar"}]
-
-    customer_holidays = _holidays(cust_country, [extra_holiday], years)
-    readout = Readout(shape.horizon, timedelta(minutes=60), timedelta(hours=24), language, "video")
+    customer_holidays = holiday_set(cust_country, None, [extra_holiday], years)
     base = Case(
-        escalation_id=f"ESC-{shape.seed:02d}{shape.attendees:03d}",
+        escalation_id=f"ESC-{seed:02d}{shape.attendees:03d}",
         customer_id=cust_id,
         customer_name=cust_name,
         customer_zone=czone,
         approved_at=approved,
-        readout=readout,
+        readout=Readout(shape.horizon, timedelta(minutes=60), timedelta(hours=24), language, "video"),
         business_zone=czone,
         business_holidays=customer_holidays,
         people=people,
-        roles={role: pid for role, (pid, _) in roles.items()},
-        optional_attendees=tuple(pid for pid, _ in ids[len(ROLES) :]),
-        interpreters=tuple(interpreters),
-        coverage=Coverage(parse_weekly(cov_hours, ZoneInfo(cov_zone)), _holidays(cov_country, [], years)),
+        roles={role: pid for role, pid in ROLE_IDS.items()},
+        optional_attendees=tuple(ids[len(ROLES) :]),
+        interpreters=tuple(i for _, i in roster),
+        coverage=Coverage(
+            parse_weekly(cov_hours, ZoneInfo(cov_zone)), holiday_set(cov_country, None, [], years)
+        ),
         meeting_hours=MeetingHours(parse_weekly(meeting, czone), customer_holidays),
         blackouts=Blackouts(
             absolute=tuple(
-                Interval(datetime.fromisoformat(b["start"]), datetime.fromisoformat(b["end"])) for b in absolute_doc
+                Interval(datetime.fromisoformat(b["start"]), datetime.fromisoformat(b["end"]))
+                for b in absolute
             ),
-            weekly=tuple(parse_weekly(b["weekly"], czone) for b in weekly_blackouts),
+            weekly=tuple(parse_weekly(b["weekly"], czone) for b in weekly),
         ),
         granularity=shape.granularity,
         summary="Generated benchmark escalation",
     )
     window = planning_window(base, now)
     assert window is not None
-    first = window.start.date() - timedelta(days=7)
-    last = window.end.date() + timedelta(days=7)
-
-    for pid, person in people.items():
-        if not person.has_calendar:
-            continue
-        zone = str(person.zone.key)
-        name = f"{pid}.ics"
-        calendar = CalendarModel(name, zone, "-//Google Inc//Google Calendar 70.9054//EN")
-        if pid == "cim" and rng.random() < 0.5:  # a customer sharing only a free/busy export
-            calendar.prodid = "-//Globex//Free-busy export//EN"
-            calendar.periods = _periods(maker, zone, shape.events_per_week, first, last)
-        else:
-            calendar.events = maker.series(pid, zone, shape.events_per_week / 3, window)
-            calendar.events += maker.one_offs(pid, zone, shape.events_per_week * 2 / 3, first, last)
-        calendars[name] = calendar
-        owners[name] = ("people", pid)
-    for interp in interpreters:
-        if interp.has_calendar:
-            zone = str(interp.zone.key)
-            name = f"{interp.id}.ics"
-            per_week = rng.randrange(10, 31)
-            events = maker.one_offs(interp.id, zone, per_week, first, last)
-            events = [dataclasses.replace(e, length=e.length * 2, title="Interpreting assignment") for e in events]
-            calendars[name] = CalendarModel(name, zone, "-//Interp agency//Roster//EN", events)
-            owners[name] = ("interpreters", interp.id)
-    calendars["cab.ics"] = CalendarModel("cab.ics", cust_zone, "-//Change board//EN", _cab_events(maker, cust_zone, first, last, window))
-    owners["cab.ics"] = ("blackouts", "cab")
-
+    calendars, owners = _calendars(shape, base, window)
     document = {
         "version": 1,
         "now": now.isoformat(),
@@ -901,12 +611,12 @@ def generate(shape: Shape) -> GeneratedCase:
             "cab_blackouts": cab_doc,
         },
         "people": people_doc,
-        "roles": base.roles,
+        "roles": dict(base.roles),
         "optional_attendees": list(base.optional_attendees),
-        "interpreters": interpreters_doc,
+        "interpreters": [doc for doc, _ in roster],
         "policy": {
             "business_days": {"timezone": None, "holidays": None},
-            "coverage": {"timezone": cov_zone, "hours": _weekly_text(cov_hours), "holidays": {"country": cov_country}},
+            "coverage": {"timezone": cov_zone, "hours": cov_hours, "holidays": {"country": cov_country}},
             "granularity_minutes": shape.granularity,
             "tentative_is_busy": True,
             "holds": {"count": 3, "ttl_hours": 24},
@@ -915,43 +625,82 @@ def generate(shape: Shape) -> GeneratedCase:
     return GeneratedCase(shape, document, calendars, owners, base, now, window)
 
 
+def _calendars(
+    shape: Shape, case: Case, window: Interval
+) -> tuple[dict[str, CalendarModel], dict[str, tuple[str, str]]]:
+    """One calendar per person and interpreter that has one, and the customer's change calendar."""
+    first = window.start.date() - timedelta(days=7)
+    last = window.end.date() + timedelta(days=7)
+    key = (shape.seed, shape.events_per_week, shape.horizon)
+    calendars: dict[str, CalendarModel] = {}
+    owners: dict[str, tuple[str, str]] = {}
+    for pid, person in case.people.items():
+        if not person.has_calendar:
+            continue
+        maker = _Maker(*key, pid)
+        zone, name = str(person.zone.key), f"{pid}.ics"
+        calendar = CalendarModel(name, zone, "-//Google Inc//Google Calendar 70.9054//EN")
+        if pid == "cim" and maker.rng.random() < 0.5:  # a customer sharing only a free/busy export
+            calendar.prodid = "-//Globex//Free-busy export//EN"
+            calendar.periods = _periods(maker, zone, shape.events_per_week, first, last)
+        else:
+            calendar.events = maker.series(pid, zone, shape.events_per_week / 3, window)
+            calendar.events += maker.one_offs(pid, zone, shape.events_per_week * 2 / 3, first, last)
+        calendars[name], owners[name] = calendar, ("people", pid)
+    for interp in case.interpreters:
+        if interp.has_calendar:
+            maker = _Maker(*key, interp.id)
+            zone, name = str(interp.zone.key), f"{interp.id}.ics"
+            per_week = maker.rng.randrange(10, 31)
+            events = [
+                dataclasses.replace(e, length=e.length * 2, title="Interpreting assignment")
+                for e in maker.one_offs(interp.id, zone, per_week, first, last)
+            ]
+            calendars[name] = CalendarModel(name, zone, "-//Interpreting agency//Roster//EN", events)
+            owners[name] = ("interpreters", interp.id)
+    cab_zone = str(case.customer_zone.key)
+    cab = _cab_events(_Maker(*key, "cab"), cab_zone, first, last, window)
+    calendars["cab.ics"] = CalendarModel("cab.ics", cab_zone, "-//Change board//EN", cab)
+    owners["cab.ics"] = ("blackouts", "cab")
+    return calendars, owners
+
+
 def _periods(maker: _Maker, zone: str, per_week: float, first: date, last: date) -> list[Period]:
-    """VFREEBUSY periods: the one-offs' times, as a free/busy export shows them."""
+    """VFREEBUSY periods: the times of one-off events, as a free/busy export shows them."""
     out = []
     for event in maker.one_offs("fb", zone, per_week, first, last):
         if event.all_day or event.status == "CANCELLED":
             continue
         assert isinstance(event.start, datetime)
-        start = _instant(event.start, event.zone)
+        start = instant(event.start, event.zone)
         kind = "BUSY-TENTATIVE" if event.status == "TENTATIVE" else "FREE" if event.transparent else "BUSY"
         out.append(Period(start, start + event.length, kind))
     return sorted(out, key=lambda p: p.start)
 
 
 def _cab_events(maker: _Maker, zone: str, first: date, last: date, window: Interval) -> list[Event]:
-    """Changes on the customer's change calendar: a long-running weekly maintenance window and one-offs."""
-    rng = maker.rng
+    """Changes on the customer's change calendar: a ten-year-old weekly maintenance window and one-offs."""
     saturday = window.start.date() - timedelta(days=3650)
     saturday += timedelta(days=(5 - saturday.weekday()) % 7)
-    events = [
-        Event(
-            maker.next_uid("cab"),
-            datetime.combine(saturday, time(22)),
-            timedelta(hours=4),
-            zone,
-            "Weekly maintenance window",
-            rule=Rule("WEEKLY", (5,)),
-        )
+    maintenance = Event(
+        maker.next_uid("cab"),
+        datetime.combine(saturday, time(22)),
+        timedelta(hours=4),
+        zone,
+        "Weekly maintenance window",
+        rule=Rule("WEEKLY", (5,)),
+    )
+    changes = [
+        dataclasses.replace(event, title="CHG change", length=timedelta(hours=maker.rng.choice((1, 2, 4))))
+        for event in maker.one_offs("cab", zone, 6, first, last)
+        if not event.all_day
     ]
-    for event in maker.one_offs("cab", zone, 6, first, last):
-        if not event.all_day:
-            events.append(dataclasses.replace(event, title="CHG change", length=timedelta(hours=rng.choice((1, 2, 4)))))
-    return events
+    return [maintenance, *changes]
 
 
 def with_filler(generated: GeneratedCase, inputs: Inputs, per_calendar: int) -> Inputs:
-    """``inputs`` plus ``per_calendar`` short busy blocks for every calendar, all in hours the customer is
-    closed (outside meeting hours), so the compliant set and the ranking cannot change: only the number of
+    """``inputs`` plus ``per_calendar`` short busy blocks in every calendar, all in hours the customer is
+    closed (outside meeting hours): the compliant set and the ranking cannot change, only the number of
     intervals grows. Used to measure growth from 1k to 100k intervals."""
     case = inputs.case
     assert case.meeting_hours is not None
@@ -992,7 +741,9 @@ def with_filler(generated: GeneratedCase, inputs: Inputs, per_calendar: int) -> 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.generate", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.generate", description="Write one generated case."
+    )
     parser.add_argument("out", type=Path, help="folder to write case.yaml and calendars/ into")
     parser.add_argument("--attendees", type=int, default=12)
     parser.add_argument("--events", type=int, default=100, help="events per person per week")

@@ -259,7 +259,9 @@ def _fold(line: str) -> list[str]:
 @cache
 def _vtimezone(zone: str) -> str:
     """A VTIMEZONE like the one Google writes beside an IANA TZID (the adapter reads the IANA name)."""
-    component = Timezone.from_tzinfo(ZoneInfo(zone), first_date=date(2008, 1, 1), last_date=date(2028, 12, 31))
+    component = Timezone.from_tzinfo(
+        ZoneInfo(zone), first_date=date(2008, 1, 1), last_date=date(2028, 12, 31)
+    )
     return bytes(component.to_ical()).decode().replace("\r\n", "\n").strip()
 
 
@@ -336,5 +338,3 @@ def ics_text(calendar: CalendarModel) -> str:
         lines.append("END:VFREEBUSY")
     lines.append("END:VCALENDAR")
     return "".join(part + "\r\n" for line in lines for part in _fold(line))
-
-

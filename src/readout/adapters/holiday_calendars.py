@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from datetime import date
 
 import holidays
+from holidays import registry
 
 from readout.domain.case import HolidaySet
 
@@ -39,18 +40,22 @@ def holiday_years(anchor_year: int, due_business_days: int) -> range:
     return range(max(anchor_year - 1, 1), min(last, 9998) + 1)
 
 
+def _known_codes() -> frozenset[str]:
+    """Country codes of the holidays package, read from its registry (importing every country is slow)."""
+    return frozenset(code for entry in registry.COUNTRIES.values() for code in entry[1:3])
+
+
 def public_holidays(country: str, subdiv: str | None, years: Iterable[int]) -> frozenset[date]:
     """Public holidays of ``country`` (and ``subdiv``) in ``years``; HolidayCalendarError if unknown."""
     code = country.strip().upper()
-    supported = holidays.list_supported_countries()
-    if code not in supported:
+    if code not in _known_codes():
         raise HolidayCalendarError(
             "country", f"expected a country code of the holidays package (e.g. US, MX, DE), got {country!r}"
         )
     try:
         calendar = holidays.country_holidays(code, subdiv=subdiv, years=list(years))
     except NotImplementedError:
-        known = supported[code]
+        known = holidays.country_holidays(code).subdivisions
         expected = (
             f"expected a subdivision of {code} known to the holidays package ({', '.join(known)})"
             if known
