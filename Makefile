@@ -6,7 +6,7 @@ UV := $(PYTHON) -m uv
 VENV := .venv
 STAMP := $(VENV)/.synced
 
-.PHONY: demo demo-caldav test lint typecheck check clean
+.PHONY: demo demo-caldav test bench lint typecheck check clean
 
 $(STAMP): pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -24,6 +24,9 @@ test: $(STAMP)
 	$(VENV)/bin/ruff format --check src tests
 	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest -q
+
+bench: $(STAMP)
+	$(VENV)/bin/python -m benchmarks.run
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests

@@ -4,7 +4,7 @@ One ``Shape`` (attendees, events per person per week, horizon in business days, 
 case, always the same for the same shape. It can be
 
 - written as a real case file (``case.yaml``) with one ``.ics`` calendar per person, interpreter and CAB
-  change calendar (``GeneratedCase.write``), and read back the way ``readout plan`` reads it (``load_inputs``);
+  change calendar (``GeneratedCase.write``), and read back as ``readout plan`` reads it (``load_inputs``);
 - built directly as domain values, ``Case`` plus busy maps, without writing or parsing a file
   (``GeneratedCase.build``): occurrences are expanded by ``benchmarks.icsmodel``, independently of the
   production iCalendar code, so the two paths check each other.
@@ -69,6 +69,7 @@ from readout.services.planning import planning_window
 __all__ = ["GeneratedCase", "Inputs", "Shape", "generate", "load_inputs", "with_filler"]
 
 ONE_DAY = timedelta(days=1)
+FILLER = timedelta(minutes=10)  # longest filler block: short enough not to swallow the calendar's own events
 # A Wednesday. The horizons run across the end of European (25 Oct) and US (1 Nov) summer time and, for the
 # longest, Mexico's Revolution Day and US Thanksgiving: the grid and every window must get DST right.
 APPROVAL_DAY = date(2026, 10, 21)
@@ -250,7 +251,7 @@ def load_inputs(path: Path, now: datetime | None = None) -> Inputs:
     return Inputs(dataclasses.replace(case, blackouts=blackouts), when, found.people, found.interpreters)
 
 
-# --- random choices -------------------------------------------------------------------------------------------
+# --- random choices -----------------------------------------------------------------------------------------
 
 
 class _Maker:
@@ -287,10 +288,17 @@ class _Maker:
         return time(minute // 60, minute % 60)
 
     def one_offs(self, owner: str, zone: str, per_week: float, first: date, last: date) -> list[Event]:
+        """About ``per_week`` single events a week between ``first`` and ``last``. Past 30 a week, calendars
+        fill up by double-booking: up to half of the events then start with an earlier one."""
         days = (last - first).days + 1
         count = round(per_week * days / 7)
-        events = []
+        double = min(0.5, max(0.0, (per_week - 30) / per_week)) if per_week else 0.0
+        events: list[Event] = []
         for _ in range(count):
+            timed = [e for e in events[-20:] if not e.all_day]
+            if timed and self.rng.random() < double:
+                events.append(dataclasses.replace(self.rng.choice(timed), uid=self.next_uid(owner)))
+                continue
             day = first + timedelta(days=self.rng.randrange(days))
             if day.weekday() >= 5 and self.rng.random() < 0.8:  # weekends are quieter
                 day -= timedelta(days=day.weekday() - 4)
@@ -308,7 +316,7 @@ class _Maker:
             events.append(
                 Event(
                     self.next_uid(owner),
-                    _instant(wall, zone).replace(tzinfo=None) if in_utc else wall,
+                    instant(wall, zone).replace(tzinfo=None) if in_utc else wall,
                     self.duration(),
                     None if in_utc else zone,
                     title,
@@ -352,7 +360,7 @@ class _Maker:
         roll = rng.random()
         if roll < 0.10:  # ended before (or during) the window
             until = window.start + timedelta(days=rng.randrange(-60, 10))
-            until = until if _instant(wall, zone) < until else None
+            until = until if instant(wall, zone) < until else None
         elif roll < 0.15 and (start_day - first).days < 400:
             count = rng.randrange(10, 120)
         rule = dataclasses.replace(rule, until=until, count=count)
@@ -395,12 +403,13 @@ class _Maker:
     def _exceptions(self, event: Event, window: Interval) -> Event:
         """Some EXDATEs and RECURRENCE-ID overrides on occurrences in or near the window."""
         rng = self.rng
-        assert isinstance(event.start, datetime) and event.rule is not None
+        assert isinstance(event.start, datetime)
+        assert event.rule is not None
         near = [
             datetime.combine(d, event.start.time())
             for d in event.rule.days(event.start.date(), window.start.date() - ONE_DAY, window.end.date())
         ]
-        near = [w for w in near if event.rule.until is None or _instant(w, event.zone) <= event.rule.until]
+        near = [w for w in near if event.rule.until is None or instant(w, event.zone) <= event.rule.until]
         if len(near) < 3:
             return event
         picked = rng.sample(near, min(len(near), 4))
@@ -419,7 +428,7 @@ class _Maker:
         return dataclasses.replace(event, exdates=exdates, overrides=overrides)
 
 
-# --- the case ---------------------------------------------------------------------------------------------
+# --- the case -----------------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -567,7 +576,7 @@ def generate(shape: Shape) -> GeneratedCase:
         business_zone=czone,
         business_holidays=customer_holidays,
         people=people,
-        roles={role: pid for role, pid in ROLE_IDS.items()},
+        roles=dict(ROLE_IDS),
         optional_attendees=tuple(ids[len(ROLES) :]),
         interpreters=tuple(i for _, i in roster),
         coverage=Coverage(
@@ -699,9 +708,9 @@ def _cab_events(maker: _Maker, zone: str, first: date, last: date, window: Inter
 
 
 def with_filler(generated: GeneratedCase, inputs: Inputs, per_calendar: int) -> Inputs:
-    """``inputs`` plus ``per_calendar`` short busy blocks in every calendar, all in hours the customer is
-    closed (outside meeting hours): the compliant set and the ranking cannot change, only the number of
-    intervals grows. Used to measure growth from 1k to 100k intervals."""
+    """``inputs`` plus ``per_calendar`` short busy blocks (ten minutes at most) in each calendar, all in hours
+    the customer is closed (outside meeting hours): the compliant set and the ranking cannot change, only the
+    number of intervals grows. Used to measure growth from 1k to 100k intervals."""
     case = inputs.case
     assert case.meeting_hours is not None
     window = generated.window
@@ -729,7 +738,7 @@ def with_filler(generated: GeneratedCase, inputs: Inputs, per_calendar: int) -> 
         for span in closed:
             at = span.start + offset
             while at < span.end:
-                extra.append(Interval(at, min(at + spacing * 0.4, span.end)))
+                extra.append(Interval(at, min(at + min(spacing * 0.4, FILLER), span.end)))
                 at += spacing
             offset = at - span.end
         return Availability.known(clip(merge_spans([*avail.busy, *extra]), window))

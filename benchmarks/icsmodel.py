@@ -35,7 +35,7 @@ __all__ = [
 ONE_DAY = timedelta(days=1)
 
 
-# --- the calendar model ------------------------------------------------------------------------------------
+# --- the calendar model -------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -145,7 +145,7 @@ class CalendarModel:
         return len(self.events) + len(self.periods)
 
 
-# --- direct expansion (independent of the production iCalendar code) ---------------------------------------
+# --- direct expansion (independent of the production iCalendar code) ----------------------------------------
 
 
 def instant(wall: datetime, zone: str | None) -> datetime:
@@ -158,16 +158,17 @@ def _midnight(day: date, zone: str) -> datetime:
 
 
 def occurrences(event: Event, owner_zone: str, low: date, high: date) -> Iterator[tuple[Interval, str, bool]]:
-    """(span, status, transparent) of every occurrence starting on a day in ``[low, high]`` (overrides: all)."""
+    """(span, status, transparent) of each occurrence starting on a day of ``[low, high]``; all overrides."""
     if isinstance(event.start, datetime):
         start: datetime = event.start
     else:
         end_day = event.start + timedelta(days=event.length.days)
         yield Interval(_midnight(event.start, owner_zone), _midnight(end_day, owner_zone)), *_traits(event)
         return
+    length = written_length(start, event.length, event.zone)
     if event.rule is None:
         at = instant(start, event.zone)
-        yield Interval(at, at + event.length), *_traits(event)
+        yield Interval(at, at + length), *_traits(event)
         return
     excluded = {instant(x, event.zone) for x in event.exdates}
     moved = {instant(o.original, event.zone) for o in event.overrides}
@@ -176,11 +177,22 @@ def occurrences(event: Event, owner_zone: str, low: date, high: date) -> Iterato
         if event.rule.until is not None and at > event.rule.until:
             break
         if at not in excluded and at not in moved:
-            yield Interval(at, at + event.length), *_traits(event)
+            yield Interval(at, at + length), *_traits(event)
     for override in event.overrides:
         if instant(override.original, event.zone) not in excluded:
             at = instant(override.start, event.zone)
-            yield Interval(at, at + override.length), override.status, False
+            yield (
+                Interval(at, at + written_length(override.start, override.length, event.zone)),
+                override.status,
+                False,
+            )
+
+
+def written_length(start: datetime, length: timedelta, zone: str | None) -> timedelta:
+    """The length the file says. DTEND is a wall time, and a wall time in a fall-back hour reads as its first
+    occurrence (spec section 2): an event ending in that hour is an hour shorter than meant."""
+    begin = instant(start, zone)
+    return instant(_end_wall(start, length, zone), zone) - begin
 
 
 def _traits(event: Event) -> tuple[str, bool]:
@@ -310,13 +322,20 @@ def _event_lines(event: Event, stamp: str) -> list[str]:
     return lines
 
 
-def _end_line(start: datetime, length: timedelta, zone: str | None) -> str:
-    """DTEND as a wall time in the same zone, exactly ``length`` after the start (UTC arithmetic)."""
+def _end_wall(start: datetime, length: timedelta, zone: str | None) -> datetime:
+    """The wall time ``length`` after ``start`` (in UTC arithmetic), as DTEND is written."""
     end = instant(start, zone) + length
-    if zone is None:
-        return f"DTEND:{_utc_text(end)}"
-    wall = end.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
-    return f"DTEND;TZID={zone}:{wall:%Y%m%dT%H%M%S}"
+    return (
+        end.replace(tzinfo=None)
+        if zone is None
+        else end.astimezone(ZoneInfo(zone)).replace(tzinfo=None, fold=0)
+    )
+
+
+def _end_line(start: datetime, length: timedelta, zone: str | None) -> str:
+    """DTEND as a wall time in the same zone (UTC when the start is), ``length`` after the start."""
+    wall = _end_wall(start, length, zone)
+    return f"DTEND:{wall:%Y%m%dT%H%M%S}Z" if zone is None else f"DTEND;TZID={zone}:{wall:%Y%m%dT%H%M%S}"
 
 
 def ics_text(calendar: CalendarModel) -> str:

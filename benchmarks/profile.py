@@ -1,0 +1,115 @@
+"""Where the planner spends its time on the 12x100x15 case (five interpreters, the benchmark's seed).
+
+    python -m benchmarks.profile                  # cProfile of plan(): top functions, cumulative and self
+    python -m benchmarks.profile --pyinstrument   # the same runs as a pyinstrument call tree
+    python -m benchmarks.profile --parse          # reading the case file and calendars instead of planning
+
+Every planning run gets fresh busy maps (as after a calendar change), as in the benchmark's "cold" figure.
+cProfile's own overhead inflates functions that are called very often: the totals are larger than the
+benchmark's wall-clock figures, the ranking between functions is what to read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from benchmarks.generate import Shape, generate, load_inputs
+from benchmarks.run import TARGET, fresh_call, run_plan
+
+__all__ = ["main"]
+
+
+def _workload(shape: Shape, runs: int, parse: bool, folder: Path) -> Callable[[], None]:
+    generated = generate(shape)
+    if parse:
+        path = generated.write(folder)
+
+        def read() -> None:
+            for _ in range(runs):
+                load_inputs(path)
+
+        return read
+    setup = fresh_call(generated.build())
+    batches = [setup() for _ in range(runs)]
+
+    def planning() -> None:
+        for inputs in batches:
+            run_plan(inputs)
+
+    return planning
+
+
+def _top(stats: pstats.Stats, key: str, count: int, runs: int) -> str:
+    """The top ``count`` functions by ``key`` as a table: per-run milliseconds, calls per run."""
+    stats.sort_stats(key)
+    rows = []
+    width = 0
+    listing: list[tuple[str, float, float, float]] = []
+    shown = [f for f in stats.fcn_list if "/benchmarks/" not in f[0]][:count]  # type: ignore[attr-defined]
+    for func in shown:  # the harness's own frames are left out
+        calls, _, tottime, cumtime, _ = stats.stats[func]  # type: ignore[attr-defined]
+        file, line, name = func
+        where = f"{_short(file)}:{line}({name})"
+        width = max(width, len(where))
+        listing.append((where, calls / runs, tottime * 1e3 / runs, cumtime * 1e3 / runs))
+    rows.append(f"{'function':<{width}}  {'calls/run':>10}  {'self ms/run':>11}  {'cum ms/run':>10}")
+    for where, calls, self_ms, cum_ms in listing:
+        rows.append(f"{where:<{width}}  {calls:>10.0f}  {self_ms:>11.3f}  {cum_ms:>10.3f}")
+    return "\n".join(rows)
+
+
+def _short(file: str) -> str:
+    for marker in ("/src/", "/site-packages/", "/lib/python3"):
+        if marker in file:
+            return file.split(marker, 1)[1]
+    return file
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.profile", description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=None, help="planning runs (default 200; parse: 3)")
+    parser.add_argument("--top", type=int, default=15)
+    parser.add_argument("--pyinstrument", action="store_true", help="print a pyinstrument call tree instead")
+    parser.add_argument("--parse", action="store_true", help="profile reading the case file and calendars")
+    args = parser.parse_args(argv)
+    runs = args.runs or (3 if args.parse else 200)
+    with tempfile.TemporaryDirectory(prefix="readout-profile-") as scratch:
+        work = _workload(TARGET, runs, args.parse, Path(scratch))
+        work()  # warm up: imports, caches
+        what = "load_inputs (case file + calendars)" if args.parse else "plan()"
+        print(f"{TARGET.name} seed {TARGET.seed}: {what}, {runs} runs")
+        if args.pyinstrument:
+            from pyinstrument import Profiler
+
+            profiler = Profiler(interval=0.0002)
+            profiler.start()
+            work()
+            profiler.stop()
+            print(profiler.output_text(unicode=True, color=False, show_all=False))
+            return 0
+        started = time.perf_counter()
+        work()
+        plain = (time.perf_counter() - started) / runs
+        profile = cProfile.Profile()
+        profile.enable()
+        work()
+        profile.disable()
+    stats = pstats.Stats(profile, stream=io.StringIO())
+    total = stats.total_tt / runs  # type: ignore[attr-defined]
+    print(
+        f"wall clock without the profiler: {plain * 1e3:.3f} ms a run; under cProfile {total * 1e3:.3f} ms\n"
+    )
+    print(f"Top {args.top} by cumulative time\n{_top(stats, 'cumulative', args.top, runs)}\n")
+    print(f"Top {args.top} by self time\n{_top(stats, 'tottime', args.top, runs)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
