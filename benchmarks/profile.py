@@ -2,7 +2,7 @@
 
     python -m benchmarks.profile                  # cProfile of plan(): top functions, cumulative and self
     python -m benchmarks.profile --pyinstrument   # the same runs as a pyinstrument call tree
-    python -m benchmarks.profile --parse          # reading the case file and calendars instead of planning
+    python -m benchmarks.profile --parse          # reading the case file and calendars (one thread)
 
 Every planning run gets fresh busy maps (as after a calendar change), as in the benchmark's "cold" figure.
 cProfile's own overhead inflates functions that are called very often: the totals are larger than the
@@ -20,8 +20,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks.generate import Shape, generate, load_inputs
+from benchmarks.generate import Shape, generate
 from benchmarks.run import TARGET, fresh_call, run_plan
+from readout.adapters.casefile import load_case
+from readout.adapters.ics import read_blackouts, read_busy
+from readout.services.planning import planning_window
 
 __all__ = ["main"]
 
@@ -31,9 +34,23 @@ def _workload(shape: Shape, runs: int, parse: bool, folder: Path) -> Callable[[]
     if parse:
         path = generated.write(folder)
 
-        def read() -> None:
+        def read() -> None:  # what gather() does, in this thread: profilers only see the thread they run in
             for _ in range(runs):
-                load_inputs(path)
+                loaded = load_case(path)
+                window = planning_window(loaded.case, generated.now)
+                assert window is not None
+                for kind, key in generated.owners.values():
+                    zone = loaded.case.customer_zone
+                    if kind == "blackouts":
+                        read_blackouts(folder / "calendars" / "cab.ics", window=window, zone=zone)
+                        continue
+                    owner = loaded.case.people.get(key) or next(
+                        i for i in loaded.case.interpreters if i.id == key
+                    )
+                    source = folder / "calendars" / f"{key}.ics"
+                    read_busy(
+                        source, window=window, zone=owner.zone, tentative_is_busy=True, exclude_escalation="x"
+                    )
 
         return read
     setup = fresh_call(generated.build())
@@ -83,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="readout-profile-") as scratch:
         work = _workload(TARGET, runs, args.parse, Path(scratch))
         work()  # warm up: imports, caches
-        what = "load_inputs (case file + calendars)" if args.parse else "plan()"
+        what = "load_case + read_busy of every calendar" if args.parse else "plan()"
         print(f"{TARGET.name} seed {TARGET.seed}: {what}, {runs} runs")
         if args.pyinstrument:
             from pyinstrument import Profiler

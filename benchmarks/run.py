@@ -32,11 +32,11 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 
 from benchmarks import peers
 from benchmarks.generate import Inputs, Shape, generate, load_inputs, with_filler
 from benchmarks.recurrence import measure_ages
+from benchmarks.report import GROWN, markdown, print_sections
 from benchmarks.timing import (
     Stats,
     peak_bytes,
@@ -72,7 +72,6 @@ QUICK_CASES = (Shape(5, 20, 5, 0, SEED), TARGET)
 GROWTH_BASE = Shape(12, 20, 15, 5, SEED)
 GROWTH_SIZES = (1_000, 3_000, 10_000, 30_000, 100_000)
 QUICK_GROWTH_SIZES = (1_000, 10_000, 100_000)
-GROWN = ("planner", "range_subtraction", "naive", "cp_sat", "floor")
 # Reading the biggest cases' calendars takes longer than the default 10 s budget per source (the sources are
 # read on threads that share one interpreter lock): the timed runs lift it so they plan with every calendar.
 DEFAULT_SOURCE_TIMEOUT = 10.0
@@ -238,6 +237,7 @@ def measure_growth(
             raise AssertionError(f"growth {size}: the filler changed the compliant set")
         result["target"] = size
         result["name"] = f"growth {inputs.busy_intervals}"
+        result["base"] = GROWTH_BASE.name
         result["busy_intervals"] = inputs.busy_intervals
         rows.append(result)
         console.log(
@@ -379,164 +379,6 @@ def _target(name: str, goal: str, value: float, limit: float, unit: str) -> dict
     }
 
 
-# --- output -------------------------------------------------------------------------------------------------
-
-
-def _ms(entry: dict[str, Any] | None, ratio: bool = True) -> str:
-    if not entry:
-        return "-"
-    text = f"{entry['p50_ms']:.2f}"
-    if ratio and "x_floor" in entry:
-        text += f" ({entry['x_floor']:.1f}x)"
-    return text
-
-
-def print_tables(results: dict[str, Any], console: Console) -> None:
-    table = Table(title="Planner and peers: p50 ms (x floor), same inputs, same compliant starts")
-    for col in (
-        "case",
-        "busy iv",
-        "floor iv",
-        "slots",
-        "ok",
-        "planner p50/p95",
-        "warm",
-        "naive",
-        "range-sub",
-        "CP-SAT",
-        "floor",
-        "numpy",
-    ):
-        table.add_column(col, justify="right" if col != "case" else "left")
-    for c in results["cases"]:
-        table.add_row(
-            c["name"],
-            str(c["busy_intervals"]),
-            str(c["floor_intervals"]),
-            str(c["grid_slots"]),
-            str(c["compliant"]),
-            f"{c['planner']['p50_ms']:.2f}/{c['planner']['p95_ms']:.2f} ({c['planner']['x_floor']:.1f}x)",
-            _ms(c["planner_warm"]),
-            _ms(c.get("naive")),
-            _ms(c.get("range_subtraction")),
-            _ms(c.get("cp_sat")),
-            _ms(c["floor"], ratio=False),
-            _ms(c["floor_numpy_only"], ratio=False),
-        )
-    console.print(table)
-
-    table = Table(title="Parsing, end to end, memory")
-    for col in (
-        "case",
-        "events",
-        ".ics MB",
-        "parse+expand p50/p95 s",
-        "readout plan p50/p95 s",
-        "runs",
-        "planner peak MB",
-        "e2e max RSS MB",
-    ):
-        table.add_column(col, justify="right" if col != "case" else "left")
-    for c in results["cases"]:
-        table.add_row(
-            c["name"],
-            str(c["events"]),
-            f"{c['ics_bytes'] / 1e6:.1f}",
-            f"{c['parse_expand']['p50_ms'] / 1e3:.2f}/{c['parse_expand']['p95_ms'] / 1e3:.2f}",
-            f"{c['e2e']['p50_ms'] / 1e3:.2f}/{c['e2e']['p95_ms'] / 1e3:.2f}",
-            f"{c['parse_expand']['n']}/{c['e2e']['n']}",
-            f"{c['planner_peak_bytes'] / 1e6:.1f}",
-            f"{c['e2e_max_rss_bytes'] / 1e6:.0f}",
-        )
-    console.print(table)
-
-    for c in results["cases"]:
-        default = c.get("e2e_default_settings")
-        if default and (default["compliant"] != c["compliant"] or default["unknown"]):
-            answer = f"{default['status']} with {default['compliant']} compliant slots"
-            console.print(
-                f"[bold red]{c['name']}[/]: with the default source timeout `readout plan` answered {answer} "
-                f"(planner: {c['compliant']}): {default['unknown']} calendars unknown, "
-                f"e.g. {default['first_unknown']}"
-            )
-
-    if results.get("startup"):
-        table = Table(title="Start-up (fresh interpreter)")
-        for col in ("command", "p50 s", "p95 s", "max RSS MB"):
-            table.add_column(col, justify="right" if col != "command" else "left")
-        for name, s in results["startup"].items():
-            table.add_row(
-                name,
-                f"{s['p50_ms'] / 1e3:.3f}",
-                f"{s['p95_ms'] / 1e3:.3f}",
-                f"{s['max_rss_bytes'] / 1e6:.0f}",
-            )
-        console.print(table)
-
-    if results.get("growth"):
-        table = Table(
-            title=f"Growth: {GROWTH_BASE.name} plus busy blocks where the customer is closed (same answer)"
-        )
-        for col in (
-            "busy iv",
-            "floor iv",
-            "N log N x",
-            "planner",
-            "x",
-            "range-sub",
-            "x",
-            "naive",
-            "x",
-            "CP-SAT",
-            "x",
-            "floor",
-            "x",
-        ):
-            table.add_column(col, justify="right")
-        for g in results["growth"]:
-            cells = [str(g["busy_intervals"]), str(g["floor_intervals"]), f"{g['n_log_n_ratio']:.1f}"]
-            for name in GROWN:
-                cells += [f"{g[name]['p50_ms']:.2f}", f"{g[name]['growth']:.1f}"] if name in g else ["-", "-"]
-            table.add_row(*cells)
-        console.print(table)
-        exponents = {
-            n: r[n]["exponent"] for r in results["growth"] for n in GROWN if "exponent" in r.get(n, {})
-        }
-        shown = ", ".join(f"{name} {k:.2f}" for name, k in exponents.items())
-        console.print(f"growth exponent k in t ~ N^k (first to largest size measured): {shown}")
-
-    if results.get("recurrence"):
-        table = Table(title="Recurrence: parse_busy p50 ms by DTSTART age (parse only / expansion)")
-        table.add_column("rule", justify="left")
-        ages = list(results["recurrence"][0]["ages"])
-        for age in ages:
-            table.add_column(age, justify="right")
-        table.add_column("15y / new", justify="right")
-        table.add_column("expansion 15y / new", justify="right")
-        for r in results["recurrence"]:
-            cells = []
-            for age in ages:
-                a = r["ages"][age]
-                total, parse, expansion = (
-                    a["parse_busy"]["p50_ms"],
-                    a["parse_only"]["p50_ms"],
-                    a["expansion_ms"],
-                )
-                cells.append(f"{total:.1f} ({parse:.1f}/{expansion:.1f})")
-            table.add_row(r["kind"], *cells, f"{r['ratio_total']:.2f}", f"{r['ratio_expansion']:.2f}")
-        console.print(table)
-
-    table = Table(title="Targets")
-    for col in ("target", "goal", "measured", "met"):
-        table.add_column(col)
-    for t in results["targets"]:
-        table.add_row(t["target"], t["goal"], t["measured"], "yes" if t["met"] else "[bold red]NO[/]")
-    console.print(table)
-    for t in results["targets"]:
-        for line in t.get("detail", []):
-            console.print(f"  {t['target']}: {line}")
-
-
 # --- environment --------------------------------------------------------------------------------------------
 
 
@@ -591,8 +433,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--keep", type=Path, help="write the generated cases here instead of a temporary folder"
     )
+    parser.add_argument("--markdown", type=Path, help="also write the tables as Markdown to this file")
+    parser.add_argument(
+        "--show", type=Path, metavar="JSON", help="print the tables of an earlier run, measure nothing"
+    )
     args = parser.parse_args(argv)
     console = Console(width=max(140, Console().width))
+    if args.show:
+        earlier = json.loads(args.show.read_text())
+        print_sections(earlier, console)
+        if args.markdown:
+            args.markdown.write_text(markdown(earlier) + "\n")
+        return 0
     budget = Budget.of(args.quick)
     started = time.perf_counter()
     results: dict[str, Any] = {"quick": args.quick, "environment": environment(), "cases": []}
@@ -614,7 +466,9 @@ def main(argv: list[str] | None = None) -> int:
     results["targets"] = targets(results)
     results["seconds"] = time.perf_counter() - started
     results["environment"]["load_average_at_end"] = os.getloadavg()
-    print_tables(results, console)
+    print_sections(results, console)
+    if args.markdown:
+        args.markdown.write_text(markdown(results) + "\n")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=1, default=str) + "\n")
     console.log(f"written {args.json} in {results['seconds']:.0f} s")

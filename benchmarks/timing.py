@@ -58,8 +58,9 @@ class Stats:
         return {
             "p50_ms": self.p50 * 1e3,
             "p95_ms": self.p95 * 1e3,
+            "min_ms": min(self.runs) * 1e3,
+            "max_ms": max(self.runs) * 1e3,
             "n": self.n,
-            "runs_ms": [r * 1e3 for r in self.runs],
         }
 
 

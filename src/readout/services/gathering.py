@@ -22,6 +22,8 @@ from readout.services.ports import CalendarReader, CalendarSource, RemoteSource
 __all__ = ["Gathered", "gather"]
 
 _MAX_THREADS = 16
+# A remote read may take up to about twice its timeout (connect, then a slow body); beyond that it is unknown.
+_SAFETY = 2
 
 
 @dataclass(frozen=True)
@@ -77,28 +79,44 @@ def _reader_call(
 
 
 def gather(loaded: LoadedCase, reader: CalendarReader, window: Interval, timeout: float) -> Gathered:
-    """Read every calendar the case names, concurrently, each within ``timeout`` seconds."""
+    """Read every calendar the case names: remote sources concurrently, each within ``timeout`` seconds
+    (adapters enforce their own network timeouts; this wait is the safety net), then local files."""
     jobs = _jobs(loaded)
+    remote = [job for job in jobs if isinstance(job.source, RemoteSource)]
     results: dict[_Job, tuple[Interval, ...] | str] = {}
-    if jobs:
+    if remote:
         pool = ThreadPoolExecutor(
-            max_workers=min(len(jobs), _MAX_THREADS), thread_name_prefix="readout-gather"
+            max_workers=min(len(remote), _MAX_THREADS), thread_name_prefix="readout-gather"
         )
         try:
-            futures = {pool.submit(_reader_call(job, loaded, reader, window)): job for job in jobs}
-            wait(futures, timeout=timeout)
+            futures = {pool.submit(_reader_call(job, loaded, reader, window)): job for job in remote}
+            wait(futures, timeout=_SAFETY * timeout + 1)
             for future, job in futures.items():
                 results[job] = _outcome(future, job, loaded, timeout)
         finally:
             pool.shutdown(wait=False, cancel_futures=True)  # a hung source must not hold planning hostage
+    # Local files are read here, after the network waits started: CPU-bound parsing gains nothing from threads
+    # (the GIL), and a file can neither hang nor be "unknown": a bad one is invalid input.
+    for job in jobs:
+        if job not in results:
+            results[job] = _local_outcome(job, loaded, reader, window)
     return _collect(jobs, results, window)
+
+
+def _local_outcome(
+    job: _Job, loaded: LoadedCase, reader: CalendarReader, window: Interval
+) -> tuple[Interval, ...]:
+    try:
+        return _reader_call(job, loaded, reader, window)()
+    except CalendarError as err:  # a local calendar that cannot be read is invalid input, never "free"
+        raise CaseFileError(str(loaded.source), job.field, str(err)) from err
 
 
 def _outcome(
     future: Future[tuple[Interval, ...]], job: _Job, loaded: LoadedCase, timeout: float
 ) -> tuple[Interval, ...] | str:
     if not future.done():
-        return f"{_shown(job.source)}: no answer within {timeout:g}s"
+        return f"{_shown(job.source)}: no answer within {_SAFETY * timeout + 1:g}s"
     try:
         return future.result()
     except CalendarError as err:  # a local calendar that cannot be read is invalid input, never "free"
