@@ -48,8 +48,8 @@ from benchmarks.icsmodel import (
     expand_busy,
     ics_text,
     instant,
+    merge_spans,
 )
-from benchmarks.icsmodel import merge_spans as merge_spans
 from readout.adapters.holiday_calendars import holiday_set, holiday_years
 from readout.domain.case import (
     ROLES,

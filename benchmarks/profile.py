@@ -82,6 +82,24 @@ def _top(stats: pstats.Stats, key: str, count: int, runs: int) -> str:
     return "\n".join(rows)
 
 
+def _callees(stats: pstats.Stats, name: str, runs: int) -> str:
+    """What the function called ``name`` spends its time on: each direct callee's cumulative time per run."""
+    table = stats.stats  # type: ignore[attr-defined]
+    parent = next((f for f in table if f[2] == name and "/readout/" in f[0]), None)
+    if parent is None:
+        return f"({name} not found)"
+    edges = []
+    for func, (*_, callers) in table.items():
+        if parent in callers:
+            _, calls, _, cumtime = callers[parent]
+            edges.append((cumtime * 1e3 / runs, calls / runs, f"{_short(func[0])}:{func[1]}({func[2]})"))
+    edges.sort(reverse=True)
+    width = max(len(e[2]) for e in edges)
+    rows = [f"{'callee':<{width}}  {'calls/run':>10}  {'cum ms/run':>10}"]
+    rows += [f"{where:<{width}}  {calls:>10.0f}  {cum:>10.3f}" for cum, calls, where in edges]
+    return "\n".join(rows)
+
+
 def _short(file: str) -> str:
     for marker in ("/src/", "/site-packages/", "/lib/python3"):
         if marker in file:
@@ -125,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"Top {args.top} by cumulative time\n{_top(stats, 'cumulative', args.top, runs)}\n")
     print(f"Top {args.top} by self time\n{_top(stats, 'tottime', args.top, runs)}")
+    if not args.parse:
+        print(f"\nStages: what plan() calls directly\n{_callees(stats, 'plan', runs)}")
     return 0
 
 
