@@ -154,7 +154,9 @@ def blocks(base: datetime) -> st.SearchStrategy[BlockSpec]:
 
     @st.composite
     def block(draw: st.DrawFn) -> BlockSpec:
-        start = base + timedelta(minutes=draw(st.integers(-1440, 7 * 1440)))
+        # Arithmetic in UTC: aware local datetimes add wall-clock time, so a block across a DST gap
+        # (Santiago's midnight change) could otherwise end before it starts.
+        start = base.astimezone(UTC) + timedelta(minutes=draw(st.integers(-1440, 7 * 1440)))
         end = start + timedelta(minutes=draw(st.sampled_from((0, 15, 30, 60, 90, 240))))
         if draw(chance(6)):
             end += timedelta(minutes=draw(st.integers(0, 600)), seconds=draw(st.integers(0, 59)))
