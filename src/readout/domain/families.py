@@ -162,15 +162,8 @@ class Constraints:
                 blocks.extend(_windows(weekly, span).intervals)
         return Timeline(blocks)
 
-    def interpreter_for(self, slot: Interval) -> Interpreter | None:
-        """The first roster interpreter (roster order) who qualifies and can attend, if any."""
-        for interp, att in self.interpreters:
-            if att.can_attend(slot):
-                return interp
-        return None
-
     def broken_all(self, starts: NDArray[np.int64], ends: NDArray[np.int64]) -> dict[str, NDArray[np.bool_]]:
-        """For every family, which of the slots (microsecond bounds) break it; same rules as ``violated``."""
+        """For every family, which of the slots (microsecond bounds) break it (spec section 5)."""
         broken: dict[str, NDArray[np.bool_]] = {}
         if self.coverage is not None:
             broken[COVERAGE] = ~self.coverage.covers_all(starts, ends)
@@ -191,24 +184,6 @@ class Constraints:
         able = np.stack([att.can_attend_all(starts, ends) for _, att in self.interpreters])
         first = np.argmax(able, axis=0).astype(np.int64)
         return np.where(able.any(axis=0), first, -1)
-
-    def violated(self, slot: Interval) -> list[str]:
-        """Families the slot breaks, in display order; empty means compliant."""
-        out: list[str] = []
-        if self.coverage is not None and not self.coverage.covers(slot):
-            out.append(COVERAGE)
-        if self.meeting is not None and not self.meeting.covers(slot):
-            out.append(CUSTOMER_HOURS)
-        if self.blackouts.overlaps(slot):
-            out.append(CAB_BLACKOUT)
-        if self.handoffs.overlaps(slot):
-            out.append(HANDOFF_WINDOW)
-        for role, att in self.roles.items():
-            if not att.can_attend(slot):
-                out.append(attendee_family(role))
-        if self.case.readout.language and self.interpreter_for(slot) is None:
-            out.append(INTERPRETER)
-        return out
 
     def slot(self, start: datetime) -> Interval:
         """The readout slot starting at ``start``."""

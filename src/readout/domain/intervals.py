@@ -224,7 +224,3 @@ class Timeline:
             gap = self._starts[j] - end
             best = gap if best is None else min(best, gap)
         return None if best is None else timedelta(microseconds=best)
-
-    def clipped(self, window: Interval) -> Timeline:
-        """The part of the timeline inside ``window``."""
-        return Timeline(intersect(self.intervals, [window]))

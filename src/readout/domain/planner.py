@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 import numpy as np
 from numpy.typing import NDArray
 
-from readout.domain.case import ROLES, Availability, BusyStatus, Case
+from readout.domain.case import ROLES, Availability, BusyStatus, Case, Interpreter
 from readout.domain.deadline import deadline as contract_deadline
 from readout.domain.deadline import earliest_start
 from readout.domain.families import WAIVABLE, Constraints, family_order
@@ -53,7 +53,7 @@ def plan(
     span = Interval(earliest, max(earliest, due))
     constraints = Constraints(case, span, people_busy, interpreter_busy)
     found = _evaluate(constraints, starts)
-    compliant = [constraints.slot(from_micros(int(starts[k]))) for k in found.compliant]
+    compliant = [(constraints.slot(from_micros(int(starts[k]))), interp) for k, interp in found.compliant]
     candidates = _rank(compliant, constraints, earliest, due)
     status = PlanStatus.READY if candidates else PlanStatus.NEEDS_EXCEPTION
     causes = () if candidates else found.causes
@@ -76,7 +76,7 @@ def plan(
 class _Evaluation:
     """Every candidate start checked against every family at once."""
 
-    compliant: list[int]  # positions in the starts list
+    compliant: list[tuple[int, Interpreter | None]]  # positions in the starts list, with their interpreter
     near_misses: tuple[NearMiss, ...]
     violations: dict[str, int]
     causes: tuple[str, ...]
@@ -106,25 +106,35 @@ def _evaluate(constraints: Constraints, begin: NDArray[np.int64]) -> _Evaluation
         for k in np.flatnonzero(near)
     )
     return _Evaluation(
-        compliant=[int(k) for k in np.flatnonzero(count == 0)],
+        compliant=[
+            (int(k), _interpreter_of(constraints, chosen, int(k))) for k in np.flatnonzero(count == 0)
+        ],
         near_misses=near_misses,
         violations={f: int(n) for f, n in zip(families, broken.sum(axis=1), strict=True) if n},
         causes=tuple(f for f, row in zip(families, broken, strict=True) if (row & lone).any()),
     )
 
 
-def _interpreter_at(constraints: Constraints, chosen: NDArray[np.int64] | None, k: int) -> str | None:
+def _interpreter_of(constraints: Constraints, chosen: NDArray[np.int64] | None, k: int) -> Interpreter | None:
+    """The first qualifying roster interpreter who can attend slot ``k`` (None without a language)."""
     if chosen is None or chosen[k] < 0:
         return None
-    return constraints.interpreters[int(chosen[k])][0].id
+    return constraints.interpreters[int(chosen[k])][0]
+
+
+def _interpreter_at(constraints: Constraints, chosen: NDArray[np.int64] | None, k: int) -> str | None:
+    interp = _interpreter_of(constraints, chosen, k)
+    return interp.id if interp else None
 
 
 def _rank(
-    slots: list[Interval], constraints: Constraints, earliest: datetime, due: datetime
+    slots: list[tuple[Interval, Interpreter | None]],
+    constraints: Constraints,
+    earliest: datetime,
+    due: datetime,
 ) -> tuple[Candidate, ...]:
     ranked: list[Candidate] = []
-    for slot in slots:
-        interp = constraints.interpreter_for(slot) if constraints.case.readout.language else None
+    for slot, interp in slots:
         zone = (interp.name, interp.zone) if interp else None
         scored = score_slot(slot, zone, constraints, earliest, due)
         why = scored.why + ((f"interpreter: {interp.name}",) if interp else ())
