@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
 from numpy.typing import NDArray
 
 from readout.domain.intervals import from_micros, to_micros
+from readout.domain.localtime import DAY_US, MINUTE_US, offsets
 
 __all__ = ["candidate_start_micros", "candidate_starts"]
-
-_MINUTE_US = 60_000_000
 
 
 def candidate_starts(
@@ -31,43 +30,29 @@ def candidate_starts(
 def candidate_start_micros(
     earliest: datetime, deadline: datetime, duration: timedelta, zone: ZoneInfo, granularity: int
 ) -> NDArray[np.int64]:
-    """``candidate_starts`` as sorted microseconds since the epoch (no datetime per start)."""
-    latest = deadline - duration
-    if latest < earliest:
+    """``candidate_starts`` as sorted microseconds since the epoch (no datetime per start).
+
+    The span is cut where the zone's UTC offset changes; within a piece wall time is the instant plus one
+    offset, so the grid is an arithmetic progression of wall times, shifted back by that offset. A repeated
+    hour lies in two pieces (both instants count), a skipped hour in none.
+    """
+    first, last = to_micros(earliest), to_micros(deadline - duration)
+    if last < first:
         return np.zeros(0, dtype=np.int64)
-    days: list[NDArray[np.int64]] = []
-    day = earliest.astimezone(zone).date() - timedelta(days=1)
-    last = latest.astimezone(zone).date() + timedelta(days=1)
-    while day <= last:
-        days.append(_day_starts(day, zone, granularity))
-        day += timedelta(days=1)
-    found = np.unique(np.concatenate(days))
-    return found[(found >= to_micros(earliest)) & (found <= to_micros(latest))]
+    step = granularity * MINUTE_US
+    runs: list[NDArray[np.int64]] = []
+    for lo, hi, offset in offsets(zone, first, last).pieces(first, last):
+        wall_lo, wall_hi = lo + offset, hi + offset
+        if DAY_US % step == 0:  # the grid restarts at each local midnight on the same progression
+            begin = -(-wall_lo // step) * step
+            runs.append(np.arange(begin, wall_hi + 1, step, dtype=np.int64) - offset)
+        else:
+            runs.append(_restarting(wall_lo, wall_hi, step) - offset)
+    return np.concatenate(runs)
 
 
-def _day_starts(day: date, zone: ZoneInfo, granularity: int) -> NDArray[np.int64]:
-    """Grid instants of one local day; plain arithmetic unless the UTC offset changes that day."""
-    midnight = datetime.combine(day, time(0), zone)
-    next_midnight = datetime.combine(day + timedelta(days=1), time(0), zone)
-    if midnight.utcoffset() == next_midnight.utcoffset() and _fold_free(midnight, next_midnight):
-        return to_micros(midnight) + np.arange(0, 1440, granularity, dtype=np.int64) * _MINUTE_US
-    instants = [to_micros(i) for m in range(0, 1440, granularity) for i in _instants_of(day, m, zone)]
-    return np.array(instants, dtype=np.int64)
-
-
-def _fold_free(midnight: datetime, next_midnight: datetime) -> bool:
-    """True when the local day is exactly 24 hours long (no transition hidden inside it)."""
-    return next_midnight.astimezone(UTC) - midnight.astimezone(UTC) == timedelta(days=1)
-
-
-def _instants_of(day: date, minute: int, zone: ZoneInfo) -> list[datetime]:
-    """The UTC instants whose wall time in ``zone`` is ``day`` at ``minute`` (zero, one or two)."""
-    wall = time(minute // 60, minute % 60)
-    out: list[datetime] = []
-    for fold in (0, 1):
-        local = datetime.combine(day, wall, zone).replace(fold=fold)
-        instant = local.astimezone(UTC)
-        back = instant.astimezone(zone)
-        if back.replace(tzinfo=None) == local.replace(tzinfo=None) and instant not in out:
-            out.append(instant)
-    return out
+def _restarting(wall_lo: int, wall_hi: int, step: int) -> NDArray[np.int64]:
+    """Wall times in ``[wall_lo, wall_hi]`` that are whole steps after their own local midnight."""
+    days = np.arange(wall_lo // DAY_US, wall_hi // DAY_US + 1, dtype=np.int64) * DAY_US
+    walls = (days[:, None] + np.arange(0, DAY_US, step, dtype=np.int64)[None, :]).ravel()
+    return walls[(walls >= wall_lo) & (walls <= wall_hi)]
