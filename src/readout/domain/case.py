@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import Enum
-from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from readout.domain.intervals import Interval, Timeline
@@ -151,16 +150,19 @@ class BusyStatus(Enum):
 
 @dataclass(frozen=True)
 class Availability:
-    """Busy time of one person or interpreter over the planning range."""
+    """Busy time of one person or interpreter over the planning range.
+
+    The busy intervals are also kept merged as a ``Timeline`` (microsecond arrays), built once when the value
+    is created, i.e. when the calendar is read: every plan that uses this availability queries that.
+    """
 
     status: BusyStatus
     busy: tuple[Interval, ...] = ()
     error: str | None = None
+    timeline: Timeline = field(init=False, repr=False, compare=False)
 
-    @cached_property
-    def timeline(self) -> Timeline:
-        """The busy time merged for fast queries (built once per availability, then reused by every plan)."""
-        return Timeline(self.busy)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "timeline", Timeline(self.busy))
 
     @classmethod
     def known(cls, busy: tuple[Interval, ...]) -> Availability:

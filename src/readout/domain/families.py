@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -86,7 +87,7 @@ def _windows(weekly: WeeklyWindows, span: Interval, skip: frozenset[date] = froz
     """Expand weekly windows over the local dates touching ``span`` (plus a day each side)."""
     first = span.start.astimezone(weekly.zone).date() - timedelta(days=1)
     last = span.end.astimezone(weekly.zone).date() + timedelta(days=1)
-    return Timeline(weekly.expand(first, last, skip))
+    return Timeline.of_arrays(*weekly.expand_micros(first, last, skip))
 
 
 def _attendance(
@@ -127,13 +128,21 @@ class Constraints:
                         interp.availability, interp.has_calendar, interpreter_busy.get(interp.id), span
                     )
                     self.interpreters.append((interp, att))
-        self.optional: list[tuple[Person, Attendance]] = []
-        for pid in case.optional_attendees:
-            if pid not in case.people:
+        self._span = span
+        self._people_busy = people_busy
+
+    @cached_property
+    def optional(self) -> list[tuple[Person, Attendance]]:
+        """Optional attendees who are listed in people, with their attendance (built on first use: only
+        the ranking of compliant slots asks, so a plan without any never reads their calendars)."""
+        out: list[tuple[Person, Attendance]] = []
+        for pid in self.case.optional_attendees:
+            if pid not in self.case.people:
                 continue  # reported by the planner; an unknown optional attendee is never free
-            person = case.people[pid]
-            att = _attendance(person.availability, person.has_calendar, people_busy.get(pid), span)
-            self.optional.append((person, att))
+            person = self.case.people[pid]
+            busy = self._people_busy.get(pid)
+            out.append((person, _attendance(person.availability, person.has_calendar, busy, self._span)))
+        return out
 
     @staticmethod
     def _coverage(case: Case, span: Interval) -> Timeline | None:
@@ -149,18 +158,24 @@ class Constraints:
 
     @staticmethod
     def _blackouts(case: Case, span: Interval) -> Timeline:
-        blocks = list(case.blackouts.absolute)
+        absolute = Timeline(case.blackouts.absolute)
+        starts, ends = [absolute.starts], [absolute.ends]
         for weekly in case.blackouts.weekly:
-            blocks.extend(_windows(weekly, span).intervals)
-        return Timeline(blocks)
+            windows = _windows(weekly, span)
+            starts.append(windows.starts)
+            ends.append(windows.ends)
+        return Timeline.of_arrays(np.concatenate(starts), np.concatenate(ends))
 
     @staticmethod
     def _handoffs(case: Case, span: Interval) -> Timeline:
-        blocks: list[Interval] = []
+        starts: list[NDArray[np.int64]] = [np.zeros(0, dtype=np.int64)]
+        ends: list[NDArray[np.int64]] = [np.zeros(0, dtype=np.int64)]
         for pid in {case.roles[r] for r in ROLES}:
             for weekly in case.people[pid or ""].protected:
-                blocks.extend(_windows(weekly, span).intervals)
-        return Timeline(blocks)
+                windows = _windows(weekly, span)
+                starts.append(windows.starts)
+                ends.append(windows.ends)
+        return Timeline.of_arrays(np.concatenate(starts), np.concatenate(ends))
 
     def broken_all(self, starts: NDArray[np.int64], ends: NDArray[np.int64]) -> dict[str, NDArray[np.bool_]]:
         """For every family, which of the slots (microsecond bounds) break it (spec section 5)."""

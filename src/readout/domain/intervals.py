@@ -21,6 +21,7 @@ __all__ = [
     "from_micros",
     "intersect",
     "merge",
+    "merged_arrays",
     "merged_micros",
     "subtract",
     "to_micros",
@@ -148,79 +149,119 @@ def merged_micros(pairs: Iterable[tuple[int, int]]) -> tuple[list[int], list[int
     return starts, ends
 
 
+def merged_arrays(
+    starts: NDArray[np.int64], ends: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """``merged_micros`` for arrays: sorted, touching and overlapping intervals joined, empty ones dropped."""
+    keep = starts < ends
+    starts, ends = starts[keep], ends[keep]
+    if len(starts) > 1 and not np.all(starts[1:] > ends[:-1]):  # else already sorted and apart
+        order = np.argsort(starts, kind="stable")
+        starts, ends = starts[order], ends[order]
+        reach = np.maximum.accumulate(ends)
+        first = np.ones(len(starts), dtype=bool)
+        first[1:] = starts[1:] > reach[:-1]  # a new interval begins past everything before it
+        last = np.append(np.flatnonzero(first)[1:] - 1, len(starts) - 1)
+        starts, ends = starts[first], reach[last]
+    return starts, ends
+
+
 class Timeline:
     """A merged, sorted set of intervals answering overlap and containment queries in O(log n), one slot at
     a time (``overlaps``, ``covers``) or for many slots at once (``overlaps_all``, ``covers_all``)."""
 
-    __slots__ = ("_ends", "_starts", "ends", "starts")
+    __slots__ = ("_lists", "ends", "starts")
 
     def __init__(self, intervals: Iterable[Interval] = ()) -> None:
-        self._set(merged_micros((to_micros(iv.start), to_micros(iv.end)) for iv in intervals))
+        items = intervals if isinstance(intervals, Sequence) else list(intervals)
+        count = len(items)
+        starts = np.fromiter((to_micros(iv.start) for iv in items), dtype=np.int64, count=count)
+        ends = np.fromiter((to_micros(iv.end) for iv in items), dtype=np.int64, count=count)
+        self.starts, self.ends = merged_arrays(starts, ends)
+        self._lists: tuple[list[int], list[int]] | None = None
 
     @classmethod
     def of_micros(cls, pairs: Iterable[tuple[int, int]]) -> Timeline:
         """A timeline from (start, end) microsecond pairs."""
-        timeline = cls()
-        timeline._set(merged_micros(pairs))
+        listed = list(pairs)
+        starts = np.array([p[0] for p in listed], dtype=np.int64)
+        ends = np.array([p[1] for p in listed], dtype=np.int64)
+        return cls.of_arrays(starts, ends)
+
+    @classmethod
+    def of_arrays(cls, starts: NDArray[np.int64], ends: NDArray[np.int64]) -> Timeline:
+        """A timeline from arrays of interval starts and ends (microseconds; any order, may overlap)."""
+        timeline = cls.__new__(cls)
+        timeline.starts, timeline.ends = merged_arrays(starts, ends)
+        timeline._lists = None
         return timeline
 
-    def _set(self, merged: tuple[list[int], list[int]]) -> None:
-        self._starts, self._ends = merged
-        self.starts = np.array(self._starts, dtype=np.int64)
-        self.ends = np.array(self._ends, dtype=np.int64)
+    @property
+    def _bounds(self) -> tuple[list[int], list[int]]:
+        """Starts and ends as Python lists, for the one-slot queries (built on first use)."""
+        if self._lists is None:
+            self._lists = (self.starts.tolist(), self.ends.tolist())
+        return self._lists
 
     def __len__(self) -> int:
-        return len(self._starts)
+        return len(self.starts)
 
     @property
     def intervals(self) -> tuple[Interval, ...]:
         """The merged intervals."""
-        return tuple(
-            Interval(from_micros(a), from_micros(b)) for a, b in zip(self._starts, self._ends, strict=True)
-        )
+        starts, ends = self._bounds
+        return tuple(Interval(from_micros(a), from_micros(b)) for a, b in zip(starts, ends, strict=True))
 
     def pairs(self) -> list[tuple[int, int]]:
         """The merged intervals as microsecond pairs."""
-        return list(zip(self._starts, self._ends, strict=True))
+        return list(zip(*self._bounds, strict=True))
 
     def overlaps(self, span: Interval) -> bool:
         """True when ``span`` (non-empty) shares an instant with any interval."""
+        starts, ends = self._bounds
         start, end = to_micros(span.start), to_micros(span.end)
-        i = bisect_right(self._ends, start)  # first interval ending after the span starts
-        return start < end and i < len(self._starts) and self._starts[i] < end
+        i = bisect_right(ends, start)  # first interval ending after the span starts
+        return start < end and i < len(starts) and starts[i] < end
 
     def covers(self, span: Interval) -> bool:
         """True when ``span`` lies inside one interval (merging makes adjacent windows one)."""
+        starts, ends = self._bounds
         start, end = to_micros(span.start), to_micros(span.end)
-        i = bisect_right(self._starts, start) - 1
-        return i >= 0 and end <= self._ends[i]
+        i = bisect_right(starts, start) - 1
+        return i >= 0 and end <= ends[i]
 
     def overlaps_all(self, starts: NDArray[np.int64], ends: NDArray[np.int64]) -> NDArray[np.bool_]:
         """For each non-empty slot ``[starts[k], ends[k])``: does it overlap any interval?"""
-        if not len(self._starts):
+        n = len(self.starts)
+        if not n:
             return np.zeros(len(starts), dtype=bool)
         i = np.searchsorted(self.ends, starts, side="right")
-        inside = i < len(self._starts)
-        return inside & (self.starts[np.minimum(i, len(self._starts) - 1)] < ends)
+        return (i < n) & (self.starts[np.minimum(i, n - 1)] < ends)
 
     def covers_all(self, starts: NDArray[np.int64], ends: NDArray[np.int64]) -> NDArray[np.bool_]:
         """For each slot: does it lie inside one interval?"""
-        if not len(self._starts):
+        if not len(self.starts):
             return np.zeros(len(starts), dtype=bool)
         i = np.searchsorted(self.starts, starts, side="right") - 1
         return (i >= 0) & (self.ends[np.maximum(i, 0)] >= ends)
 
     def distance(self, span: Interval) -> timedelta | None:
         """Gap between ``span`` and the nearest interval not overlapping it, or None when there is none."""
-        start, end = to_micros(span.start), to_micros(span.end)
-        best: int | None = None
-        i = bisect_right(self._ends, start)
-        if i > 0:
-            best = start - self._ends[i - 1]
-        j = i
-        while j < len(self._starts) and self._starts[j] < end:
-            j += 1
-        if j < len(self._starts):
-            gap = self._starts[j] - end
-            best = gap if best is None else min(best, gap)
-        return None if best is None else timedelta(microseconds=best)
+        gaps = self.distance_all(
+            np.array([to_micros(span.start)], dtype=np.int64), np.array([to_micros(span.end)], dtype=np.int64)
+        )
+        return None if gaps[0] < 0 else timedelta(microseconds=int(gaps[0]))
+
+    def distance_all(self, starts: NDArray[np.int64], ends: NDArray[np.int64]) -> NDArray[np.int64]:
+        """Per slot, microseconds to the nearest interval not overlapping it (before or after), -1 if none."""
+        n = len(self.starts)
+        best = np.full(len(starts), -1, dtype=np.int64)
+        if not n:
+            return best
+        i = np.searchsorted(self.ends, starts, side="right")  # intervals before i end by the slot's start
+        before = i > 0
+        best[before] = starts[before] - self.ends[i[before] - 1]
+        j = np.maximum(i, np.searchsorted(self.starts, ends, side="left"))  # first one starting at or after
+        after = j < n
+        gap = self.starts[np.minimum(j, n - 1)] - ends
+        return np.where(after & ((best < 0) | (gap < best)), gap, best)

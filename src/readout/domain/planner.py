@@ -19,7 +19,7 @@ from readout.domain.families import WAIVABLE, Constraints, family_order
 from readout.domain.grid import candidate_start_micros
 from readout.domain.intervals import Interval, from_micros
 from readout.domain.plan import Candidate, NearMiss, Plan, PlanStatus, Unreadable, Unverified
-from readout.domain.ranking import score_slot
+from readout.domain.ranking import score_slots
 
 __all__ = ["not_ready_reasons", "plan"]
 
@@ -53,8 +53,7 @@ def plan(
     span = Interval(earliest, max(earliest, due))
     constraints = Constraints(case, span, people_busy, interpreter_busy)
     found = _evaluate(constraints, starts)
-    compliant = [(constraints.slot(from_micros(int(starts[k]))), interp) for k, interp in found.compliant]
-    candidates = _rank(compliant, constraints, earliest, due)
+    candidates = _rank(starts, found.compliant, constraints, earliest, due)
     status = PlanStatus.READY if candidates else PlanStatus.NEEDS_EXCEPTION
     causes = () if candidates else found.causes
     return Plan(
@@ -128,17 +127,23 @@ def _interpreter_at(constraints: Constraints, chosen: NDArray[np.int64] | None, 
 
 
 def _rank(
-    slots: list[tuple[Interval, Interpreter | None]],
+    starts: NDArray[np.int64],
+    compliant: list[tuple[int, Interpreter | None]],
     constraints: Constraints,
     earliest: datetime,
     due: datetime,
 ) -> tuple[Candidate, ...]:
+    chosen = starts[np.array([k for k, _ in compliant], dtype=np.int64)]
+    interpreters = [interp for _, interp in compliant]
+    zones = [(i.name, i.zone) if i else None for i in interpreters]
+    duration = constraints.case.readout.duration
     ranked: list[Candidate] = []
-    for slot, interp in slots:
-        zone = (interp.name, interp.zone) if interp else None
-        scored = score_slot(slot, zone, constraints, earliest, due)
+    for begin, interp, scored in zip(
+        chosen.tolist(), interpreters, score_slots(chosen, zones, constraints, earliest, due), strict=True
+    ):
+        start = from_micros(begin)
         why = scored.why + ((f"interpreter: {interp.name}",) if interp else ())
-        ranked.append(Candidate(slot.start, slot.end, interp.id if interp else None, scored.score, why))
+        ranked.append(Candidate(start, start + duration, interp.id if interp else None, scored.score, why))
     ranked.sort(key=lambda c: (-c.score, c.start))
     return tuple(ranked)
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from zoneinfo import ZoneInfo
 
-from readout.domain.intervals import Interval
-from readout.domain.localtime import local_instant
+import numpy as np
+from numpy.typing import NDArray
+
+from readout.domain.intervals import Interval, from_micros
+from readout.domain.localtime import DAY_US, MINUTE_US, offsets, wall_micros
 
 __all__ = ["DAY_NAMES", "WeeklyWindows", "Window", "parse_day_key", "parse_weekly", "parse_window"]
 
@@ -38,17 +41,44 @@ class WeeklyWindows:
 
     def expand(self, first: date, last: date, skip: frozenset[date] = frozenset()) -> list[Interval]:
         """UTC intervals of every window starting on a local date in ``[first, last]`` not in ``skip``."""
-        out: list[Interval] = []
-        day = first
-        while day <= last:
-            if day not in skip:
-                for w in self.by_weekday[day.weekday()]:
-                    start = local_instant(day, w.start, self.zone)
-                    end = local_instant(day, w.end, self.zone)
-                    if start < end:
-                        out.append(Interval(start, end))
-            day += timedelta(days=1)
-        return out
+        starts, ends = self.expand_micros(first, last, skip)
+        return [
+            Interval(from_micros(a), from_micros(b))
+            for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
+        ]
+
+    def expand_micros(
+        self, first: date, last: date, skip: frozenset[date] = frozenset()
+    ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """``expand`` as arrays of UTC microseconds, in date then window order (not merged).
+
+        Wall times become instants with the fold=0 rule of ``localtime.local_instant``; a window that a
+        transition makes empty or negative is dropped.
+        """
+        day0 = wall_micros(first)
+        days = np.arange(day0, wall_micros(last) + 1, DAY_US, dtype=np.int64)
+        if skip:
+            days = days[~np.isin(days, [wall_micros(d) for d in skip])]
+        weekday = (days // DAY_US + 3) % 7  # 1970-01-01 was a Thursday
+        walls_start: list[NDArray[np.int64]] = []
+        walls_end: list[NDArray[np.int64]] = []
+        order: list[NDArray[np.int64]] = []
+        for index, windows in enumerate(self.by_weekday):
+            on = days[weekday == index]
+            for rank, w in enumerate(windows):
+                walls_start.append(on + w.start * MINUTE_US)
+                walls_end.append(on + w.end * MINUTE_US)
+                order.append(on + rank)  # date first (whole days), then the window's place in its day
+        if not walls_start:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty
+        sort = np.argsort(np.concatenate(order), kind="stable")
+        start_walls = np.concatenate(walls_start)[sort]
+        end_walls = np.concatenate(walls_end)[sort]
+        table = offsets(self.zone, day0 - DAY_US, wall_micros(last) + 3 * DAY_US)
+        starts, ends = table.to_instant(start_walls), table.to_instant(end_walls)
+        keep = starts < ends
+        return starts[keep], ends[keep]
 
 
 def parse_day_key(key: str) -> tuple[int, ...]:
