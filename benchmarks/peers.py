@@ -1,8 +1,8 @@
 """The planner's peers: other ways to find the compliant starts of a case, and the floor.
 
 Every peer starts from the planner's own inputs (``Case``, ``now``, busy maps), prepares them the same way
-(``prepare``: deadline, earliest start and the production weekly-window expansion, turned into integer
-seconds; its cost is part of every peer's time) and then applies its own slot test to the same families as
+(``prepare``: deadline, earliest start, the production weekly-window expansion and the busy arrays each
+``Availability`` holds, turned into integer seconds; its cost is part of every peer's time) and then applies its own slot test to the same families as
 the planner (spec section 5): coverage, customer hours, CAB blackouts, handoff windows, each role holder's
 calendar and availability, and "some qualifying interpreter can attend".
 
@@ -83,13 +83,23 @@ def _pairs(intervals: Iterable[object]) -> list[Pair]:
     return [(int(iv.start.timestamp()), int(iv.end.timestamp())) for iv in intervals]  # type: ignore[attr-defined]
 
 
+def _array_pairs(starts: NDArray[np.int64], ends: NDArray[np.int64]) -> list[Pair]:
+    """Microsecond arrays as (start, end) pairs of whole seconds."""
+    return list(zip((starts // 1_000_000).tolist(), (ends // 1_000_000).tolist(), strict=True))
+
+
+def _busy(busy: Availability) -> list[Pair]:
+    """Busy time as the planner gets it: the merged arrays ``Availability`` builds when a calendar is read."""
+    return _array_pairs(busy.timeline.starts, busy.timeline.ends)
+
+
 def _expand(
     weekly: WeeklyWindows, first: datetime, last: datetime, skip: frozenset[date] = frozenset()
 ) -> list[Pair]:
     """The production expansion over the local dates touching ``[first, last]``, a day more each side."""
     lo = first.astimezone(weekly.zone).date() - timedelta(days=1)
     hi = last.astimezone(weekly.zone).date() + timedelta(days=1)
-    return _pairs(weekly.expand(lo, hi, skip))
+    return _array_pairs(*weekly.expand_micros(lo, hi, skip))
 
 
 def prepare(inputs: Inputs) -> Prepared:
@@ -121,7 +131,7 @@ def prepare(inputs: Inputs) -> Prepared:
         closed |= busy.status is BusyStatus.UNKNOWN
         if person.availability is not None:
             inside.append(_expand(person.availability, earliest, due))
-        outside.append(_pairs(busy.busy))
+        outside.append(_busy(busy))
     interpreters: list[tuple[list[Pair] | None, list[Pair]]] | None = None
     language = case.readout.language
     if language:
@@ -130,7 +140,7 @@ def prepare(inputs: Inputs) -> Prepared:
             busy = _availability(inputs.interpreters.get(interp.id), interp.has_calendar)
             if interp.qualifies(language, case.customer_id) and busy.status is not BusyStatus.UNKNOWN:
                 windows = _expand(interp.availability, earliest, due) if interp.availability else None
-                interpreters.append((windows, _pairs(busy.busy)))
+                interpreters.append((windows, _busy(busy)))
     duration = int(case.readout.duration.total_seconds())
     return Prepared(
         earliest=_seconds(earliest),
