@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from readout.domain.grid import candidate_starts
-from readout.domain.intervals import from_micros, to_micros
+from readout.domain.intervals import Interval, from_micros, to_micros
 from readout.domain.localtime import local_instant, offsets, wall_micros
+from readout.domain.weekly import WeeklyWindows, parse_weekly
 
 # (zone, a date range around one of its transitions): 30-minute DST (Lord Howe), a skipped day (Samoa
 # 2011), midnight transitions (Santiago, Havana), a repeated midnight hour (Asuncion), plain US and EU DST.
@@ -73,3 +74,38 @@ def test_instant_to_wall_matches_astimezone(zone_key: str, around: date) -> None
         for i in instants
     ]
     assert table.to_wall(instants).tolist() == expected
+
+
+def _expand_reference(
+    weekly: WeeklyWindows, first: date, last: date, skip: frozenset[date]
+) -> list[Interval]:
+    """Window by window with zoneinfo, as the expansion was first written."""
+    out = []
+    day = first
+    while day <= last:
+        if day not in skip:
+            for w in weekly.by_weekday[day.weekday()]:
+                start, end = local_instant(day, w.start, weekly.zone), local_instant(day, w.end, weekly.zone)
+                if start < end:
+                    out.append(Interval(start, end))
+        day += timedelta(days=1)
+    return out
+
+
+@pytest.mark.parametrize(("zone_key", "around"), ODD)
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"mon-fri": "09:00-17:00"},
+        {"daily": ["00:00-02:30", "01:00-03:00", "23:30-01:15"]},  # overlapping, past midnight
+        {"sat,sun": "00:00-24:00", "wed": ["22:00-06:00"]},
+    ],
+)
+def test_array_expansion_equals_window_by_window(
+    zone_key: str, around: date, spec: dict[str, str | list[str]]
+) -> None:
+    weekly = parse_weekly(spec, ZoneInfo(zone_key))
+    first, last = around - timedelta(days=9), around + timedelta(days=12)
+    skip = frozenset({around, around + timedelta(days=2), last + timedelta(days=5)})
+    for hole in (frozenset(), skip):
+        assert weekly.expand(first, last, hole) == _expand_reference(weekly, first, last, hole)

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -55,30 +56,40 @@ class WeeklyWindows:
         Wall times become instants with the fold=0 rule of ``localtime.local_instant``; a window that a
         transition makes empty or negative is dropped.
         """
-        day0 = wall_micros(first)
-        days = np.arange(day0, wall_micros(last) + 1, DAY_US, dtype=np.int64)
-        if skip:
-            days = days[~np.isin(days, [wall_micros(d) for d in skip])]
-        weekday = (days // DAY_US + 3) % 7  # 1970-01-01 was a Thursday
-        walls_start: list[NDArray[np.int64]] = []
-        walls_end: list[NDArray[np.int64]] = []
-        order: list[NDArray[np.int64]] = []
-        for index, windows in enumerate(self.by_weekday):
-            on = days[weekday == index]
-            for rank, w in enumerate(windows):
-                walls_start.append(on + w.start * MINUTE_US)
-                walls_end.append(on + w.end * MINUTE_US)
-                order.append(on + rank)  # date first (whole days), then the window's place in its day
-        if not walls_start:
+        count = last.toordinal() - first.toordinal() + 1
+        day, start, end = _week_template(self, first.weekday())
+        if count <= 0 or not len(day):
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty
-        sort = np.argsort(np.concatenate(order), kind="stable")
-        start_walls = np.concatenate(walls_start)[sort]
-        end_walls = np.concatenate(walls_end)[sort]
-        table = offsets(self.zone, day0 - DAY_US, wall_micros(last) + 3 * DAY_US)
+        weeks = -(-count // 7)
+        day = (day[None, :] + 7 * np.arange(weeks, dtype=np.int64)[:, None]).ravel()
+        keep = day < count
+        if skip:
+            skipped = np.zeros(count, dtype=bool)
+            skipped[[d.toordinal() - first.toordinal() for d in skip if first <= d <= last]] = True
+            keep &= ~skipped[np.minimum(day, count - 1)]
+        midnight = wall_micros(first) + day[keep] * DAY_US
+        start_walls = midnight + np.tile(start, weeks)[keep]
+        end_walls = midnight + np.tile(end, weeks)[keep]
+        table = offsets(self.zone, wall_micros(first) - DAY_US, wall_micros(last) + 3 * DAY_US)
         starts, ends = table.to_instant(start_walls), table.to_instant(end_walls)
-        keep = starts < ends
-        return starts[keep], ends[keep]
+        kept = starts < ends
+        return starts[kept], ends[kept]
+
+
+@lru_cache(maxsize=512)
+def _week_template(
+    weekly: WeeklyWindows, first_weekday: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """One week of windows from a day with weekday ``first_weekday``: day index (0-6), wall start and end in
+    microseconds after that day's midnight, in day then window order."""
+    rows = [
+        (i, w.start * MINUTE_US, w.end * MINUTE_US)
+        for i in range(7)
+        for w in weekly.by_weekday[(first_weekday + i) % 7]
+    ]
+    day, start, end = (np.array([r[k] for r in rows], dtype=np.int64) for k in range(3))
+    return day, start, end
 
 
 def parse_day_key(key: str) -> tuple[int, ...]:
