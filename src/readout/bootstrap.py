@@ -1,14 +1,22 @@
-"""The only place that picks adapters (from ``Settings``, read from the environment)."""
+"""The only place that picks adapters (from ``Settings``, read from the environment).
+
+Each factory imports its adapters when called, so a command loads only the outside systems it uses:
+``readout plan CASE`` never imports the store (SQLAlchemy), SMTP or CalDAV, nor HTTP unless a case names
+a feed.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from readout.config import Settings, load_settings
-from readout.services.context import Deps
-from readout.services.ports import CalendarReader, HoldCalendar, InviteSender, UnitOfWork
+
+if TYPE_CHECKING:
+    from readout.services.context import Deps
+    from readout.services.ports import CalendarReader, HoldCalendar, InviteSender, UnitOfWork
 
 __all__ = ["calendar_reader", "clock", "settings", "workflow_deps"]
 
@@ -77,6 +85,8 @@ def unit_of_work_factory(config: Settings, environ: Mapping[str, str]) -> Callab
 
 def workflow_deps(now: datetime | None = None, environ: Mapping[str, str] | None = None) -> Deps:
     """Adapters for the workflow commands, chosen by the settings."""
+    from readout.services.context import Deps
+
     environ = os.environ if environ is None else environ
     config = load_settings(environ)
     reader = calendar_reader(config)

@@ -12,8 +12,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
-
 from readout.errors import ReadoutError
 
 __all__ = ["ConfigError", "CredentialStore", "Credentials", "Settings", "SmtpSettings", "load_settings"]
@@ -99,6 +97,8 @@ def _secrets(environ: Mapping[str, str]) -> dict[str, Any]:
     name = environ.get("READOUT_SECRETS_FILE")
     if not name:
         return {}
+    import yaml  # only a secrets file needs a YAML parser
+
     path = Path(name)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))

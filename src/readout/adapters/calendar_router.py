@@ -5,13 +5,17 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING
 
-from readout.domain.holds import Hold
-from readout.domain.intervals import Interval
-from readout.domain.invite import InvitePacket
 from readout.errors import SourceUnavailable
-from readout.services.ports import CalendarReader, CalendarSource, HoldCalendar
+
+if TYPE_CHECKING:  # annotations only: planning a case file routes reads but never loads the hold types
+    from zoneinfo import ZoneInfo
+
+    from readout.domain.holds import Hold
+    from readout.domain.intervals import Interval
+    from readout.domain.invite import InvitePacket
+    from readout.services.ports import CalendarReader, CalendarSource, HoldCalendar
 
 __all__ = [
     "CALDAV_SCHEMES",

@@ -8,8 +8,8 @@ invalid input (the case file's error, naming the field and the calendar file).
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from readout.adapters.casefile import LoadedCase
@@ -18,6 +18,9 @@ from readout.domain.intervals import Interval
 from readout.domain.plan import Unreadable
 from readout.errors import CalendarError, CaseFileError, SourceUnavailable
 from readout.services.ports import CalendarReader, CalendarSource, RemoteSource
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 __all__ = ["Gathered", "gather"]
 
@@ -85,6 +88,8 @@ def gather(loaded: LoadedCase, reader: CalendarReader, window: Interval, timeout
     remote = [job for job in jobs if isinstance(job.source, RemoteSource)]
     results: dict[_Job, tuple[Interval, ...] | str] = {}
     if remote:
+        from concurrent.futures import ThreadPoolExecutor, wait  # threads only for the network
+
         pool = ThreadPoolExecutor(
             max_workers=min(len(remote), _MAX_THREADS), thread_name_prefix="readout-gather"
         )

@@ -5,16 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Any, Protocol
 
-from readout.domain.audit import AuditEntry
-from readout.domain.escalation import Escalation
-from readout.domain.exception_requests import ExceptionRequest, Waiver
-from readout.domain.holds import Hold
-from readout.domain.intervals import Interval
-from readout.domain.invite import Invitation, InvitePacket
-from readout.domain.users import User
+# The ports name domain types only in signatures: importing them for the type checker alone keeps the
+# case-file adapter (which needs RemoteSource) from loading the workflow's domain at start-up.
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from readout.domain.audit import AuditEntry
+    from readout.domain.escalation import Escalation
+    from readout.domain.exception_requests import ExceptionRequest, Waiver
+    from readout.domain.holds import Hold
+    from readout.domain.intervals import Interval
+    from readout.domain.invite import Invitation, InvitePacket
+    from readout.domain.users import User
 
 __all__ = [
     "AuditLog",

@@ -1,0 +1,314 @@
+"""The workflow verbs of the CLI (open, hold, exceptions, review, confirm, cancel, reap, status, list, audit,
+users) and re-planning a stored escalation: they all work on the store, so this module is imported only when
+one of them runs (``readout plan CASE`` does not need it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+from readout import bootstrap
+from readout.entrypoints.cli_output import emit
+from readout.errors import Refused
+from readout.services import confirmation, exceptions, holding, queries
+from readout.services.escalations import PlanOutcome, open_escalation, plan_escalation
+from readout.services.plan_json import plan_to_json
+from readout.services.views import audit_view, escalation_view, hold_view, request_view, waiver_view
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from readout.services.context import Deps
+
+__all__ = ["replan", "run"]
+
+
+def plan_report() -> ModuleType:
+    """The plan's terminal view (rich), imported only when a readable report is printed."""
+    from readout.entrypoints import report
+
+    return report
+
+
+def workflow_report() -> ModuleType:
+    """The workflow terminal views (rich), imported only when a readable report is printed."""
+    from readout.entrypoints import workflow_report
+
+    return workflow_report
+
+
+def _deps(args: argparse.Namespace) -> Deps:
+    return bootstrap.workflow_deps(args.now)
+
+
+def replan(args: argparse.Namespace) -> int:
+    """``readout plan ESC --as USER``: re-plan a stored escalation, re-reading its case file and calendars."""
+    limit = None if args.all else args.limit
+    outcome = plan_escalation(_deps(args), args.target, args.user, args.reason)
+    _show_outcome(args, outcome, limit)
+    return 0
+
+
+def _show_outcome(args: argparse.Namespace, outcome: PlanOutcome, limit: int | None) -> None:
+    data = {
+        "escalation": escalation_view(outcome.escalation),
+        "plan": plan_to_json(outcome.planned.plan, limit),
+        "exception_request": request_view(outcome.request) if outcome.request else None,
+    }
+
+    def show(console: Console) -> None:
+        plan_report().render_plan(outcome.planned, console, limit)
+        console.print(
+            f"\nEscalation {outcome.escalation.id} is now [bold]{outcome.escalation.state.value}[/]."
+        )
+        if outcome.request:
+            r = request_view(outcome.request)
+            console.print(f"Exception request #{r['id']} sent to {r['route'].replace('_', ' ')}.")
+
+    emit(args, data, show)
+
+
+def _open(args: argparse.Namespace) -> int:
+    _show_outcome(args, open_escalation(_deps(args), args.case, args.user), 5)
+    return 0
+
+
+def _hold(args: argparse.Namespace) -> int:
+    deps = _deps(args)
+    if args.extend:
+        ttl = timedelta(hours=args.hours) if args.hours else None
+        outcome = holding.extend_holds(deps, args.escalation, args.user, ttl)
+    elif args.release:
+        outcome = holding.release_holds(deps, args.escalation, args.user, args.slot)
+    else:
+        outcome = holding.hold_slots(deps, args.escalation, args.user)
+    data = {
+        "escalation": escalation_view(outcome.escalation),
+        "live": [hold_view(h) for h in outcome.live],
+        "placed": [hold_view(h) for h in outcome.placed],
+        "problem": outcome.problem,
+    }
+
+    def show(console: Console) -> None:
+        if outcome.problem:
+            console.print(f"[yellow]{outcome.problem}[/]")
+        workflow_report().render_holds(
+            console, outcome.live, f"Live holds of {outcome.escalation.id} ({outcome.escalation.state.value})"
+        )
+
+    emit(args, data, show)
+    return 3 if outcome.problem else 0
+
+
+def _decision(args: argparse.Namespace) -> int:
+    deps = _deps(args)
+    if args.verb == "approve":
+        outcome = exceptions.approve(deps, args.escalation, args.user, args.slot, args.reason)
+    elif args.verb == "reject":
+        outcome = exceptions.reject(deps, args.escalation, args.user, args.reason)
+    else:
+        outcome = exceptions.request_exception(deps, args.escalation, args.user, args.reason)
+    request, recorded = request_view(outcome.request), [waiver_view(w) for w in outcome.recorded]
+    data = {
+        "escalation": escalation_view(outcome.escalation),
+        "request": request,
+        "recorded": recorded,
+        "still_needed": list(outcome.still_needed),
+    }
+
+    def show(console: Console) -> None:
+        console.print(f"Exception request #{request['id']} ({request['route']}): {request['decision']}")
+        for w in recorded:
+            console.print(f"Waiver recorded: {w['family']} for {w['start']} by {w['approved_by']}")
+        if outcome.still_needed:
+            console.print(f"Still needed for this slot: {', '.join(outcome.still_needed)}")
+        console.print(f"Escalation {outcome.escalation.id} is now [bold]{outcome.escalation.state.value}[/].")
+
+    emit(args, data, show)
+    return 0
+
+
+def _review(args: argparse.Namespace) -> int:
+    result = confirmation.review(_deps(args), args.escalation, args.user, args.slot)
+    data = {
+        "escalation": escalation_view(result.escalation),
+        "packet": result.packet.as_dict(),
+        "packet_digest": result.packet.digest,
+        "waivers": [waiver_view(w) for w in result.waivers],
+        "holds": [hold_view(h) for h in result.holds],
+    }
+    emit(args, data, lambda c: workflow_report().render_review(c, result))
+    return 0
+
+
+def _confirm(args: argparse.Namespace) -> int:
+    outcome = confirmation.confirm(_deps(args), args.escalation, args.user, args.packet)
+    escalation = escalation_view(outcome.escalation)
+    data = {
+        "escalation": escalation,
+        "confirmed": outcome.confirmed,
+        "reason": outcome.reason,
+        "packet": outcome.packet.as_dict() if outcome.packet else None,
+    }
+
+    def show(console: Console) -> None:
+        if outcome.confirmed:
+            slot = outcome.escalation.review_slot
+            when = f"{slot.start:%a %d %b %Y %H:%M}-{slot.end:%H:%M} UTC" if slot else "?"
+            console.print(f"[bold green]Confirmed[/] by {outcome.escalation.confirmed_by}: {when}.")
+            console.print("Every other hold was released; the reviewed invite packet is now authoritative.")
+        else:
+            console.print(
+                f"[bold yellow]Not confirmed[/]: {outcome.reason}. Back to {outcome.escalation.state.value}."
+            )
+
+    emit(args, data, show)
+    return 0 if outcome.confirmed else 3
+
+
+def _cancel(args: argparse.Namespace) -> int:
+    esc = confirmation.cancel(_deps(args), args.escalation, args.user, args.reason)
+    emit(args, escalation_view(esc), lambda c: c.print(f"{esc.id} cancelled; holds released."))
+    return 0
+
+
+def _reap(args: argparse.Namespace) -> int:
+    deps = _deps(args)
+    rounds = 0
+    try:
+        while True:
+            _reap_once(args, deps)
+            rounds += 1
+            if not args.every or (args.rounds and rounds >= args.rounds):
+                return 0
+            time.sleep(args.every)
+    except KeyboardInterrupt:  # the service loop is stopped by hand
+        return 0
+
+
+def _reap_once(args: argparse.Namespace, deps: Deps) -> None:
+    reaped = holding.reap(deps)
+    emit(args, [hold_view(h) for h in reaped], lambda c: c.print(f"{len(reaped)} expired hold(s) released."))
+
+
+def _status(args: argparse.Namespace) -> int:
+    status = queries.escalation_status(_deps(args), args.escalation)
+    data = {
+        "escalation": escalation_view(status.escalation),
+        "holds": [hold_view(h) for h in status.holds],
+        "exception_requests": [request_view(r) for r in status.requests],
+        "waivers": [waiver_view(w) for w in status.waivers],
+        "plan": status.plan,
+    }
+    emit(args, data, lambda c: workflow_report().render_status(c, status))
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    escalations = queries.list_escalations(_deps(args))
+    views = [escalation_view(e) for e in escalations]
+
+    def show(console: Console) -> None:
+        for v in views:
+            console.print(f"{v['id']:<14} {v['state']:<22} {v['customer']:<20} deadline {v['deadline']}")
+        if not views:
+            console.print("No escalations yet: `readout open CASE --as USER`.")
+
+    emit(args, views, show)
+    return 0
+
+
+def _audit(args: argparse.Namespace) -> int:
+    deps = _deps(args)
+    if args.action == "verify":
+        problems = queries.verify_audit(deps, args.escalation)
+
+        def show(console: Console) -> None:
+            for esc_id, found in problems.items():
+                console.print(f"{esc_id}: " + ("[green]intact[/]" if not found else "[red]TAMPERED[/]"))
+                for line in found:
+                    console.print(f"  - {line}")
+
+        emit(args, problems, show)
+        return 1 if any(problems.values()) else 0
+    if not args.escalation:
+        raise Refused(f"audit {args.action} needs an escalation id")
+    entries = queries.audit_trail(deps, args.escalation)
+    if args.action == "show":
+        emit(args, [audit_view(e) for e in entries], lambda c: workflow_report().render_audit(c, entries))
+    elif args.format == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["escalation", "seq", "at", "actor", "kind", "payload", "prev_hash", "hash"])
+        for e in entries:
+            v = audit_view(e)
+            writer.writerow(
+                [
+                    v["escalation"],
+                    v["seq"],
+                    v["at"],
+                    v["actor"],
+                    v["kind"],
+                    json.dumps(v["payload"], sort_keys=True),
+                    v["prev_hash"],
+                    v["hash"],
+                ]
+            )
+    else:
+        json.dump([audit_view(e) for e in entries], sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    return 0
+
+
+def _users(args: argparse.Namespace) -> int:
+    deps = _deps(args)
+    if args.action == "import":
+        if args.file is None:
+            raise Refused("users import needs a FILE")
+        from readout.adapters.users_file import load_users
+
+        count = queries.import_users(deps, load_users(args.file))
+        emit(args, {"imported": count}, lambda c: c.print(f"{count} user(s) imported."))
+        return 0
+    with deps.uow() as uow:
+        users = uow.users.list()
+    data = [
+        {"id": u.id, "name": u.name, "email": u.email, "roles": sorted(r.value for r in u.roles)}
+        for u in users
+    ]
+
+    def show(console: Console) -> None:
+        for u in data:
+            console.print(f"{u['id']:<10} {u['name']:<20} {', '.join(u['roles'])}")
+
+    emit(args, data, show)
+    return 0
+
+
+_HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "open": _open,
+    "hold": _hold,
+    "request-exception": _decision,
+    "approve": _decision,
+    "reject": _decision,
+    "review": _review,
+    "confirm": _confirm,
+    "cancel": _cancel,
+    "reap": _reap,
+    "status": _status,
+    "list": _list,
+    "audit": _audit,
+    "users": _users,
+}
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the workflow verb in ``args``; errors propagate to ``main``, which maps them to exit codes."""
+    return _HANDLERS[args.verb](args)
