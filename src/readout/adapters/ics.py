@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Component, Timezone
 
 from readout.adapters.ics_expand import Traits, event_occurrences, freebusy_periods
+from readout.adapters.ics_parser import TIMING, parse_calendars
 from readout.adapters.ics_problem import IcsProblem
 from readout.adapters.ics_source import SourceText
 from readout.adapters.ics_values import Clock
@@ -30,12 +31,8 @@ from readout.errors import CalendarError
 
 __all__ = ["parse_blackouts", "parse_busy", "read_blackouts", "read_busy"]
 
-# Properties whose loss would change busy time: a VEVENT with one of them unparseable is an error. Other
-# broken properties (a mangled GEO, an odd X- property) are ignored, as every calendar client does.
-_TIMING = frozenset(
-    {"DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE", "RECURRENCE-ID", "STATUS", "TRANSP", "UID"}
-    | {"SEQUENCE", "X-READOUT-ESCALATION"}
-)
+# A VEVENT with one of the TIMING properties unparseable is an error: its loss would change busy time.
+# Other broken properties (a mangled GEO, an odd X- property) are ignored, as every calendar client does.
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +136,7 @@ def _parse(text: SourceText, source: str) -> list[Calendar]:
     problem = text.first_problem()
     if problem is None:
         try:
-            calendars = Calendar.from_ical(text.content, multiple=True)
+            calendars = parse_calendars(text.content)
         except Exception:  # icalendar's messages quote the offending line: use ours
             problem = text.defect() or "not a valid iCalendar file"
         else:
@@ -159,7 +156,7 @@ def _unreadable(calendars: Sequence[Component], text: SourceText) -> str | None:
             return misplaced
         for component in calendar.subcomponents:
             for prop, _message in component.errors if component.name == "VEVENT" else ():
-                if prop is None or prop.upper() in _TIMING:
+                if prop is None or prop.upper() in TIMING:
                     what = f"{prop} cannot be parsed" if prop else "a line cannot be parsed"
                     return text.describe(IcsProblem(what, component, prop or ""), calendars)
     return None

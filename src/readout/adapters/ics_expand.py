@@ -13,7 +13,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from icalendar import Component, vDDDLists, vDDDTypes, vPeriod, vRecur
 
@@ -41,9 +41,9 @@ class Traits:
     @classmethod
     def of(cls, component: Component) -> Traits:
         """The traits of a VEVENT (RFC 5545 defaults: CONFIRMED-like, OPAQUE)."""
-        status = str(component.get("STATUS", "")).strip().upper()
-        transp = str(component.get("TRANSP", "OPAQUE")).strip().upper()
-        escalation = str(component.get("X-READOUT-ESCALATION", "")).strip()
+        status = str(_get(component, "STATUS", "")).strip().upper()
+        transp = str(_get(component, "TRANSP", "OPAQUE")).strip().upper()
+        escalation = str(_get(component, "X-READOUT-ESCALATION", "")).strip()
         return cls(status, transp == "TRANSPARENT", escalation or None)
 
 
@@ -97,9 +97,9 @@ def _series(events: Iterable[Component]) -> list[tuple[list[Component], list[Com
     """VEVENTs grouped by UID into (masters, overrides); a VEVENT without UID is a series of its own."""
     groups: dict[object, tuple[list[Component], list[Component]]] = {}
     for event in events:
-        uid = event.get("UID")
+        uid = _get(event, "UID")
         masters, overrides = groups.setdefault(str(uid) if uid is not None else id(event), ([], []))
-        (overrides if "RECURRENCE-ID" in event else masters).append(event)
+        (overrides if _has(event, "RECURRENCE-ID") else masters).append(event)
     return [(_latest(masters), overrides) for masters, overrides in groups.values()]
 
 
@@ -111,7 +111,7 @@ def _latest(masters: list[Component]) -> list[Component]:
 
 
 def _sequence(component: Component) -> int:
-    value = str(component.get("SEQUENCE", "0")).strip()
+    value = str(_get(component, "SEQUENCE", "0")).strip()
     return int(value) if value.lstrip("-").isdigit() else 0
 
 
@@ -185,6 +185,8 @@ def _starts(
     if not rules or not all(_ends_before(rule, start, clock) for rule in rules):
         yield start, length
     yield from _rdates(master, length, clock)
+    if not rules:
+        return
     shift = max((abs(future.shift) for future in futures), default=timedelta(0))
     low = clock.wall_in(window.start - length.upper_bound - shift - _SLACK, start.tz)
     high = clock.wall_in(window.end + shift + _SLACK, start.tz)
@@ -273,16 +275,16 @@ def _own(component: Component, traits: Traits, clock: Clock, window: Interval) -
 
 
 def _start(component: Component, clock: Clock) -> When:
-    if "DTSTART" not in component:
+    if not _has(component, "DTSTART"):
         raise IcsProblem("VEVENT has no DTSTART")
     return _read(component, "DTSTART", clock)
 
 
 def _length(component: Component, start: When, clock: Clock) -> Length:
     """DTEND, else DURATION, else one day for a DATE start, else zero (spec section 4)."""
-    if "DTEND" in component:
+    if _has(component, "DTEND"):
         return _length_between(start, _read(component, "DTEND", clock), clock)
-    if "DURATION" in component:
+    if _has(component, "DURATION"):
         durations = _typed(component, "DURATION", vDDDTypes)
         duration = durations[0].dt if durations else None
         if not isinstance(duration, timedelta):
@@ -334,6 +336,17 @@ _Prop = TypeVar("_Prop")
 
 def _typed(component: Component, name: str, kind: type[_Prop]) -> list[_Prop]:
     """The values of property ``name`` (one or several lines) that are of the expected kind."""
-    value = component.get(name)
+    value = _get(component, name)
     values = value if isinstance(value, list) else [] if value is None else [value]
     return [item for item in values if isinstance(item, kind)]
+
+
+# A component is a dict whose keys icalendar stores upper-case; the names asked for here are upper-case
+# already, so the case-folding lookups of ``Component.get`` and ``in`` (most of the cost of reading a
+# simple event) are skipped.
+def _get(component: Component, name: str, default: object = None) -> Any:
+    return dict.get(component, name, default)
+
+
+def _has(component: Component, name: str) -> bool:
+    return dict.__contains__(component, name)

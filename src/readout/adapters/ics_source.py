@@ -20,6 +20,7 @@ __all__ = ["SourceText"]
 
 _NEWLINE = re.compile(r"\r\n|\n|\r")
 _TOKEN = re.compile(r"[A-Z0-9-]{1,40}")
+_BEGIN_OR_END = frozenset("BbEe")
 # Value types worth checking when icalendar rejects a file without saying where (its messages quote content).
 _TIMING = frozenset(
     {"DTSTART", "DTEND", "DUE", "RECURRENCE-ID", "RDATE", "EXDATE", "DURATION", "RRULE", "FREEBUSY"}
@@ -58,6 +59,8 @@ class SourceText:
         closes, and drops a component never closed without a word: a broken file would read as free time."""
         open_components: list[tuple[str, int]] = []
         for number, line in self.lines:
+            if line[0] not in _BEGIN_OR_END and not line[0].isspace():
+                continue  # cannot be a BEGIN or END line: most lines, skipped cheaply
             name, value = _name(line), _token(line.partition(":")[2])
             if name == "BEGIN":
                 open_components.append((value, number))
