@@ -29,9 +29,13 @@ def settings(environ: Mapping[str, str] | None = None) -> Settings:
 def calendar_reader(config: Settings | None = None) -> CalendarReader:
     """Local ``.ics`` files, ``.ics`` feeds over HTTP(S) and CalDAV collections, by source."""
     from readout.adapters.calendar_router import RoutingCalendarReader
-    from readout.adapters.ics_files import IcsFileReader
 
     config = config or settings()
+
+    def files() -> CalendarReader:
+        from readout.adapters.ics_files import IcsFileReader
+
+        return IcsFileReader()
 
     def feeds() -> CalendarReader:
         from readout.adapters.http_ics import HttpIcsReader
@@ -43,18 +47,20 @@ def calendar_reader(config: Settings | None = None) -> CalendarReader:
 
         return CalDavReader(config.calendars, config.source_timeout, config.http_max_bytes)
 
-    return RoutingCalendarReader(IcsFileReader(), feeds, caldav)
+    return RoutingCalendarReader(files, feeds, caldav)
 
 
 def hold_calendar(config: Settings, reader: CalendarReader) -> HoldCalendar:
     """Holds on the organizer's CalDAV collection when it has one; otherwise in the ledger only."""
-    from readout.adapters.caldav_holds import CalDavHoldCalendar
     from readout.adapters.calendar_router import RoutingHoldCalendar
     from readout.adapters.memory_hold_calendar import MemoryHoldCalendar
 
-    return RoutingHoldCalendar(
-        CalDavHoldCalendar(config.calendars, config.source_timeout, reader), MemoryHoldCalendar()
-    )
+    def caldav() -> HoldCalendar:
+        from readout.adapters.caldav_holds import CalDavHoldCalendar
+
+        return CalDavHoldCalendar(config.calendars, config.source_timeout, reader)
+
+    return RoutingHoldCalendar(caldav, MemoryHoldCalendar())
 
 
 def invite_sender(config: Settings, now: Callable[[], datetime]) -> InviteSender | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from readout.errors import SourceUnavailable
 
@@ -24,6 +24,8 @@ __all__ = [
     "is_caldav",
 ]
 
+_T = TypeVar("_T")
+
 CALDAV_SCHEMES = ("caldav", "caldavs")
 _FEED_SCHEMES = ("http", "https", "webcal")
 
@@ -37,15 +39,16 @@ def is_caldav(calendar: str) -> bool:
     return _scheme(calendar) in CALDAV_SCHEMES if "://" in calendar else False
 
 
-class _Lazy:
-    """Builds a reader on first use (network clients cost start-up time a local-only plan never needs)."""
+class _Lazy(Generic[_T]):
+    """Builds an adapter on first use: each one's libraries (the iCalendar parser, HTTP clients) cost
+    start-up time that a command which never reaches it should not pay."""
 
-    def __init__(self, build: Callable[[], CalendarReader]) -> None:
+    def __init__(self, build: Callable[[], _T]) -> None:
         self._build = build
-        self._built: CalendarReader | None = None
+        self._built: _T | None = None
         self._lock = threading.Lock()
 
-    def get(self) -> CalendarReader:
+    def get(self) -> _T:
         with self._lock:
             if self._built is None:
                 self._built = self._build()
@@ -56,18 +59,22 @@ class RoutingCalendarReader:
     """Local files, ``.ics`` feeds over HTTP(S) and CalDAV collections behind one CalendarReader."""
 
     def __init__(
-        self, local: CalendarReader, feeds: Callable[[], CalendarReader], caldav: Callable[[], CalendarReader]
+        self,
+        local: Callable[[], CalendarReader],
+        feeds: Callable[[], CalendarReader],
+        caldav: Callable[[], CalendarReader],
     ) -> None:
+        """Each argument builds its reader, called the first time a source of its kind is read."""
         feed_reader, caldav_reader = _Lazy(feeds), _Lazy(caldav)
         self._by_scheme = {
             **dict.fromkeys(_FEED_SCHEMES, feed_reader),
             **dict.fromkeys(CALDAV_SCHEMES, caldav_reader),
         }
-        self._local = local
+        self._local = _Lazy(local)
 
     def _reader(self, source: CalendarSource) -> CalendarReader:
         if isinstance(source, Path):
-            return self._local
+            return self._local.get()
         reader = self._by_scheme.get(_scheme(source.url))
         if reader is None:
             raise SourceUnavailable(source.shown, "unsupported calendar source")
@@ -99,12 +106,13 @@ class RoutingCalendarReader:
 class RoutingHoldCalendar:
     """Holds on CalDAV collections go to the server; any other calendar keeps them in the ledger only."""
 
-    def __init__(self, caldav: HoldCalendar, ledger: HoldCalendar) -> None:
-        self._caldav = caldav
+    def __init__(self, caldav: Callable[[], HoldCalendar], ledger: HoldCalendar) -> None:
+        """``caldav`` builds the CalDAV side when the first hold on a CalDAV collection is touched."""
+        self._caldav = _Lazy(caldav)
         self._ledger = ledger
 
     def _for(self, hold: Hold) -> HoldCalendar:
-        return self._caldav if is_caldav(hold.calendar) else self._ledger
+        return self._caldav.get() if is_caldav(hold.calendar) else self._ledger
 
     def place(self, hold: Hold) -> str | None:
         """Place the hold where its calendar lives."""

@@ -1,6 +1,8 @@
 """The workflow verbs of the CLI (open, hold, exceptions, review, confirm, cancel, reap, status, list, audit,
 users) and re-planning a stored escalation: they all work on the store, so this module is imported only when
-one of them runs (``readout plan CASE`` does not need it).
+one of them runs (``readout plan CASE`` does not need it). The verbs that re-read a case file or calendars
+import their use cases when they run, so that reading the store (status, list, audit, users) does not load
+the case-file and calendar parsers.
 """
 
 from __future__ import annotations
@@ -18,8 +20,7 @@ from typing import TYPE_CHECKING
 from readout import bootstrap
 from readout.entrypoints.cli_output import emit
 from readout.errors import Refused
-from readout.services import confirmation, exceptions, holding, queries
-from readout.services.escalations import PlanOutcome, open_escalation, plan_escalation
+from readout.services import queries
 from readout.services.plan_json import plan_to_json
 from readout.services.views import audit_view, escalation_view, hold_view, request_view, waiver_view
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from readout.services.context import Deps
+    from readout.services.escalations import PlanOutcome
 
 __all__ = ["replan", "run"]
 
@@ -51,6 +53,8 @@ def _deps(args: argparse.Namespace) -> Deps:
 
 def replan(args: argparse.Namespace) -> int:
     """``readout plan ESC --as USER``: re-plan a stored escalation, re-reading its case file and calendars."""
+    from readout.services.escalations import plan_escalation
+
     limit = None if args.all else args.limit
     outcome = plan_escalation(_deps(args), args.target, args.user, args.reason)
     _show_outcome(args, outcome, limit)
@@ -77,11 +81,15 @@ def _show_outcome(args: argparse.Namespace, outcome: PlanOutcome, limit: int | N
 
 
 def _open(args: argparse.Namespace) -> int:
+    from readout.services.escalations import open_escalation
+
     _show_outcome(args, open_escalation(_deps(args), args.case, args.user), 5)
     return 0
 
 
 def _hold(args: argparse.Namespace) -> int:
+    from readout.services import holding
+
     deps = _deps(args)
     if args.extend:
         ttl = timedelta(hours=args.hours) if args.hours else None
@@ -109,6 +117,8 @@ def _hold(args: argparse.Namespace) -> int:
 
 
 def _decision(args: argparse.Namespace) -> int:
+    from readout.services import exceptions
+
     deps = _deps(args)
     if args.verb == "approve":
         outcome = exceptions.approve(deps, args.escalation, args.user, args.slot, args.reason)
@@ -137,6 +147,8 @@ def _decision(args: argparse.Namespace) -> int:
 
 
 def _review(args: argparse.Namespace) -> int:
+    from readout.services import confirmation
+
     result = confirmation.review(_deps(args), args.escalation, args.user, args.slot)
     data = {
         "escalation": escalation_view(result.escalation),
@@ -150,6 +162,8 @@ def _review(args: argparse.Namespace) -> int:
 
 
 def _confirm(args: argparse.Namespace) -> int:
+    from readout.services import confirmation
+
     outcome = confirmation.confirm(_deps(args), args.escalation, args.user, args.packet)
     escalation = escalation_view(outcome.escalation)
     data = {
@@ -175,6 +189,8 @@ def _confirm(args: argparse.Namespace) -> int:
 
 
 def _cancel(args: argparse.Namespace) -> int:
+    from readout.services import confirmation
+
     esc = confirmation.cancel(_deps(args), args.escalation, args.user, args.reason)
     emit(args, escalation_view(esc), lambda c: c.print(f"{esc.id} cancelled; holds released."))
     return 0
@@ -195,6 +211,8 @@ def _reap(args: argparse.Namespace) -> int:
 
 
 def _reap_once(args: argparse.Namespace, deps: Deps) -> None:
+    from readout.services import holding
+
     reaped = holding.reap(deps)
     emit(args, [hold_view(h) for h in reaped], lambda c: c.print(f"{len(reaped)} expired hold(s) released."))
 

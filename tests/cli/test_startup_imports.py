@@ -1,4 +1,5 @@
-"""`readout plan CASE --json` loads only what planning a case file needs.
+"""Each command loads only what it needs: `readout plan CASE --json` no store, network, mail or terminal
+library; the commands that only read the store no case-file or calendar parser.
 
 Start-up is most of what a user waits for (docs/performance.md, "Start-up"): the store (SQLAlchemy, Alembic),
 HTTP, SMTP and the terminal report (rich) cost a fresh interpreter a noticeable fraction of a second, and
@@ -8,9 +9,12 @@ one module-level import anywhere on the path would bring them back without faili
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 GLOBEX = ROOT / "examples" / "globex-sso-outage" / "case.yaml"
@@ -29,10 +33,13 @@ print(json.dumps({"exit": code, "out": out.getvalue(), "modules": sorted(sys.mod
 NOT_FOR_PLAN = ("sqlalchemy", "alembic", "httpx", "rich", "smtplib", "caldav")
 
 
-def imported_by(*argv: str) -> tuple[str, set[str]]:
+def imported_by(*argv: str, database: Path | None = None) -> tuple[str, set[str]]:
     """What ``readout ARGV`` printed, and every module it imported plus their top-level packages."""
+    env = dict(os.environ)
+    if database is not None:
+        env["READOUT_DATABASE_URL"] = f"sqlite:///{database}"
     proc = subprocess.run(
-        [sys.executable, "-c", _PROBE, *argv], capture_output=True, text=True, check=False, cwd=ROOT
+        [sys.executable, "-c", _PROBE, *argv], capture_output=True, text=True, check=False, cwd=ROOT, env=env
     )
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
@@ -61,3 +68,11 @@ def test_readable_plan_report_does_import_rich() -> None:
     assert "ESC-48213" in out
     assert "rich" in modules
     assert sorted(modules & {"sqlalchemy", "alembic", "httpx"}) == []
+
+
+@pytest.mark.parametrize("verb", [["list"], ["users", "list"], ["audit", "verify"]])
+def test_reading_the_store_loads_no_case_file_or_calendar_library(verb: list[str], tmp_path: Path) -> None:
+    out, modules = imported_by(*verb, "--json", database=tmp_path / "readout.db")
+    assert json.loads(out) in ([], {})
+    assert "sqlalchemy" in modules  # the probe sees the store being opened
+    assert sorted(modules & {"pydantic", "yaml", "holidays", "icalendar", "httpx", "rich"}) == []
