@@ -41,60 +41,65 @@ class Scored:
     why: tuple[str, ...]
 
 
-@dataclass(frozen=True)
 class _Local:
-    """Slots as seen in one time zone: weekday of the start, wall minute of day of start and end."""
+    """Slots as seen in one time zone: comfort, and the local day and times for the explanation."""
 
-    weekday: NDArray[np.int64]
-    first: NDArray[np.int64]
-    end_minute: NDArray[np.int64]
-    comfort: NDArray[np.float64]
+    __slots__ = ("comfort", "comfy", "end_minute", "first", "weekday")
+
+    def __init__(self, wall_start: NDArray[np.int64], wall_end: NDArray[np.int64]) -> None:
+        weekday = (wall_start // DAY_US + 3) % 7  # 1970-01-01 was a Thursday
+        first = (wall_start % DAY_US) // MINUTE_US
+        end_minute = (wall_end % DAY_US) // MINUTE_US
+        last = first + (wall_end - wall_start) // 1_000_000 // 60  # wall minutes: a DST change shows
+        self.comfort = np.zeros(len(first))
+        placed = weekday >= 5  # weekends score 0
+        for value, lo, hi in _TIERS:
+            fits = ~placed & (lo <= first) & (last <= hi)
+            self.comfort[fits] = value
+            placed |= fits
+        self.comfy: list[bool] = (self.comfort >= 1.0).tolist()
+        self.weekday: list[int] = weekday.tolist()
+        self.first: list[int] = first.tolist()
+        self.end_minute: list[int] = end_minute.tolist()
 
     def text(self, k: int) -> str:
         """``Mon 07:00-08:00``: the slot's local day and times."""
-        first, end = int(self.first[k]), int(self.end_minute[k])
-        day = _DAY_NAMES[int(self.weekday[k])]
+        first, end = self.first[k], self.end_minute[k]
+        day = _DAY_NAMES[self.weekday[k]]
         return f"{day} {first // 60:02d}:{first % 60:02d}-{end // 60:02d}:{end % 60:02d}"
 
 
 def score_slots(
     starts: NDArray[np.int64],
-    interpreter_zones: Sequence[tuple[str, ZoneInfo] | None],
+    interpreters: Sequence[tuple[str, ZoneInfo] | None],
     constraints: Constraints,
     earliest: datetime,
     deadline: datetime,
 ) -> list[Scored]:
-    """Score compliant slots (UTC microsecond starts) and explain each score (one interpreter per slot)."""
+    """Score compliant slots (UTC microsecond starts) and explain each score; ``interpreters`` gives the
+    interpreter (name, zone) of each slot, None when there is none."""
     duration = constraints.case.readout.duration // timedelta(microseconds=1)
     ends = starts + duration
     first, due = to_micros(earliest), to_micros(deadline)
     span = due - duration - first
-    attendees = _attendees(constraints)
-    zones = {zone for _, zone in attendees.values()} | {z[1] for z in interpreter_zones if z is not None}
-    local = {zone: _local(zone, starts, ends) for zone in zones}
-    blackout_gaps = constraints.blackouts.distance_all(starts, ends)
-    handoff_gaps = constraints.handoffs.distance_all(starts, ends)
-    optional = [(person.name, att.can_attend_all(starts, ends)) for person, att in constraints.optional]
-    scored = []
-    for k, begin in enumerate(starts.tolist()):
-        why = [f"ends {_fmt_gap(due - begin - duration)} before the deadline"]
-        earliness = 1.0 if span <= 0 else 1.0 - (begin - first) / 1_000_000 / (span / 1_000_000)
-        comfort, comfort_why = _comfort(k, attendees, interpreter_zones[k], local)
-        why.append(comfort_why)
-        buffer, buffer_why = _buffer(int(blackout_gaps[k]), int(handoff_gaps[k]))
-        if buffer_why:
-            why.append(buffer_why)
-        share, optional_why = _optional(k, optional)
-        if optional_why:
-            why.append(optional_why)
-        total = (
-            WEIGHTS["earliness"] * earliness
-            + WEIGHTS["comfort"] * comfort
-            + WEIGHTS["buffer"] * buffer
-            + WEIGHTS["optional"] * share
-        )
-        scored.append(Scored(round(total, 3), tuple(why)))
-    return scored
+    seconds = (starts - first) / 1_000_000
+    earliness = np.ones(len(starts)) if span <= 0 else 1.0 - seconds / (span / 1_000_000)
+    comfort, comfort_why = _comfort(starts, ends, constraints, interpreters)
+    buffer, buffer_why = _buffer(starts, ends, constraints)
+    share, optional_why = _optional(starts, ends, constraints)
+    # Written out in the order of the formula, so that each slot's float arithmetic is the one documented.
+    total = (
+        WEIGHTS["earliness"] * earliness
+        + WEIGHTS["comfort"] * comfort
+        + WEIGHTS["buffer"] * buffer
+        + WEIGHTS["optional"] * share
+    )
+    out = []
+    for k, (begin, score) in enumerate(zip(starts.tolist(), total.tolist(), strict=True)):
+        why = [f"ends {_fmt_gap(due - begin - duration)} before the deadline", comfort_why[k]]
+        why += [text for text in (buffer_why[k], optional_why[k]) if text]
+        out.append(Scored(round(score, 3), tuple(why)))
+    return out
 
 
 def _attendees(constraints: Constraints) -> dict[str, tuple[str, ZoneInfo]]:
@@ -111,20 +116,9 @@ def _local(zone: ZoneInfo, starts: NDArray[np.int64], ends: NDArray[np.int64]) -
     """Local weekday and minutes of every slot in ``zone``, and how comfortable each slot is there:
     1.0 inside 09:00-17:00 on a weekday, 0.75 inside 08:00-18:00, 0.4 inside 07:00-20:00, else 0."""
     if not len(starts):
-        empty = np.zeros(0, dtype=np.int64)
-        return _Local(empty, empty, empty, np.zeros(0))
+        return _Local(starts, ends)
     table = offsets(zone, int(starts[0]), int(ends[-1]))
-    wall_start, wall_end = table.to_wall(starts), table.to_wall(ends)
-    weekday = (wall_start // DAY_US + 3) % 7  # 1970-01-01 was a Thursday
-    first = (wall_start % DAY_US) // MINUTE_US
-    last = first + (wall_end - wall_start) // 1_000_000 // 60
-    comfort = np.zeros(len(starts))
-    placed = weekday >= 5  # weekends score 0
-    for value, lo, hi in _TIERS:
-        fits = ~placed & (lo <= first) & (last <= hi)
-        comfort[fits] = value
-        placed |= fits
-    return _Local(weekday, first, (wall_end % DAY_US) // MINUTE_US, comfort)
+    return _Local(table.to_wall(starts), table.to_wall(ends))
 
 
 def _fmt_gap(gap_us: int) -> str:
@@ -137,46 +131,83 @@ def _fmt_gap(gap_us: int) -> str:
 
 
 def _comfort(
-    k: int,
-    attendees: dict[str, tuple[str, ZoneInfo]],
-    interpreter: tuple[str, ZoneInfo] | None,
-    local: dict[ZoneInfo, _Local],
-) -> tuple[float, str]:
-    people = dict(attendees)
-    if interpreter is not None:
-        people.setdefault(interpreter[0], interpreter)
-    values = {name: float(local[zone].comfort[k]) for name, (_, zone) in people.items()}
-    comfort = 0.5 * sum(values.values()) / len(values) + 0.5 * min(values.values())
-    outside = [name for name, v in values.items() if v < 1.0]
-    if not outside:
-        return comfort, "inside everyone's 09:00-17:00 local working day"
-    parts = [f"{name} {local[people[name][1]].text(k)}" for name in outside]
-    return comfort, "outside 09:00-17:00 local for " + ", ".join(parts)
+    starts: NDArray[np.int64],
+    ends: NDArray[np.int64],
+    constraints: Constraints,
+    interpreters: Sequence[tuple[str, ZoneInfo] | None],
+) -> tuple[NDArray[np.float64], list[str]]:
+    """Per slot: half the mean and half the worst comfort of the role holders and the interpreter."""
+    people = _attendees(constraints)
+    zones = {zone for _, zone in people.values()} | {i[1] for i in interpreters if i is not None}
+    local = {zone: _local(zone, starts, ends) for zone in zones}
+    rows = [local[zone].comfort for _, zone in people.values()]
+    total, worst = rows[0], rows[0]
+    for row in rows[1:]:  # summed in attendee order, like the formula
+        total, worst = total + row, np.minimum(worst, row)
+    count = np.full(len(starts), len(rows), dtype=np.float64)
+    extra = [i is not None and i[0] not in people for i in interpreters]
+    if any(extra):
+        mask = np.array(extra, dtype=bool)
+        value = np.array(
+            [
+                local[i[1]].comfort[k] if i is not None and extra[k] else 0.0
+                for k, i in enumerate(interpreters)
+            ]
+        )
+        total = np.where(mask, total + value, total)
+        worst = np.where(mask, np.minimum(worst, value), worst)
+        count = np.where(mask, count + 1, count)
+    comfort = 0.5 * total / count + 0.5 * worst
+    texts = []
+    seen = [(name, local[zone]) for name, zone in people.values()]
+    for k, interp in enumerate(interpreters):
+        everyone = [*seen, (interp[0], local[interp[1]])] if interp is not None and extra[k] else seen
+        outside = [f"{name} {where.text(k)}" for name, where in everyone if not where.comfy[k]]
+        if outside:
+            texts.append("outside 09:00-17:00 local for " + ", ".join(outside))
+        else:
+            texts.append("inside everyone's 09:00-17:00 local working day")
+    return comfort, texts
 
 
-def _buffer(blackout_us: int, handoff_us: int) -> tuple[float, str | None]:
-    """Distance to the nearest CAB blackout or handoff window (-1: there is none), full marks at 2 hours."""
-    gaps = {
-        name: gap for name, gap in (("CAB blackout", blackout_us), ("handoff window", handoff_us)) if gap >= 0
-    }
-    if not gaps:
-        return 1.0, None
-    nearest = min(gaps, key=lambda name: gaps[name])
-    gap = gaps[nearest]
-    value = min(1.0, gap / _FULL_BUFFER_US)
-    if gap >= _FULL_BUFFER_US:
-        return value, "2h+ clear of blackouts and handoff windows"
-    if not gap:
-        return value, f"back to back with a {nearest}"
-    return value, f"only {_fmt_gap(gap)} from a {nearest}"
+def _buffer(
+    starts: NDArray[np.int64], ends: NDArray[np.int64], constraints: Constraints
+) -> tuple[NDArray[np.float64], list[str | None]]:
+    """Per slot: distance to the nearest CAB blackout or handoff window, full marks at two hours."""
+    blackout = constraints.blackouts.distance_all(starts, ends)
+    handoff = constraints.handoffs.distance_all(starts, ends)
+    # The nearest of the two that exist (-1: none); a tie goes to the blackout.
+    use_handoff = (handoff >= 0) & ((blackout < 0) | (handoff < blackout))
+    gap = np.where(use_handoff, handoff, blackout)
+    value = np.where(gap < 0, 1.0, np.minimum(1.0, gap / _FULL_BUFFER_US))
+    texts: list[str | None] = []
+    for g, h in zip(gap.tolist(), use_handoff.tolist(), strict=True):
+        nearest = "handoff window" if h else "CAB blackout"
+        if g < 0:
+            texts.append(None)
+        elif g >= _FULL_BUFFER_US:
+            texts.append("2h+ clear of blackouts and handoff windows")
+        elif not g:
+            texts.append(f"back to back with a {nearest}")
+        else:
+            texts.append(f"only {_fmt_gap(g)} from a {nearest}")
+    return value, texts
 
 
-def _optional(k: int, optional: list[tuple[str, NDArray[np.bool_]]]) -> tuple[float, str | None]:
-    if not optional:
-        return 1.0, None
-    free = [name for name, able in optional if able[k]]
-    busy = [name for name, able in optional if not able[k]]
-    value = len(free) / len(optional)
-    if not busy:
-        return value, "optional attendees free: " + ", ".join(free)
-    return value, "optional attendees not free: " + ", ".join(busy)
+def _optional(
+    starts: NDArray[np.int64], ends: NDArray[np.int64], constraints: Constraints
+) -> tuple[NDArray[np.float64], list[str | None]]:
+    """Per slot: the share of optional attendees who are free (1 when there are none)."""
+    if not constraints.optional:
+        return np.ones(len(starts)), [None] * len(starts)
+    names = [person.name for person, _ in constraints.optional]
+    able = np.stack([att.can_attend_all(starts, ends) for _, att in constraints.optional])
+    share = able.sum(axis=0) / len(names)
+    texts: list[str | None] = []
+    for column in able.T.tolist():
+        busy = [name for name, free in zip(names, column, strict=True) if not free]
+        if busy:
+            texts.append("optional attendees not free: " + ", ".join(busy))
+        else:
+            texts.append("optional attendees free: " + ", ".join(names))
+    return share, texts

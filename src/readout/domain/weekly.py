@@ -51,16 +51,24 @@ class WeeklyWindows:
     def expand_micros(
         self, first: date, last: date, skip: frozenset[date] = frozenset()
     ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-        """``expand`` as arrays of UTC microseconds, in date then window order (not merged).
+        """``expand`` as arrays of UTC microseconds, in date then window order (not merged; read-only).
 
         Wall times become instants with the fold=0 rule of ``localtime.local_instant``; a window that a
-        transition makes empty or negative is dropped.
+        transition makes empty or negative is dropped. Cached by value: a case's windows do not change when
+        a calendar does, so re-planning after a calendar change expands nothing again.
         """
-        count = last.toordinal() - first.toordinal() + 1
-        day, start, end = _week_template(self, first.weekday())
-        if count <= 0 or not len(day):
-            empty = np.zeros(0, dtype=np.int64)
-            return empty, empty
+        return _expand(self, first, last, skip)
+
+
+@lru_cache(maxsize=1024)
+def _expand(
+    weekly: WeeklyWindows, first: date, last: date, skip: frozenset[date]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    count = last.toordinal() - first.toordinal() + 1
+    day, start, end = _week_template(weekly, first.weekday())
+    if count <= 0 or not len(day):
+        starts = ends = np.zeros(0, dtype=np.int64)
+    else:
         weeks = -(-count // 7)
         day = (day[None, :] + 7 * np.arange(weeks, dtype=np.int64)[:, None]).ravel()
         keep = day < count
@@ -69,12 +77,13 @@ class WeeklyWindows:
             skipped[[d.toordinal() - first.toordinal() for d in skip if first <= d <= last]] = True
             keep &= ~skipped[np.minimum(day, count - 1)]
         midnight = wall_micros(first) + day[keep] * DAY_US
-        start_walls = midnight + np.tile(start, weeks)[keep]
-        end_walls = midnight + np.tile(end, weeks)[keep]
-        table = offsets(self.zone, wall_micros(first) - DAY_US, wall_micros(last) + 3 * DAY_US)
-        starts, ends = table.to_instant(start_walls), table.to_instant(end_walls)
+        table = offsets(weekly.zone, wall_micros(first) - DAY_US, wall_micros(last) + 3 * DAY_US)
+        starts = table.to_instant(midnight + np.tile(start, weeks)[keep])
+        ends = table.to_instant(midnight + np.tile(end, weeks)[keep])
         kept = starts < ends
-        return starts[kept], ends[kept]
+        starts, ends = starts[kept], ends[kept]
+    starts.flags.writeable = ends.flags.writeable = False
+    return starts, ends
 
 
 @lru_cache(maxsize=512)
