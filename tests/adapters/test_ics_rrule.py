@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 
 from dateutil.rrule import rrulestr
@@ -88,3 +89,62 @@ def test_monthly_rule_on_the_31st_keeps_skipping_short_months() -> None:
     start = datetime(2012, 1, 31, 9)
     low, high = datetime(2026, 8, 20), datetime(2026, 12, 5)
     assert walls("FREQ=MONTHLY", start, low, high) == [datetime(2026, 8, 31, 9), datetime(2026, 10, 31, 9)]
+
+
+@st.composite
+def monthly_counted_rules(draw: st.DrawFn) -> str:
+    """MONTHLY COUNT rules, countable ones (fixed days a month) and their near misses (5th weekday, 29th+)."""
+    parts = {"FREQ": "MONTHLY", "COUNT": str(draw(st.integers(1, 400)))}
+    if draw(st.booleans()):
+        parts["INTERVAL"] = str(draw(st.integers(1, 4)))
+    kind = draw(st.sampled_from(["implied", "weekdays", "monthdays"]))
+    if kind == "weekdays":
+        days = draw(st.lists(st.sampled_from(WEEKDAYS), min_size=1, max_size=3, unique=True))
+        ordinals = st.sampled_from([1, 2, 3, 4, 5, -1, -2, -4, -5])
+        parts["BYDAY"] = ",".join(
+            f"{draw(ordinals)}{day}" if draw(st.integers(0, 9)) else day for day in days
+        )
+    elif kind == "monthdays":
+        monthdays = st.sampled_from([1, 5, 15, 28, 29, 31, -1, -3, -28, -29])
+        parts["BYMONTHDAY"] = ",".join(
+            map(str, draw(st.lists(monthdays, min_size=1, max_size=2, unique=True)))
+        )
+    if draw(st.booleans()):
+        parts["BYHOUR"] = ",".join(map(str, draw(st.lists(st.integers(0, 23), min_size=1, max_size=2))))
+    return ";".join(f"{key}={value}" for key, value in parts.items())
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    monthly_counted_rules(),
+    st.datetimes(min_value=datetime(1996, 1, 1), max_value=datetime(2026, 10, 1)),
+    st.integers(-40, 11000),
+    st.integers(1, 90),
+)
+def test_old_monthly_count_rule_restarted_by_counting_months_matches_walking_it(
+    text: str, start: datetime, ahead: int, days: int
+) -> None:
+    start = start.replace(second=0, microsecond=0)
+    low = start + timedelta(days=ahead)
+    high = low + timedelta(days=days)
+    assert walls(text, start, low, high) == brute_force(text, start, low, high)
+
+
+def test_fifteen_year_old_monthly_count_rule_costs_about_what_a_new_one_costs() -> None:
+    # First Thursday, COUNT=200, from November 2011: the 181st and 182nd occurrences fall in the window.
+    text, low, high = "FREQ=MONTHLY;BYDAY=1TH;COUNT=200", datetime(2026, 10, 19), datetime(2026, 12, 5)
+    old, new = datetime(2011, 11, 3, 9), datetime(2026, 10, 1, 9)
+    assert walls(text, old, low, high) == brute_force(text, old, low, high)
+    assert walls(text, old, low, high) == [datetime(2026, 11, 5, 9), datetime(2026, 12, 3, 9)]
+
+    def cost(start: datetime) -> float:
+        best = float("inf")
+        for _ in range(7):
+            started = time.perf_counter()
+            for _ in range(20):
+                walls(text, start, low, high)
+            best = min(best, time.perf_counter() - started)
+        return best
+
+    # Walking 180 months from DTSTART took about 8 times as long; the bound leaves room for a noisy machine.
+    assert cost(old) < 2.5 * cost(new) + 0.002

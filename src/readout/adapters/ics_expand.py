@@ -185,8 +185,6 @@ def _starts(
     if not rules or not all(_ends_before(rule, start, clock) for rule in rules):
         yield start, length
     yield from _rdates(master, length, clock)
-    if not rules:
-        return
     shift = max((abs(future.shift) for future in futures), default=timedelta(0))
     low = clock.wall_in(window.start - length.upper_bound - shift - _SLACK, start.tz)
     high = clock.wall_in(window.end + shift + _SLACK, start.tz)

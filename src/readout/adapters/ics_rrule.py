@@ -5,13 +5,15 @@ reaching this month. Here the rule is restarted at the beginning of a period sho
 phase with the original (a whole number of INTERVALs later), with every value DTSTART implied (the weekday
 of a WEEKLY rule, the day of a MONTHLY rule, the time of day...) written out, so the occurrences from that
 point on are exactly the original's. A COUNT rule is restarted only when the occurrences skipped can be
-counted without enumerating them (DAILY and WEEKLY rules whose periods all hold the same number); any
-other COUNT rule is enumerated from its start, a cost bounded by its COUNT.
+counted without enumerating them (DAILY, WEEKLY and MONTHLY rules whose periods all hold the same number:
+no BYSETPOS, no day some months lack); any other COUNT rule is enumerated from its start, a cost bounded
+by its COUNT.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime, time, timedelta
 from functools import lru_cache
@@ -36,6 +38,8 @@ _FIXED_STEP = {
 }
 _DAY_FILTERS = ("BYMONTH", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYDAY")
 _COUNTABLE_PARTS = {"FREQ", "INTERVAL", "COUNT", "UNTIL", "WKST", "BYHOUR", "BYMINUTE", "BYSECOND", "BYDAY"}
+_COUNTABLE_PARTS |= {"BYMONTHDAY"}  # MONTHLY rules only
+_ORDINAL_WEEKDAY = re.compile(r"([+-]?[0-9]{1,2})(MO|TU|WE|TH|FR|SA|SU)")
 
 
 def rule_walls(recur: vRecur, start: datetime, low: datetime, high: datetime) -> list[datetime]:
@@ -222,15 +226,48 @@ def _implied(recur: vRecur, start: datetime) -> dict[str, Any]:
 
 
 def _per_period(recur: vRecur, start: datetime) -> int | None:
-    """Occurrences in every DAILY or WEEKLY period, or None when periods differ (or it is another FREQ)."""
+    """Occurrences in each DAILY, WEEKLY or MONTHLY period; None when periods differ (or another FREQ)."""
     freq, given = _freq(recur), {str(key).upper() for key in recur}
-    if freq not in ("DAILY", "WEEKLY") or not given <= _COUNTABLE_PARTS:
+    if not given <= _COUNTABLE_PARTS:
         return None
-    days = _plain_weekdays(recur.get("BYDAY", [])) if freq == "WEEKLY" else None
-    if days is None and "BYDAY" in given:
+    if freq == "MONTHLY":
+        days = _monthly_days(recur, start)
+    elif freq in ("DAILY", "WEEKLY") and "BYMONTHDAY" not in given:
+        weekdays = _plain_weekdays(recur.get("BYDAY", [])) if freq == "WEEKLY" else None
+        if weekdays is None and "BYDAY" in given:
+            return None
+        days = len(weekdays) if weekdays else 1
+    else:
         return None
-    per_day = _distinct(recur, "BYHOUR") * _distinct(recur, "BYMINUTE") * _distinct(recur, "BYSECOND")
-    return per_day * (len(days) if days else 1)
+    if days is None:
+        return None
+    return days * _distinct(recur, "BYHOUR") * _distinct(recur, "BYMINUTE") * _distinct(recur, "BYSECOND")
+
+
+def _monthly_days(recur: vRecur, start: datetime) -> int | None:
+    """Days of every month a MONTHLY rule picks, when that number never changes: month days that every
+    month has (1st to 28th, or last to 28th from the end) or weekdays by ordinal that every month has (1st
+    to 4th, or last to 4th from the end), all counted from the same end so no two can be the same day."""
+    weekdays, monthdays = recur.get("BYDAY", []), recur.get("BYMONTHDAY", [])
+    if weekdays and monthdays:
+        return None  # a month day that must also be a given weekday: some months have it, some not
+    if monthdays:
+        numbers = {int(str(value)) for value in monthdays}
+    elif weekdays:
+        ordinals = [_ORDINAL_WEEKDAY.fullmatch(str(value).upper()) for value in weekdays]
+        if not all(ordinals):
+            return None  # a plain weekday: four or five a month
+        numbers = {int(found.group(1)) for found in ordinals if found}
+        days = len({(int(found.group(1)), found.group(2)) for found in ordinals if found})
+        return days if _same_end(numbers, 4) else None
+    else:
+        numbers = {start.day}  # DTSTART's day of the month, which dateutil implies
+    return len(numbers) if _same_end(numbers, 28) else None
+
+
+def _same_end(numbers: set[int], most: int) -> bool:
+    """Whether every number counts from the same end of the month and reaches at most ``most`` into it."""
+    return all(1 <= number <= most for number in numbers) or all(-most <= number <= -1 for number in numbers)
 
 
 def _plain_weekdays(values: Sequence[object]) -> set[str] | None:
