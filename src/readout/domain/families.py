@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -87,6 +87,12 @@ def _windows(weekly: WeeklyWindows, span: Interval, skip: frozenset[date] = froz
     """Expand weekly windows over the local dates touching ``span`` (plus a day each side)."""
     first = span.start.astimezone(weekly.zone).date() - timedelta(days=1)
     last = span.end.astimezone(weekly.zone).date() + timedelta(days=1)
+    return _window_timeline(weekly, first, last, skip)
+
+
+@lru_cache(maxsize=1024)
+def _window_timeline(weekly: WeeklyWindows, first: date, last: date, skip: frozenset[date]) -> Timeline:
+    """Cached by value: the windows of a case stay the same while its calendars change."""
     return Timeline.of_arrays(*weekly.expand_micros(first, last, skip))
 
 
@@ -177,8 +183,16 @@ class Constraints:
                 ends.append(windows.ends)
         return Timeline.of_arrays(np.concatenate(starts), np.concatenate(ends))
 
-    def broken_all(self, starts: NDArray[np.int64], ends: NDArray[np.int64]) -> dict[str, NDArray[np.bool_]]:
-        """For every family, which of the slots (microsecond bounds) break it (spec section 5)."""
+    def broken_all(
+        self,
+        starts: NDArray[np.int64],
+        ends: NDArray[np.int64],
+        interpreter_index: NDArray[np.int64] | None = None,
+    ) -> dict[str, NDArray[np.bool_]]:
+        """For every family, which of the slots (microsecond bounds) break it (spec section 5).
+
+        ``interpreter_index``: ``interpreter_index_all`` for the same slots, when the caller has it already.
+        """
         broken: dict[str, NDArray[np.bool_]] = {}
         if self.coverage is not None:
             broken[COVERAGE] = ~self.coverage.covers_all(starts, ends)
@@ -189,7 +203,9 @@ class Constraints:
         for role, att in self.roles.items():
             broken[attendee_family(role)] = ~att.can_attend_all(starts, ends)
         if self.case.readout.language:
-            broken[INTERPRETER] = self.interpreter_index_all(starts, ends) < 0
+            if interpreter_index is None:
+                interpreter_index = self.interpreter_index_all(starts, ends)
+            broken[INTERPRETER] = interpreter_index < 0
         return broken
 
     def interpreter_index_all(self, starts: NDArray[np.int64], ends: NDArray[np.int64]) -> NDArray[np.int64]:

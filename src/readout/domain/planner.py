@@ -85,7 +85,8 @@ def _evaluate(constraints: Constraints, begin: NDArray[np.int64]) -> _Evaluation
     """Family masks over all starts (vectorised); the same answers as checking slot by slot."""
     duration = constraints.case.readout.duration
     end = begin + duration // timedelta(microseconds=1)
-    masks = constraints.broken_all(begin, end)
+    chosen = constraints.interpreter_index_all(begin, end) if constraints.case.readout.language else None
+    masks = constraints.broken_all(begin, end, chosen)
     families = sorted(masks, key=family_order)
     broken = (
         np.stack([masks[f] for f in families]) if len(begin) else np.zeros((len(families), 0), dtype=bool)
@@ -94,15 +95,16 @@ def _evaluate(constraints: Constraints, begin: NDArray[np.int64]) -> _Evaluation
     waivable = np.array([f in WAIVABLE for f in families], dtype=bool)
     near = (count > 0) & ~broken[~waivable].any(axis=0)
     lone = count == 1
-    chosen = constraints.interpreter_index_all(begin, end) if constraints.case.readout.language else None
     near_misses = tuple(
         NearMiss(
-            from_micros(int(begin[k])),
-            from_micros(int(begin[k])) + duration,
-            tuple(f for f, b in zip(families, broken[:, k], strict=True) if b),
-            _interpreter_at(constraints, chosen, int(k)),
+            from_micros(begin_k),
+            from_micros(begin_k) + duration,
+            tuple(f for f, b in zip(families, column, strict=True) if b),
+            _interpreter_at(constraints, chosen, k),
         )
-        for k in np.flatnonzero(near)
+        for k, begin_k, column in zip(
+            np.flatnonzero(near).tolist(), begin[near].tolist(), broken[:, near].T.tolist(), strict=True
+        )
     )
     return _Evaluation(
         compliant=[
@@ -110,7 +112,9 @@ def _evaluate(constraints: Constraints, begin: NDArray[np.int64]) -> _Evaluation
         ],
         near_misses=near_misses,
         violations={f: int(n) for f, n in zip(families, broken.sum(axis=1), strict=True) if n},
-        causes=tuple(f for f, row in zip(families, broken, strict=True) if (row & lone).any()),
+        causes=tuple(
+            f for f, alone in zip(families, (broken & lone).any(axis=1).tolist(), strict=True) if alone
+        ),
     )
 
 

@@ -42,30 +42,38 @@ class Scored:
 
 
 class _Local:
-    """Slots as seen in one time zone: comfort, and the local day and times for the explanation."""
+    """Slots as seen in several time zones (one row per zone): comfort, and the local day and times for the
+    explanation. Comfort is 1.0 inside 09:00-17:00 on a weekday, 0.75 inside 08:00-18:00, 0.4 inside
+    07:00-20:00, else 0."""
 
-    __slots__ = ("comfort", "comfy", "end_minute", "first", "weekday")
+    __slots__ = ("comfort", "comfy", "end_minute", "first", "row", "weekday")
 
-    def __init__(self, wall_start: NDArray[np.int64], wall_end: NDArray[np.int64]) -> None:
+    def __init__(self, zones: Sequence[ZoneInfo], starts: NDArray[np.int64], ends: NDArray[np.int64]) -> None:
+        self.row = {zone: i for i, zone in enumerate(zones)}
+        if len(starts):
+            tables = [offsets(zone, int(starts[0]), int(ends[-1])) for zone in zones]
+            wall_start = np.stack([table.to_wall(starts) for table in tables])
+            wall_end = np.stack([table.to_wall(ends) for table in tables])
+        else:
+            wall_start = wall_end = np.zeros((len(zones), 0), dtype=np.int64)
         weekday = (wall_start // DAY_US + 3) % 7  # 1970-01-01 was a Thursday
         first = (wall_start % DAY_US) // MINUTE_US
-        end_minute = (wall_end % DAY_US) // MINUTE_US
         last = first + (wall_end - wall_start) // 1_000_000 // 60  # wall minutes: a DST change shows
-        self.comfort = np.zeros(len(first))
+        self.comfort = np.zeros(first.shape)
         placed = weekday >= 5  # weekends score 0
         for value, lo, hi in _TIERS:
             fits = ~placed & (lo <= first) & (last <= hi)
             self.comfort[fits] = value
             placed |= fits
-        self.comfy: list[bool] = (self.comfort >= 1.0).tolist()
-        self.weekday: list[int] = weekday.tolist()
-        self.first: list[int] = first.tolist()
-        self.end_minute: list[int] = end_minute.tolist()
+        self.comfy: list[list[bool]] = (self.comfort >= 1.0).tolist()
+        self.weekday: list[list[int]] = weekday.tolist()
+        self.first: list[list[int]] = first.tolist()
+        self.end_minute: list[list[int]] = ((wall_end % DAY_US) // MINUTE_US).tolist()
 
-    def text(self, k: int) -> str:
-        """``Mon 07:00-08:00``: the slot's local day and times."""
-        first, end = self.first[k], self.end_minute[k]
-        day = _DAY_NAMES[self.weekday[k]]
+    def text(self, row: int, k: int) -> str:
+        """``Mon 07:00-08:00``: slot ``k``'s local day and times in the zone of ``row``."""
+        first, end = self.first[row][k], self.end_minute[row][k]
+        day = _DAY_NAMES[self.weekday[row][k]]
         return f"{day} {first // 60:02d}:{first % 60:02d}-{end // 60:02d}:{end % 60:02d}"
 
 
@@ -112,15 +120,6 @@ def _attendees(constraints: Constraints) -> dict[str, tuple[str, ZoneInfo]]:
     return out
 
 
-def _local(zone: ZoneInfo, starts: NDArray[np.int64], ends: NDArray[np.int64]) -> _Local:
-    """Local weekday and minutes of every slot in ``zone``, and how comfortable each slot is there:
-    1.0 inside 09:00-17:00 on a weekday, 0.75 inside 08:00-18:00, 0.4 inside 07:00-20:00, else 0."""
-    if not len(starts):
-        return _Local(starts, ends)
-    table = offsets(zone, int(starts[0]), int(ends[-1]))
-    return _Local(table.to_wall(starts), table.to_wall(ends))
-
-
 def _fmt_gap(gap_us: int) -> str:
     hours, rem = divmod(int(gap_us / 1_000_000) // 60, 60)
     days, hours = divmod(hours, 24)
@@ -138,9 +137,9 @@ def _comfort(
 ) -> tuple[NDArray[np.float64], list[str]]:
     """Per slot: half the mean and half the worst comfort of the role holders and the interpreter."""
     people = _attendees(constraints)
-    zones = {zone for _, zone in people.values()} | {i[1] for i in interpreters if i is not None}
-    local = {zone: _local(zone, starts, ends) for zone in zones}
-    rows = [local[zone].comfort for _, zone in people.values()]
+    zones = list(dict.fromkeys([zone for _, zone in people.values()] + [i[1] for i in interpreters if i]))
+    local = _Local(zones, starts, ends)
+    rows = [local.comfort[local.row[zone]] for _, zone in people.values()]
     total, worst = rows[0], rows[0]
     for row in rows[1:]:  # summed in attendee order, like the formula
         total, worst = total + row, np.minimum(worst, row)
@@ -148,21 +147,19 @@ def _comfort(
     extra = [i is not None and i[0] not in people for i in interpreters]
     if any(extra):
         mask = np.array(extra, dtype=bool)
-        value = np.array(
-            [
-                local[i[1]].comfort[k] if i is not None and extra[k] else 0.0
-                for k, i in enumerate(interpreters)
-            ]
+        row_of = np.array(
+            [local.row[i[1]] if i is not None and e else 0 for i, e in zip(interpreters, extra, strict=True)]
         )
+        value = np.where(mask, local.comfort[row_of, np.arange(len(starts))], 0.0)
         total = np.where(mask, total + value, total)
         worst = np.where(mask, np.minimum(worst, value), worst)
         count = np.where(mask, count + 1, count)
     comfort = 0.5 * total / count + 0.5 * worst
     texts = []
-    seen = [(name, local[zone]) for name, zone in people.values()]
+    seen = [(name, local.row[zone]) for name, zone in people.values()]
     for k, interp in enumerate(interpreters):
-        everyone = [*seen, (interp[0], local[interp[1]])] if interp is not None and extra[k] else seen
-        outside = [f"{name} {where.text(k)}" for name, where in everyone if not where.comfy[k]]
+        everyone = [*seen, (interp[0], local.row[interp[1]])] if interp is not None and extra[k] else seen
+        outside = [f"{name} {local.text(row, k)}" for name, row in everyone if not local.comfy[row][k]]
         if outside:
             texts.append("outside 09:00-17:00 local for " + ", ".join(outside))
         else:
