@@ -2,9 +2,10 @@
 
 Every peer starts from the planner's own inputs (``Case``, ``now``, busy maps), prepares them the same way
 (``prepare``: deadline, earliest start, the production weekly-window expansion and the busy arrays each
-``Availability`` holds, turned into integer seconds; its cost is part of every peer's time) and then applies its own slot test to the same families as
-the planner (spec section 5): coverage, customer hours, CAB blackouts, handoff windows, each role holder's
-calendar and availability, and "some qualifying interpreter can attend".
+``Availability`` holds, turned into integer seconds; its cost is part of every peer's time) and then applies
+its own slot test to the same families as the planner (spec section 5): coverage, customer hours, CAB
+blackouts, handoff windows, each role holder's calendar and availability, and "some qualifying interpreter
+can attend".
 
 - ``naive``: every grid slot checked against every interval, until one conflicts.
 - ``range_subtraction``: intersect the windows, subtract the merged busy time, then step the grid through
@@ -43,6 +44,7 @@ __all__ = [
     "floor",
     "grid_starts",
     "naive",
+    "planner_core",
     "prepare",
     "range_subtraction",
 ]
@@ -400,6 +402,15 @@ def planner_starts(inputs: Inputs) -> list[int]:
 
     result = plan(inputs.case, inputs.now, inputs.people, inputs.interpreters)
     return sorted(_seconds(c.start) for c in result.candidates)
+
+
+def planner_core(inputs: Inputs) -> list[int]:
+    """The planner's own compliant set alone (``readout.domain.planner.compliant_starts``: grid and family
+    masks, no near misses, causes or ranking), as integer seconds: the same work the peers do."""
+    from readout.domain.planner import compliant_starts
+
+    found = compliant_starts(inputs.case, inputs.now, inputs.people, inputs.interpreters)
+    return (found // 1_000_000).tolist()
 
 
 PEERS: dict[str, Callable[[Inputs], list[int]]] = {

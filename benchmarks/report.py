@@ -10,7 +10,7 @@ from rich.table import Table
 
 __all__ = ["Section", "markdown", "print_sections", "sections"]
 
-GROWN = ("planner", "range_subtraction", "naive", "cp_sat", "floor")
+GROWN = ("planner", "planner_core", "range_subtraction", "naive", "cp_sat", "floor")
 
 
 @dataclass
@@ -43,6 +43,8 @@ def _peers(results: dict[str, Any]) -> Section:
             "compliant",
             "planner p50/p95",
             "planner warm",
+            "planner first",
+            "planner core",
             "naive",
             "range-sub",
             "CP-SAT",
@@ -61,6 +63,8 @@ def _peers(results: dict[str, Any]) -> Section:
                 str(c["compliant"]),
                 f"{planner['p50_ms']:.2f}/{planner['p95_ms']:.2f} ({planner['x_floor']:.1f}x)",
                 _ms(c["planner_warm"]),
+                _ms(c.get("planner_first")),
+                _ms(c.get("planner_core")),
                 _ms(c.get("naive")),
                 _ms(c.get("range_subtraction")),
                 _ms(c.get("cp_sat")),
@@ -130,7 +134,17 @@ def _growth(results: dict[str, Any]) -> Section:
     base = growth[0].get("base", "") if growth else ""
     section = Section(
         f"Growth: {base} plus busy blocks where the customer is closed (same answer): p50 ms (x first)",
-        ["busy iv", "floor iv", "N log N", "planner", "range-sub", "naive", "CP-SAT", "floor"],
+        [
+            "busy iv",
+            "floor iv",
+            "N log N",
+            "planner",
+            "planner core",
+            "range-sub",
+            "naive",
+            "CP-SAT",
+            "floor",
+        ],
     )
     for g in growth:
         cells = [str(g["busy_intervals"]), str(g["floor_intervals"]), f"x{g['n_log_n_ratio']:.1f}"]
@@ -148,7 +162,7 @@ def _recurrence(results: dict[str, Any]) -> Section:
     rows = results.get("recurrence") or []
     ages = list(rows[0]["ages"]) if rows else []
     section = Section(
-        "Recurrence: parse_busy p50 ms by DTSTART age (icalendar parse / the rest: expansion, filtering)",
+        "Recurrence: parse_busy p50 ms by DTSTART age (parsing / the rest: expansion, filtering)",
         ["rule", *ages, "15y / new", "expansion 15y / new"],
     )
     for r in rows:

@@ -25,6 +25,7 @@ __all__ = [
     "WAIVER_AUTHORITY",
     "Constraints",
     "attendee_family",
+    "clear_cache",
     "family_order",
 ]
 
@@ -88,6 +89,11 @@ def _windows(weekly: WeeklyWindows, span: Interval, skip: frozenset[date] = froz
     first = span.start.astimezone(weekly.zone).date() - timedelta(days=1)
     last = span.end.astimezone(weekly.zone).date() + timedelta(days=1)
     return _window_timeline(weekly, first, last, skip)
+
+
+def clear_cache() -> None:
+    """Forget the window timelines cached by value."""
+    _window_timeline.cache_clear()
 
 
 @lru_cache(maxsize=1024)

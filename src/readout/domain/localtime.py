@@ -16,7 +16,17 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["DAY_US", "MINUTE_US", "ZoneOffsets", "local_date", "local_instant", "local_midnight", "offsets"]
+__all__ = [
+    "DAY_US",
+    "MINUTE_US",
+    "ZoneOffsets",
+    "clear_cache",
+    "local_date",
+    "local_instant",
+    "local_midnight",
+    "offsets",
+    "wall_micros",
+]
 
 MINUTE_US = 60_000_000
 DAY_US = 86_400_000_000
@@ -107,6 +117,11 @@ def offsets(zone: ZoneInfo, low: datetime | int, high: datetime | int) -> ZoneOf
     hi = _micros(high) if isinstance(high, datetime) else high
     # Whole UTC days plus a margin, so that nearby ranges share one cached entry.
     return _offsets(zone, (lo // DAY_US) * DAY_US - _MARGIN_US, -(-hi // DAY_US) * DAY_US + _MARGIN_US)
+
+
+def clear_cache() -> None:
+    """Forget the cached offset tables."""
+    _offsets.cache_clear()
 
 
 @lru_cache(maxsize=256)

@@ -16,12 +16,47 @@ from readout.domain.case import ROLES, Availability, BusyStatus, Case, Interpret
 from readout.domain.deadline import deadline as contract_deadline
 from readout.domain.deadline import earliest_start
 from readout.domain.families import WAIVABLE, Constraints, family_order
+from readout.domain.families import clear_cache as families_cache_clear
 from readout.domain.grid import candidate_start_micros
 from readout.domain.intervals import Interval, from_micros
+from readout.domain.localtime import clear_cache as localtime_cache_clear
 from readout.domain.plan import Candidate, NearMiss, Plan, PlanStatus, Unreadable, Unverified
 from readout.domain.ranking import score_slots
+from readout.domain.weekly import clear_cache as weekly_cache_clear
 
-__all__ = ["not_ready_reasons", "plan"]
+__all__ = ["clear_caches", "compliant_starts", "not_ready_reasons", "plan"]
+
+
+def clear_caches() -> None:
+    """Forget the expansions cached by value (weekly windows, zone offsets), as in a fresh process."""
+    localtime_cache_clear()
+    weekly_cache_clear()
+    families_cache_clear()
+
+
+def compliant_starts(
+    case: Case,
+    now: datetime,
+    people_busy: Mapping[str, Availability],
+    interpreter_busy: Mapping[str, Availability] | None = None,
+) -> NDArray[np.int64]:
+    """Only the compliant starts (UTC microseconds, sorted) of a ready case: the families checked over the
+    grid, without near misses, causes or ranking. ``plan`` lists exactly these as its candidates."""
+    if not_ready_reasons(case) or case.approved_at is None:
+        return np.zeros(0, dtype=np.int64)
+    due = contract_deadline(
+        case.approved_at, case.readout.due_business_days, case.business_zone, case.business_holidays
+    )
+    earliest = earliest_start(now, case.approved_at, case.readout.min_notice)
+    starts = candidate_start_micros(earliest, due, case.readout.duration, case.grid_zone, case.granularity)
+    constraints = Constraints(
+        case, Interval(earliest, max(earliest, due)), people_busy, interpreter_busy or {}
+    )
+    ends = starts + case.readout.duration // timedelta(microseconds=1)
+    ok = np.ones(len(starts), dtype=bool)
+    for broken in constraints.broken_all(starts, ends).values():
+        ok &= ~broken
+    return starts[ok]
 
 
 def not_ready_reasons(case: Case) -> list[str]:

@@ -19,7 +19,15 @@ from numpy.typing import NDArray
 from readout.domain.intervals import Interval, from_micros
 from readout.domain.localtime import DAY_US, MINUTE_US, offsets, wall_micros
 
-__all__ = ["DAY_NAMES", "WeeklyWindows", "Window", "parse_day_key", "parse_weekly", "parse_window"]
+__all__ = [
+    "DAY_NAMES",
+    "WeeklyWindows",
+    "Window",
+    "clear_cache",
+    "parse_day_key",
+    "parse_weekly",
+    "parse_window",
+]
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _WINDOW = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
@@ -58,6 +66,12 @@ class WeeklyWindows:
         a calendar does, so re-planning after a calendar change expands nothing again.
         """
         return _expand(self, first, last, skip)
+
+
+def clear_cache() -> None:
+    """Forget the expansions cached by value."""
+    _expand.cache_clear()
+    _week_template.cache_clear()
 
 
 @lru_cache(maxsize=1024)
