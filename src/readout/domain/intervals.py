@@ -170,15 +170,14 @@ class Timeline:
     """A merged, sorted set of intervals answering overlap and containment queries in O(log n), one slot at
     a time (``overlaps``, ``covers``) or for many slots at once (``overlaps_all``, ``covers_all``)."""
 
-    __slots__ = ("_lists", "ends", "starts")
+    __slots__ = ("_ends_after_low", "_lists", "_starts_then_high", "ends", "starts")
 
     def __init__(self, intervals: Iterable[Interval] = ()) -> None:
         items = intervals if isinstance(intervals, Sequence) else list(intervals)
         count = len(items)
         starts = np.fromiter((to_micros(iv.start) for iv in items), dtype=np.int64, count=count)
         ends = np.fromiter((to_micros(iv.end) for iv in items), dtype=np.int64, count=count)
-        self.starts, self.ends = merged_arrays(starts, ends)
-        self._lists: tuple[list[int], list[int]] | None = None
+        self._set(*merged_arrays(starts, ends))
 
     @classmethod
     def of_micros(cls, pairs: Iterable[tuple[int, int]]) -> Timeline:
@@ -192,9 +191,15 @@ class Timeline:
     def of_arrays(cls, starts: NDArray[np.int64], ends: NDArray[np.int64]) -> Timeline:
         """A timeline from arrays of interval starts and ends (microseconds; any order, may overlap)."""
         timeline = cls.__new__(cls)
-        timeline.starts, timeline.ends = merged_arrays(starts, ends)
-        timeline._lists = None
+        timeline._set(*merged_arrays(starts, ends))
         return timeline
+
+    def _set(self, starts: NDArray[np.int64], ends: NDArray[np.int64]) -> None:
+        self.starts, self.ends = starts, ends
+        self._lists: tuple[list[int], list[int]] | None = None
+        # Sentinels, so that an index one past either end needs no bounds check in the array queries.
+        self._starts_then_high = np.append(starts, np.iinfo(np.int64).max)
+        self._ends_after_low = np.insert(ends, 0, np.iinfo(np.int64).min)
 
     @property
     def _bounds(self) -> tuple[list[int], list[int]]:
@@ -232,18 +237,13 @@ class Timeline:
 
     def overlaps_all(self, starts: NDArray[np.int64], ends: NDArray[np.int64]) -> NDArray[np.bool_]:
         """For each non-empty slot ``[starts[k], ends[k])``: does it overlap any interval?"""
-        n = len(self.starts)
-        if not n:
-            return np.zeros(len(starts), dtype=bool)
-        i = np.searchsorted(self.ends, starts, side="right")
-        return (i < n) & (self.starts[np.minimum(i, n - 1)] < ends)
+        # The first interval ending after the slot starts must start before the slot ends.
+        return self._starts_then_high[np.searchsorted(self.ends, starts, side="right")] < ends
 
     def covers_all(self, starts: NDArray[np.int64], ends: NDArray[np.int64]) -> NDArray[np.bool_]:
         """For each slot: does it lie inside one interval?"""
-        if not len(self.starts):
-            return np.zeros(len(starts), dtype=bool)
-        i = np.searchsorted(self.starts, starts, side="right") - 1
-        return (i >= 0) & (self.ends[np.maximum(i, 0)] >= ends)
+        # The last interval starting at or before the slot must end at or after it.
+        return self._ends_after_low[np.searchsorted(self.starts, starts, side="right")] >= ends
 
     def distance(self, span: Interval) -> timedelta | None:
         """Gap between ``span`` and the nearest interval not overlapping it, or None when there is none."""
