@@ -140,6 +140,9 @@ class Case:
         return self.coverage.hours.zone if self.coverage else ZoneInfo("UTC")
 
 
+_NO_BUSY = Timeline()
+
+
 class BusyStatus(Enum):
     """How much we know about someone's free/busy."""
 
@@ -162,7 +165,7 @@ class Availability:
     timeline: Timeline = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "timeline", Timeline(self.busy))
+        object.__setattr__(self, "timeline", Timeline(self.busy) if self.busy else _NO_BUSY)
 
     @classmethod
     def known(cls, busy: tuple[Interval, ...]) -> Availability:

@@ -166,6 +166,10 @@ def merged_arrays(
     return starts, ends
 
 
+_HIGH = np.array([np.iinfo(np.int64).max], dtype=np.int64)
+_LOW = np.array([np.iinfo(np.int64).min], dtype=np.int64)
+
+
 class Timeline:
     """A merged, sorted set of intervals answering overlap and containment queries in O(log n), one slot at
     a time (``overlaps``, ``covers``) or for many slots at once (``overlaps_all``, ``covers_all``)."""
@@ -198,8 +202,8 @@ class Timeline:
         self.starts, self.ends = starts, ends
         self._lists: tuple[list[int], list[int]] | None = None
         # Sentinels, so that an index one past either end needs no bounds check in the array queries.
-        self._starts_then_high = np.append(starts, np.iinfo(np.int64).max)
-        self._ends_after_low = np.insert(ends, 0, np.iinfo(np.int64).min)
+        self._starts_then_high = np.concatenate((starts, _HIGH))
+        self._ends_after_low = np.concatenate((_LOW, ends))
 
     @property
     def _bounds(self) -> tuple[list[int], list[int]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -47,6 +47,13 @@ class WeeklyWindows:
 
     zone: ZoneInfo
     by_weekday: tuple[tuple[Window, ...], ...]
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.zone, self.by_weekday)))
+
+    def __hash__(self) -> int:  # computed once: expansions are cached by value
+        return self._hash
 
     def expand(self, first: date, last: date, skip: frozenset[date] = frozenset()) -> list[Interval]:
         """UTC intervals of every window starting on a local date in ``[first, last]`` not in ``skip``."""
