@@ -134,9 +134,10 @@ def _micros(moment: datetime) -> int:
 
 
 def _offset(zone: ZoneInfo, instant: int) -> int:
-    offset = (_EPOCH + timedelta(microseconds=instant)).astimezone(zone).utcoffset()
+    """The UTC offset in force at ``instant`` (tzdata changes offsets on whole seconds)."""
+    offset = datetime.fromtimestamp(instant // _SECOND_US, zone).utcoffset()
     assert offset is not None  # a ZoneInfo always has one
-    return offset // timedelta(microseconds=1)
+    return (offset.days * 86_400 + offset.seconds) * _SECOND_US + offset.microseconds
 
 
 def _first_change(zone: ZoneInfo, before: int, after: int, offset: int) -> int:
