@@ -31,6 +31,7 @@ _FULL_BUFFER_US = 2 * 3600 * 1_000_000
 # (tier value, first minute, last minute) in local wall time, best first.
 _TIERS = ((1.0, 9 * 60, 17 * 60), (0.75, 8 * 60, 18 * 60), (0.4, 7 * 60, 20 * 60))
 _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_CLOCK = tuple(f"{m // 60:02d}:{m % 60:02d}" for m in range(1440))  # wall minute -> "HH:MM"
 
 
 @dataclass(frozen=True)
@@ -72,9 +73,8 @@ class _Local:
 
     def text(self, row: int, k: int) -> str:
         """``Mon 07:00-08:00``: slot ``k``'s local day and times in the zone of ``row``."""
-        first, end = self.first[row][k], self.end_minute[row][k]
         day = _DAY_NAMES[self.weekday[row][k]]
-        return f"{day} {first // 60:02d}:{first % 60:02d}-{end // 60:02d}:{end % 60:02d}"
+        return f"{day} {_CLOCK[self.first[row][k]]}-{_CLOCK[self.end_minute[row][k]]}"
 
 
 def score_slots(
@@ -121,6 +121,7 @@ def _attendees(constraints: Constraints) -> dict[str, tuple[str, ZoneInfo]]:
 
 
 def _fmt_gap(gap_us: int) -> str:
+    """``1d 2h 5m``: whole days, hours and minutes, zero parts left out (``0m`` for no gap)."""
     hours, rem = divmod(int(gap_us / 1_000_000) // 60, 60)
     days, hours = divmod(hours, 24)
     parts = [f"{days}d"] if days else []
