@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from functools import cached_property, lru_cache
 
 import numpy as np
@@ -68,16 +68,9 @@ class Attendance:
     busy: Timeline
     unknown: bool
 
-    def can_attend(self, slot: Interval) -> bool:
-        """Fail closed: an unknown calendar can attend nothing."""
-        if self.unknown:
-            return False
-        if self.windows is not None and not self.windows.covers(slot):
-            return False
-        return not self.busy.overlaps(slot)
-
     def can_attend_all(self, starts: NDArray[np.int64], ends: NDArray[np.int64]) -> NDArray[np.bool_]:
-        """``can_attend`` for many slots (microsecond bounds) at once."""
+        """For each slot (microsecond bounds): inside their windows and free. Fail closed: an unknown
+        calendar can attend nothing."""
         if self.unknown:
             return np.zeros(len(starts), dtype=bool)
         free = ~self.busy.overlaps_all(starts, ends)
@@ -221,7 +214,3 @@ class Constraints:
         able = np.stack([att.can_attend_all(starts, ends) for _, att in self.interpreters])
         first = np.argmax(able, axis=0).astype(np.int64)
         return np.where(able.any(axis=0), first, -1)
-
-    def slot(self, start: datetime) -> Interval:
-        """The readout slot starting at ``start``."""
-        return Interval(start, start + self.case.readout.duration)

@@ -22,7 +22,6 @@ __all__ = [
     "intersect",
     "merge",
     "merged_arrays",
-    "merged_micros",
     "subtract",
     "to_micros",
     "utc",
@@ -135,24 +134,10 @@ def from_micros(micros: int) -> datetime:
     return _EPOCH + timedelta(microseconds=micros)
 
 
-def merged_micros(pairs: Iterable[tuple[int, int]]) -> tuple[list[int], list[int]]:
-    """Sorted, merged (touching joined, empty dropped) starts and ends of half-open microsecond pairs."""
-    starts: list[int] = []
-    ends: list[int] = []
-    for start, end in sorted(p for p in pairs if p[0] < p[1]):
-        if ends and start <= ends[-1]:
-            if end > ends[-1]:
-                ends[-1] = end
-        else:
-            starts.append(start)
-            ends.append(end)
-    return starts, ends
-
-
 def merged_arrays(
     starts: NDArray[np.int64], ends: NDArray[np.int64]
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """``merged_micros`` for arrays: sorted, touching and overlapping intervals joined, empty ones dropped."""
+    """Sorted starts and ends with touching and overlapping intervals joined and empty ones dropped."""
     keep = starts < ends
     starts, ends = starts[keep], ends[keep]
     if len(starts) > 1 and not np.all(starts[1:] > ends[:-1]):  # else already sorted and apart
@@ -184,14 +169,6 @@ class Timeline:
         self._set(*merged_arrays(starts, ends))
 
     @classmethod
-    def of_micros(cls, pairs: Iterable[tuple[int, int]]) -> Timeline:
-        """A timeline from (start, end) microsecond pairs."""
-        listed = list(pairs)
-        starts = np.array([p[0] for p in listed], dtype=np.int64)
-        ends = np.array([p[1] for p in listed], dtype=np.int64)
-        return cls.of_arrays(starts, ends)
-
-    @classmethod
     def of_arrays(cls, starts: NDArray[np.int64], ends: NDArray[np.int64]) -> Timeline:
         """A timeline from arrays of interval starts and ends (microseconds; any order, may overlap)."""
         timeline = cls.__new__(cls)
@@ -220,10 +197,6 @@ class Timeline:
         """The merged intervals."""
         starts, ends = self._bounds
         return tuple(Interval(from_micros(a), from_micros(b)) for a, b in zip(starts, ends, strict=True))
-
-    def pairs(self) -> list[tuple[int, int]]:
-        """The merged intervals as microsecond pairs."""
-        return list(zip(*self._bounds, strict=True))
 
     def overlaps(self, span: Interval) -> bool:
         """True when ``span`` (non-empty) shares an instant with any interval."""
