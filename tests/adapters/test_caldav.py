@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -446,6 +446,28 @@ def test_a_slot_booked_by_someone_else_refuses_holds_and_our_own_holds_are_busy_
         holds.place(hold_on(collection, iv("2026-11-05T16:30", "2026-11-05T17:30")))
     assert busy(reader, collection.url, week, exclude=ESCALATION) == [booked]
     assert len(collection.stored()) == 2  # the refused holds wrote nothing
+
+
+def test_the_slot_check_reads_the_owners_all_day_events_on_their_own_local_date(
+    holds: CalDavHoldCalendar, collection: Collection
+) -> None:
+    # A day off on Thursday 5 November in Chicago (UTC-6): 06:00Z on the 5th to 06:00Z on the 6th.
+    event = Event()
+    event.add("UID", "day-off@example.com")
+    event.add("DTSTAMP", at("2026-06-01T00:00"))
+    event.add("DTSTART", date(2026, 11, 5))
+    event.add("DTEND", date(2026, 11, 6))
+    calendar = Calendar()
+    calendar.add("PRODID", "-//Readout tests//EN")
+    calendar.add("VERSION", "2.0")
+    calendar.add_component(event)
+    collection.write("day-off.ics", calendar.to_ical())
+    wednesday_evening = iv("2026-11-05T02:00", "2026-11-05T03:00")  # 20:00 on the 4th in Chicago
+    thursday_evening = iv("2026-11-06T03:00", "2026-11-06T04:00")  # 21:00 on the 5th in Chicago
+    holds.place(hold_on(collection, wednesday_evening), CHICAGO)  # free there, though the 5th in UTC
+    with pytest.raises(SlotTaken):  # still the 5th in Chicago, though the 6th in UTC
+        holds.place(hold_on(collection, thursday_evening), CHICAGO)
+    assert len(collection.stored()) == 2  # the day off and one hold
 
 
 PACKET = InvitePacket(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -40,6 +41,8 @@ def test_hold_places_the_policy_count_of_best_slots_each_expiring_after_the_ttl(
         (GLOBEX_ID, HoldStatus.LIVE, placed_at, placed_at + TTL)
     }
     assert {h.calendar for h in holds} == {"dana"}  # the escalation manager's calendar
+    # ... re-checked in her zone, so that her all-day and floating events fall on her own dates
+    assert set(desk.calendar.zones.values()) == {ZoneInfo("America/Chicago")}
     assert sorted(desk.calendar.events) == sorted(h.uid for h in holds)
     assert all(h.uid.startswith(GLOBEX_ID) for h in holds)
     assert desk.escalation(GLOBEX_ID).state is State.HELD

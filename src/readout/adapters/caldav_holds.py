@@ -144,10 +144,11 @@ class CalDavHoldCalendar:
         self._reader = reader
         self._zone = zone or ZoneInfo("UTC")
 
-    def place(self, hold: Hold) -> str:
-        """Create the tentative hold; SlotTaken when the slot is busy; the same hold again is idempotent."""
+    def place(self, hold: Hold, zone: ZoneInfo | None = None) -> str:
+        """Create the tentative hold; SlotTaken when the slot is busy; the same hold again is idempotent.
+        ``zone``: the owner's, for their floating and all-day events (else the zone given at construction)."""
         collection, name = self._connector.open(RemoteSource(hold.calendar)), hold_resource_name(hold.uid)
-        self._check_free(hold, collection)
+        self._check_free(hold, collection, zone or self._zone)
         wanted = _expected(hold, "TENTATIVE", HOLD_SUMMARY)
         expires = f"{hold.expires_at.astimezone(UTC):%Y%m%dT%H%M%SZ}"
         body = _event(hold, wanted, hold.placed_at, {"X-READOUT-HOLD-EXPIRES": expires})
@@ -197,11 +198,11 @@ class CalDavHoldCalendar:
             raise Conflict(f"{collection.shown}: the hold {_slot(hold)} changed while being confirmed")
         return ref
 
-    def _check_free(self, hold: Hold, collection: CalDavCollection) -> None:
+    def _check_free(self, hold: Hold, collection: CalDavCollection, zone: ZoneInfo) -> None:
         busy = self._reader.busy(
             collection.source,
             window=hold.slot,
-            zone=self._zone,
+            zone=zone,
             tentative_is_busy=True,
             exclude_escalation=hold.escalation_id,
         )

@@ -114,9 +114,9 @@ class RoutingHoldCalendar:
     def _for(self, hold: Hold) -> HoldCalendar:
         return self._caldav.get() if is_caldav(hold.calendar) else self._ledger
 
-    def place(self, hold: Hold) -> str | None:
+    def place(self, hold: Hold, zone: ZoneInfo | None = None) -> str | None:
         """Place the hold where its calendar lives."""
-        return self._for(hold).place(hold)
+        return self._for(hold).place(hold, zone)
 
     def release(self, hold: Hold) -> None:
         """Release the hold where its calendar lives."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from readout.domain.holds import Hold
 from readout.domain.intervals import Interval
 from readout.domain.invite import InvitePacket
@@ -18,12 +20,14 @@ class MemoryHoldCalendar:
         self.taken: set[Interval] = set()
         self.released: list[str] = []
         self.confirmed: list[str] = []
+        self.zones: dict[str, ZoneInfo | None] = {}  # the zone each hold was placed with
 
-    def place(self, hold: Hold) -> str | None:
-        """Create the hold (idempotent for the same uid)."""
+    def place(self, hold: Hold, zone: ZoneInfo | None = None) -> str | None:
+        """Create the hold (idempotent for the same uid); ``taken`` holds instants, so ``zone`` is moot."""
         if any(hold.slot.overlaps(t) for t in self.taken):
             raise SlotTaken(f"{hold.calendar}'s calendar is busy at {hold.slot.start:%Y-%m-%d %H:%M}Z")
         self.events[hold.uid] = hold
+        self.zones[hold.uid] = zone
         return f"memory:{hold.uid}"
 
     def confirm(self, hold: Hold, packet: InvitePacket) -> str | None:

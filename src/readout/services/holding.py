@@ -72,6 +72,8 @@ def hold_slots(deps: Deps, escalation_id: str, user_id: str) -> HoldOutcome:
             raise Refused(f"{esc.id} has no eligible slot to hold: plan again or request an exception")
         placed: list[Hold] = []
         calendar = _organizer_calendar(loaded)
+        organizer = case.people.get(case.roles["escalation_manager"] or "")
+        organizer_zone = organizer.zone if organizer else None
         try:
             for option in wanted:
                 fresh = Hold(
@@ -87,7 +89,7 @@ def hold_slots(deps: Deps, escalation_id: str, user_id: str) -> HoldOutcome:
                 if stored is None:
                     continue  # already held live: holding is idempotent
                 placed.append(stored)  # first, so that a refusal below also ends this ledger row
-                stored = replace(stored, calendar_ref=deps.holds.place(stored))
+                stored = replace(stored, calendar_ref=deps.holds.place(stored, organizer_zone))
                 uow.holds.update(stored)
                 placed[-1] = stored
                 esc.record(

@@ -85,8 +85,10 @@ class HoldCalendar(Protocol):
     """The calendar side of holds, on the calendar named by ``hold.calendar``. Calls are idempotent (keyed by
     the hold's deterministic uid); what ``place``/``confirm`` return is stored as ``hold.calendar_ref``."""
 
-    def place(self, hold: Hold) -> str | None:
-        """Put a tentative, neutral-titled hold (``hold.uid``) on the calendar; SlotTaken when not free."""
+    def place(self, hold: Hold, zone: ZoneInfo | None = None) -> str | None:
+        """Put a tentative, neutral-titled hold (``hold.uid``) on the calendar; SlotTaken when not free.
+        ``zone`` is the calendar owner's time zone, for reading their floating and all-day events when the
+        slot is checked again (UTC when not given)."""
         ...
 
     def release(self, hold: Hold) -> None:
