@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from readout.errors import SourceUnavailable
+from readout.services.ports import CALDAV_SCHEMES, RemoteSource
 
 if TYPE_CHECKING:  # annotations only: planning a case file routes reads but never loads the hold types
     from zoneinfo import ZoneInfo
@@ -26,7 +27,6 @@ __all__ = [
 
 _T = TypeVar("_T")
 
-CALDAV_SCHEMES = ("caldav", "caldavs")
 _FEED_SCHEMES = ("http", "https", "webcal")
 
 
@@ -36,7 +36,7 @@ def _scheme(url: str) -> str:
 
 def is_caldav(calendar: str) -> bool:
     """Whether a hold's calendar names a CalDAV collection (else holds live in the ledger only)."""
-    return _scheme(calendar) in CALDAV_SCHEMES if "://" in calendar else False
+    return "://" in calendar and RemoteSource(calendar).is_caldav
 
 
 class _Lazy(Generic[_T]):

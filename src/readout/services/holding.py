@@ -46,7 +46,7 @@ def _organizer_calendar(loaded: LoadedCase) -> str:
     their calendar is one, else the ledger only, under their person id."""
     organizer = loaded.case.roles["escalation_manager"] or "organizer"
     source = loaded.calendars.get(organizer)
-    if isinstance(source, RemoteSource) and source.url.split("://", 1)[0].lower() in ("caldav", "caldavs"):
+    if isinstance(source, RemoteSource) and source.is_caldav:
         return source.shown
     return organizer
 

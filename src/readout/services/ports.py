@@ -37,12 +37,20 @@ __all__ = [
 ]
 
 
+CALDAV_SCHEMES = ("caldav", "caldavs")
+
+
 @dataclass(frozen=True)
 class RemoteSource:
     """A calendar named by URL (``https://``, ``webcal://``, ``caldav://``). Its credentials never come from
     the case file; ``shown`` is the URL without any user or password, for messages."""
 
     url: str
+
+    @property
+    def is_caldav(self) -> bool:
+        """Whether the URL names a CalDAV collection (``caldav://``, ``caldavs://``): holds can go there."""
+        return self.url.partition("://")[0].lower() in CALDAV_SCHEMES
 
     @property
     def shown(self) -> str:
