@@ -4,7 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from readout.domain.intervals import Interval, Timeline, contains, intersect, merge, subtract
+from readout.domain.intervals import Interval, contains, intersect, merge, subtract
+from readout.domain.timeline import Timeline
 
 T0 = datetime(2026, 11, 3, 12, 0, tzinfo=UTC)
 

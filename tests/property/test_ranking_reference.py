@@ -13,8 +13,9 @@ from hypothesis import HealthCheck, given, settings
 
 from readout.domain.case import Case
 from readout.domain.families import Attendance, Constraints
-from readout.domain.intervals import Interval, Timeline
+from readout.domain.intervals import Interval
 from readout.domain.plan import Candidate
+from readout.domain.timeline import Timeline
 
 from .reference import Scenario
 from .test_planner_reference import _availability as availability

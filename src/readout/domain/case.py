@@ -11,7 +11,9 @@ from datetime import date, datetime, timedelta
 from enum import Enum
 from zoneinfo import ZoneInfo
 
-from readout.domain.intervals import Interval, Timeline
+from readout.domain.intervals import Interval
+from readout.domain.names import ROLES
+from readout.domain.timeline import Timeline
 from readout.domain.weekly import WeeklyWindows
 
 __all__ = [
@@ -27,8 +29,6 @@ __all__ = [
     "Person",
     "Readout",
 ]
-
-ROLES = ("escalation_manager", "fix_owner", "customer_success_director", "customer_incident_manager")
 
 
 @dataclass(frozen=True)

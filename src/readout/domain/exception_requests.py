@@ -9,8 +9,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
 
-from readout.domain.families import WAIVABLE
 from readout.domain.intervals import Interval
+from readout.domain.names import WAIVABLE
 
 __all__ = ["Decision", "ExceptionRequest", "NearMissOption", "Route", "Waiver", "route_for"]
 

@@ -1,4 +1,7 @@
-"""Constraint families (spec section 5): what each slot must satisfy, evaluated on prepared timelines."""
+"""Constraint families (spec section 5): what each slot must satisfy, evaluated on prepared timelines.
+
+The family names and who may waive them are in ``names`` (re-exported here).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,20 @@ import numpy as np
 from numpy.typing import NDArray
 
 from readout.domain.case import ROLES, Availability, BusyStatus, Case, Interpreter, Person
-from readout.domain.intervals import Interval, Timeline
+from readout.domain.intervals import Interval
+from readout.domain.names import (
+    CAB_BLACKOUT,
+    COVERAGE,
+    CUSTOMER_HOURS,
+    FAMILY_ORDER,
+    HANDOFF_WINDOW,
+    INTERPRETER,
+    WAIVABLE,
+    WAIVER_AUTHORITY,
+    attendee_family,
+    family_order,
+)
+from readout.domain.timeline import Timeline
 from readout.domain.weekly import WeeklyWindows
 
 __all__ = [
@@ -28,36 +44,6 @@ __all__ = [
     "clear_cache",
     "family_order",
 ]
-
-COVERAGE = "COVERAGE"
-CUSTOMER_HOURS = "CUSTOMER_HOURS"
-CAB_BLACKOUT = "CAB_BLACKOUT"
-HANDOFF_WINDOW = "HANDOFF_WINDOW"
-INTERPRETER = "INTERPRETER"
-WAIVABLE = frozenset({COVERAGE, HANDOFF_WINDOW})
-FAMILY_ORDER = (
-    COVERAGE,
-    CUSTOMER_HOURS,
-    CAB_BLACKOUT,
-    HANDOFF_WINDOW,
-    *(f"ATTENDEE:{r}" for r in ROLES),
-    INTERPRETER,
-)
-# Who may waive each family (spec section 5). Families not listed are never waived: they escalate.
-WAIVER_AUTHORITY: dict[str, str] = {
-    COVERAGE: "duty manager",
-    HANDOFF_WINDOW: "fix owner's manager or the premium support program manager",
-}
-
-
-def attendee_family(role: str) -> str:
-    """The family name for a required role, e.g. ``ATTENDEE:fix_owner``."""
-    return f"ATTENDEE:{role}"
-
-
-def family_order(family: str) -> int:
-    """Stable display order of families."""
-    return FAMILY_ORDER.index(family) if family in FAMILY_ORDER else len(FAMILY_ORDER)
 
 
 @dataclass(frozen=True)

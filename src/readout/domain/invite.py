@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from readout.domain.audit import canonical_json
-from readout.domain.case import ROLES, Case
 from readout.domain.intervals import Interval
+from readout.domain.names import ROLES
+
+if TYPE_CHECKING:
+    from readout.domain.case import Case
 
 __all__ = ["Invitation", "InviteAttendee", "InvitePacket", "build_packet", "invitation_uid"]
 

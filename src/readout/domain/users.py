@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from readout.domain.families import COVERAGE, HANDOFF_WINDOW
+from readout.domain.names import COVERAGE, HANDOFF_WINDOW
 
 __all__ = ["SYSTEM", "Permission", "Role", "User", "may", "may_waive"]
 

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from readout.domain.case import ROLES, Case
-from readout.domain.families import WAIVER_AUTHORITY
+from readout.domain.names import WAIVER_AUTHORITY
 from readout.domain.plan import Candidate, Plan, PlanStatus
 from readout.services.planning import PlannedCase
 
