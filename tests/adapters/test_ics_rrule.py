@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from datetime import datetime, timedelta
 
+import pytest
 from dateutil.rrule import rrulestr
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -148,3 +149,19 @@ def test_fifteen_year_old_monthly_count_rule_costs_about_what_a_new_one_costs() 
 
     # Walking 180 months from DTSTART took about 8 times as long; the bound leaves room for a noisy machine.
     assert cost(old) < 2.5 * cost(new) + 0.002
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "FREQ=DAILY;INTERVAL=7;BYDAY=TU",  # every 7th day from a Monday is a Monday: never a Tuesday
+        "FREQ=DAILY;INTERVAL=14;BYDAY=MO,TU",  # Mondays only, every other week
+        "FREQ=DAILY;INTERVAL=7;BYDAY=MO;COUNT=30",
+        "FREQ=HOURLY;INTERVAL=168;BYDAY=WE",  # a week of hours: never a Wednesday either
+        "FREQ=DAILY;INTERVAL=21;BYDAY=SA,SU",
+    ],
+)
+def test_rules_stepping_in_whole_weeks_stay_on_the_weekday_of_dtstart(text: str) -> None:
+    start = datetime(2011, 1, 3, 15, 0)  # a Monday, fifteen years back
+    low, high = datetime(2026, 11, 2), datetime(2026, 12, 31)
+    assert walls(text, start, low, high) == brute_force(text, start, low, high)

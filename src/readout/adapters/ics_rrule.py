@@ -48,7 +48,7 @@ def rule_walls(recur: vRecur, start: datetime, low: datetime, high: datetime) ->
     ``start`` is DTSTART as a naive wall time; all-day rules use midnights.
     """
     base = _base_rule(recur, start)
-    if _never_matches(recur, low):
+    if _never_matches(recur, low) or _stuck_on_another_weekday(recur, start):
         return []
     count = _count(recur)
     if count is None:
@@ -85,6 +85,19 @@ def _base_rule(recur: vRecur, start: datetime) -> rrule:
 def _parsed(text: str, start: datetime) -> rrule | rruleset:
     """dateutil's reading of a rule, kept: VTIMEZONE rules are looked at again for every year asked about."""
     return rrulestr(text, dtstart=start)
+
+
+def _stuck_on_another_weekday(recur: vRecur, start: datetime) -> bool:
+    """True when a fixed-step rule moves in whole weeks (``FREQ=DAILY;INTERVAL=7``) so that every occurrence
+    falls on DTSTART's weekday, and BYDAY leaves that weekday out: nothing ever matches, and dateutil would
+    step through the centuries up to the year 9999 to find out."""
+    step = _FIXED_STEP.get(_freq(recur))
+    days = _plain_weekdays(recur.get("BYDAY", []))
+    if step is None or not days:
+        return False
+    return (step * _interval(recur)) % timedelta(weeks=1) == timedelta(0) and (
+        _WEEKDAYS[start.weekday()] not in days
+    )
 
 
 def _refuse_unbounded(recur: vRecur) -> None:
