@@ -35,6 +35,7 @@ from numpy.typing import NDArray
 from benchmarks.generate import Inputs
 from readout.domain.case import Availability, BusyStatus
 from readout.domain.deadline import deadline, earliest_start
+from readout.domain.families import window_timeline
 from readout.domain.weekly import WeeklyWindows
 
 __all__ = [
@@ -101,7 +102,8 @@ def _expand(
     """The production expansion over the local dates touching ``[first, last]``, a day more each side."""
     lo = first.astimezone(weekly.zone).date() - timedelta(days=1)
     hi = last.astimezone(weekly.zone).date() + timedelta(days=1)
-    return _array_pairs(*weekly.expand_micros(lo, hi, skip))
+    windows = window_timeline(weekly, lo, hi, skip)  # the planner's own, cached by value
+    return _array_pairs(windows.starts, windows.ends)
 
 
 def prepare(inputs: Inputs) -> Prepared:

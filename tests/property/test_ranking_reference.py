@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 
 from readout.domain.case import Case
 from readout.domain.families import Attendance, Constraints
-from readout.domain.intervals import Interval
+from readout.domain.intervals import Interval, from_micros
 from readout.domain.plan import Candidate
 from readout.domain.timeline import Timeline
 
@@ -40,18 +40,25 @@ def _fmt(gap: timedelta) -> str:
     return " ".join(parts + ([f"{rem}m"] if rem or not parts else []))
 
 
+def _intervals(timeline: Timeline) -> list[Interval]:
+    return [
+        Interval(from_micros(a), from_micros(b))
+        for a, b in zip(timeline.starts.tolist(), timeline.ends.tolist(), strict=True)
+    ]
+
+
 def _distance(timeline: Timeline, slot: Interval) -> timedelta | None:
-    gaps = [slot.start - iv.end for iv in timeline.intervals if iv.end <= slot.start]
-    gaps += [iv.start - slot.end for iv in timeline.intervals if iv.start >= slot.end]
+    gaps = [slot.start - iv.end for iv in _intervals(timeline) if iv.end <= slot.start]
+    gaps += [iv.start - slot.end for iv in _intervals(timeline) if iv.start >= slot.end]
     return min(gaps) if gaps else None
 
 
 def _free(att: Attendance, slot: Interval) -> bool:
     if att.unknown:
         return False
-    if att.windows is not None and not any(w.contains(slot) for w in att.windows.intervals):
+    if att.windows is not None and not any(w.contains(slot) for w in _intervals(att.windows)):
         return False
-    return not any(iv.overlaps(slot) for iv in att.busy.intervals)
+    return not any(iv.overlaps(slot) for iv in _intervals(att.busy))
 
 
 def reference_score(

@@ -43,6 +43,7 @@ __all__ = [
     "attendee_family",
     "clear_cache",
     "family_order",
+    "window_timeline",
 ]
 
 
@@ -64,20 +65,21 @@ class Attendance:
 
 
 def _windows(weekly: WeeklyWindows, span: Interval, skip: frozenset[date] = frozenset()) -> Timeline:
-    """Expand weekly windows over the local dates touching ``span`` (plus a day each side)."""
+    """Weekly windows over the local dates touching ``span`` (plus a day each side)."""
     first = span.start.astimezone(weekly.zone).date() - timedelta(days=1)
     last = span.end.astimezone(weekly.zone).date() + timedelta(days=1)
-    return _window_timeline(weekly, first, last, skip)
+    return window_timeline(weekly, first, last, skip)
 
 
 def clear_cache() -> None:
     """Forget the window timelines cached by value."""
-    _window_timeline.cache_clear()
+    window_timeline.cache_clear()
 
 
 @lru_cache(maxsize=1024)
-def _window_timeline(weekly: WeeklyWindows, first: date, last: date, skip: frozenset[date]) -> Timeline:
-    """Cached by value: the windows of a case stay the same while its calendars change."""
+def window_timeline(weekly: WeeklyWindows, first: date, last: date, skip: frozenset[date]) -> Timeline:
+    """The windows starting on the local dates ``[first, last]`` not in ``skip``, merged. Cached by value:
+    the windows of a case stay the same while its calendars change, so a re-plan expands nothing again."""
     return Timeline.of_arrays(*weekly.expand_micros(first, last, skip))
 
 
@@ -124,8 +126,8 @@ class Constraints:
 
     @cached_property
     def optional(self) -> list[tuple[Person, Attendance]]:
-        """Optional attendees who are listed in people, with their attendance (built on first use: only
-        the ranking of compliant slots asks, so a plan without any never reads their calendars)."""
+        """Optional attendees who are listed in people, with their attendance. Built on first use: only the
+        ranking of compliant slots asks, so a plan without any never prepares their busy time."""
         out: list[tuple[Person, Attendance]] = []
         for pid in self.case.optional_attendees:
             if pid not in self.case.people:

@@ -40,19 +40,12 @@ def candidate_start_micros(
     if last < first:
         return np.zeros(0, dtype=np.int64)
     step = granularity * MINUTE_US
+    if DAY_US % step:
+        raise ValueError(f"granularity {granularity} does not divide a day (allowed: 5, 10, 15, 30, 60)")
     runs: list[NDArray[np.int64]] = []
     for lo, hi, offset in offsets(zone, first, last).pieces(first, last):
-        wall_lo, wall_hi = lo + offset, hi + offset
-        if DAY_US % step == 0:  # the grid restarts at each local midnight on the same progression
-            begin = -(-wall_lo // step) * step
-            runs.append(np.arange(begin, wall_hi + 1, step, dtype=np.int64) - offset)
-        else:
-            runs.append(_restarting(wall_lo, wall_hi, step) - offset)
+        # Wall time is instant + offset within a piece; the grid restarts at each local midnight on the same
+        # progression, since the step divides a day.
+        begin = -(-(lo + offset) // step) * step
+        runs.append(np.arange(begin, hi + offset + 1, step, dtype=np.int64) - offset)
     return np.concatenate(runs)
-
-
-def _restarting(wall_lo: int, wall_hi: int, step: int) -> NDArray[np.int64]:
-    """Wall times in ``[wall_lo, wall_hi]`` that are whole steps after their own local midnight."""
-    days = np.arange(wall_lo // DAY_US, wall_hi // DAY_US + 1, dtype=np.int64) * DAY_US
-    walls = (days[:, None] + np.arange(0, DAY_US, step, dtype=np.int64)[None, :]).ravel()
-    return walls[(walls >= wall_lo) & (walls <= wall_hi)]

@@ -6,28 +6,17 @@ exactly when a busy block starts does not overlap it, and a zero-length interval
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 __all__ = [
     "Interval",
-    "contains",
     "from_micros",
     "intersect",
     "merge",
-    "subtract",
     "to_micros",
-    "utc",
 ]
-
-
-def utc(moment: datetime) -> datetime:
-    """Return ``moment`` as an aware UTC datetime; naive datetimes are a programming error."""
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"naive datetime {moment.isoformat()} reached the core")
-    return moment.astimezone(UTC)
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -88,31 +77,6 @@ def intersect(a: Sequence[Interval], b: Sequence[Interval]) -> list[Interval]:
         else:
             j += 1
     return out
-
-
-def subtract(a: Sequence[Interval], b: Sequence[Interval]) -> list[Interval]:
-    """The parts of merged list ``a`` not covered by merged list ``b``."""
-    out: list[Interval] = []
-    j = 0
-    for iv in a:
-        start = iv.start
-        while j < len(b) and b[j].end <= start:
-            j += 1
-        k = j
-        while k < len(b) and b[k].start < iv.end:
-            if b[k].start > start:
-                out.append(Interval(start, b[k].start))
-            start = max(start, b[k].end)
-            k += 1
-        if start < iv.end:
-            out.append(Interval(start, iv.end))
-    return out
-
-
-def contains(merged: Sequence[Interval], span: Interval) -> bool:
-    """True when ``span`` lies inside a single interval of the merged list."""
-    i = bisect_right(merged, span.start, key=lambda iv: iv.start) - 1
-    return i >= 0 and span.end <= merged[i].end
 
 
 # Timelines (``domain/timeline.py``) work in whole microseconds since the epoch: exact for every aware

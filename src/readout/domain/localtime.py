@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from numpy.typing import NDArray
 
+from readout.domain.intervals import to_micros
+
 __all__ = [
     "DAY_US",
     "MINUTE_US",
@@ -31,7 +33,6 @@ __all__ = [
 MINUTE_US = 60_000_000
 DAY_US = 86_400_000_000
 _SECOND_US = 1_000_000
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 # Offset changes are looked for every 12 hours: two changes closer together than that would be missed, and
 # no zone has had such a pair since zones were standardised (the previous day-by-day check had a day).
@@ -68,10 +69,9 @@ class ZoneOffsets:
     microseconds count from 1970-01-01 00:00 local time, so ``wall = instant + offset``.
     """
 
-    __slots__ = ("changes", "high", "low", "offsets", "thresholds")
+    __slots__ = ("changes", "offsets", "thresholds")
 
     def __init__(self, zone: ZoneInfo, low: int, high: int) -> None:
-        self.low, self.high = low, high
         changes: list[int] = []
         offsets = [_offset(zone, low)]
         at = low
@@ -113,8 +113,8 @@ class ZoneOffsets:
 
 def offsets(zone: ZoneInfo, low: datetime | int, high: datetime | int) -> ZoneOffsets:
     """``ZoneOffsets`` of ``zone`` covering at least ``[low, high]`` (instants or microseconds), cached."""
-    lo = _micros(low) if isinstance(low, datetime) else low
-    hi = _micros(high) if isinstance(high, datetime) else high
+    lo = to_micros(low) if isinstance(low, datetime) else low
+    hi = to_micros(high) if isinstance(high, datetime) else high
     # Whole UTC days plus a margin, so that nearby ranges share one cached entry.
     return _offsets(zone, (lo // DAY_US) * DAY_US - _MARGIN_US, -(-hi // DAY_US) * DAY_US + _MARGIN_US)
 
@@ -127,10 +127,6 @@ def clear_cache() -> None:
 @lru_cache(maxsize=256)
 def _offsets(zone: ZoneInfo, low: int, high: int) -> ZoneOffsets:
     return ZoneOffsets(zone, low, high)
-
-
-def _micros(moment: datetime) -> int:
-    return (moment - _EPOCH) // timedelta(microseconds=1)
 
 
 def _offset(zone: ZoneInfo, instant: int) -> int:

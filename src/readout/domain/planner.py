@@ -41,22 +41,38 @@ def compliant_starts(
     interpreter_busy: Mapping[str, Availability] | None = None,
 ) -> NDArray[np.int64]:
     """Only the compliant starts (UTC microseconds, sorted) of a ready case: the families checked over the
-    grid, without near misses, causes or ranking. ``plan`` lists exactly these as its candidates."""
+    grid, without near misses, causes or ranking; ``plan`` lists exactly these as its candidates. (The
+    benchmark compares this part with other ways of finding the compliant set.)"""
     if not_ready_reasons(case) or case.approved_at is None:
         return np.zeros(0, dtype=np.int64)
-    due = contract_deadline(
-        case.approved_at, case.readout.due_business_days, case.business_zone, case.business_holidays
-    )
-    earliest = earliest_start(now, case.approved_at, case.readout.min_notice)
-    starts = candidate_start_micros(earliest, due, case.readout.duration, case.grid_zone, case.granularity)
-    constraints = Constraints(
-        case, Interval(earliest, max(earliest, due)), people_busy, interpreter_busy or {}
-    )
+    earliest, due = _bounds(case, case.approved_at, now)
+    starts, constraints = _prepare(case, earliest, due, people_busy, interpreter_busy or {})
     ends = starts + case.readout.duration // timedelta(microseconds=1)
     ok = np.ones(len(starts), dtype=bool)
     for broken in constraints.broken_all(starts, ends).values():
         ok &= ~broken
     return starts[ok]
+
+
+def _bounds(case: Case, approved_at: datetime, now: datetime) -> tuple[datetime, datetime]:
+    """The earliest allowed start and the contractual deadline."""
+    due = contract_deadline(
+        approved_at, case.readout.due_business_days, case.business_zone, case.business_holidays
+    )
+    return earliest_start(now, approved_at, case.readout.min_notice), due
+
+
+def _prepare(
+    case: Case,
+    earliest: datetime,
+    due: datetime,
+    people_busy: Mapping[str, Availability],
+    interpreter_busy: Mapping[str, Availability],
+) -> tuple[NDArray[np.int64], Constraints]:
+    """The candidate starts and every family prepared over the planning span."""
+    starts = candidate_start_micros(earliest, due, case.readout.duration, case.grid_zone, case.granularity)
+    span = Interval(earliest, max(earliest, due))
+    return starts, Constraints(case, span, people_busy, interpreter_busy)
 
 
 def not_ready_reasons(case: Case) -> list[str]:
@@ -77,16 +93,11 @@ def plan(
     reasons = not_ready_reasons(case)
     if case.approved_at is None:
         return Plan(case.escalation_id, PlanStatus.NOT_READY, tuple(reasons))
-    due = contract_deadline(
-        case.approved_at, case.readout.due_business_days, case.business_zone, case.business_holidays
-    )
-    earliest = earliest_start(now, case.approved_at, case.readout.min_notice)
+    earliest, due = _bounds(case, case.approved_at, now)
     if reasons:
         return Plan(case.escalation_id, PlanStatus.NOT_READY, tuple(reasons), earliest, due)
 
-    starts = candidate_start_micros(earliest, due, case.readout.duration, case.grid_zone, case.granularity)
-    span = Interval(earliest, max(earliest, due))
-    constraints = Constraints(case, span, people_busy, interpreter_busy)
+    starts, constraints = _prepare(case, earliest, due, people_busy, interpreter_busy)
     found = _evaluate(constraints, starts)
     candidates = _rank(starts, found.compliant, constraints, earliest, due)
     status = PlanStatus.READY if candidates else PlanStatus.NEEDS_EXCEPTION
@@ -172,6 +183,8 @@ def _rank(
     earliest: datetime,
     due: datetime,
 ) -> tuple[Candidate, ...]:
+    if not compliant:
+        return ()  # nothing to rank: the optional attendees' attendance is never built
     chosen = starts[np.array([k for k, _ in compliant], dtype=np.int64)]
     interpreters = [interp for _, interp in compliant]
     zones = [(i.name, i.zone) if i else None for i in interpreters]

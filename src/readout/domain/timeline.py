@@ -6,14 +6,12 @@ does not load numpy.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Iterable, Sequence
-from datetime import timedelta
 
 import numpy as np
 from numpy.typing import NDArray
 
-from readout.domain.intervals import Interval, from_micros, to_micros
+from readout.domain.intervals import Interval, to_micros
 
 __all__ = ["Timeline", "merged_arrays"]
 
@@ -40,10 +38,10 @@ _LOW = np.array([np.iinfo(np.int64).min], dtype=np.int64)
 
 
 class Timeline:
-    """A merged, sorted set of intervals answering overlap and containment queries in O(log n), one slot at
-    a time (``overlaps``, ``covers``) or for many slots at once (``overlaps_all``, ``covers_all``)."""
+    """A merged, sorted set of intervals (``starts``/``ends`` in microseconds) answering overlap, containment
+    and distance queries for many slots at once, each in O(log n)."""
 
-    __slots__ = ("_ends_after_low", "_lists", "_starts_then_high", "ends", "starts")
+    __slots__ = ("_ends_after_low", "_starts_then_high", "ends", "starts")
 
     def __init__(self, intervals: Iterable[Interval] = ()) -> None:
         items = intervals if isinstance(intervals, Sequence) else list(intervals)
@@ -61,40 +59,12 @@ class Timeline:
 
     def _set(self, starts: NDArray[np.int64], ends: NDArray[np.int64]) -> None:
         self.starts, self.ends = starts, ends
-        self._lists: tuple[list[int], list[int]] | None = None
         # Sentinels, so that an index one past either end needs no bounds check in the array queries.
         self._starts_then_high = np.concatenate((starts, _HIGH))
         self._ends_after_low = np.concatenate((_LOW, ends))
 
-    @property
-    def _bounds(self) -> tuple[list[int], list[int]]:
-        """Starts and ends as Python lists, for the one-slot queries (built on first use)."""
-        if self._lists is None:
-            self._lists = (self.starts.tolist(), self.ends.tolist())
-        return self._lists
-
     def __len__(self) -> int:
         return len(self.starts)
-
-    @property
-    def intervals(self) -> tuple[Interval, ...]:
-        """The merged intervals."""
-        starts, ends = self._bounds
-        return tuple(Interval(from_micros(a), from_micros(b)) for a, b in zip(starts, ends, strict=True))
-
-    def overlaps(self, span: Interval) -> bool:
-        """True when ``span`` (non-empty) shares an instant with any interval."""
-        starts, ends = self._bounds
-        start, end = to_micros(span.start), to_micros(span.end)
-        i = bisect_right(ends, start)  # first interval ending after the span starts
-        return start < end and i < len(starts) and starts[i] < end
-
-    def covers(self, span: Interval) -> bool:
-        """True when ``span`` lies inside one interval (merging makes adjacent windows one)."""
-        starts, ends = self._bounds
-        start, end = to_micros(span.start), to_micros(span.end)
-        i = bisect_right(starts, start) - 1
-        return i >= 0 and end <= ends[i]
 
     def overlaps_all(self, starts: NDArray[np.int64], ends: NDArray[np.int64]) -> NDArray[np.bool_]:
         """For each non-empty slot ``[starts[k], ends[k])``: does it overlap any interval?"""
@@ -105,13 +75,6 @@ class Timeline:
         """For each slot: does it lie inside one interval?"""
         # The last interval starting at or before the slot must end at or after it.
         return self._ends_after_low[np.searchsorted(self.starts, starts, side="right")] >= ends
-
-    def distance(self, span: Interval) -> timedelta | None:
-        """Gap between ``span`` and the nearest interval not overlapping it, or None when there is none."""
-        gaps = self.distance_all(
-            np.array([to_micros(span.start)], dtype=np.int64), np.array([to_micros(span.end)], dtype=np.int64)
-        )
-        return None if gaps[0] < 0 else timedelta(microseconds=int(gaps[0]))
 
     def distance_all(self, starts: NDArray[np.int64], ends: NDArray[np.int64]) -> NDArray[np.int64]:
         """Per slot, microseconds to the nearest interval not overlapping it (before or after), -1 if none."""

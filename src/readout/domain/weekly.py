@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -47,13 +47,6 @@ class WeeklyWindows:
 
     zone: ZoneInfo
     by_weekday: tuple[tuple[Window, ...], ...]
-    _hash: int = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_hash", hash((self.zone, self.by_weekday)))
-
-    def __hash__(self) -> int:  # computed once: expansions are cached by value
-        return self._hash
 
     def expand(self, first: date, last: date, skip: frozenset[date] = frozenset()) -> list[Interval]:
         """UTC intervals of every window starting on a local date in ``[first, last]`` not in ``skip``."""
@@ -66,45 +59,35 @@ class WeeklyWindows:
     def expand_micros(
         self, first: date, last: date, skip: frozenset[date] = frozenset()
     ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-        """``expand`` as arrays of UTC microseconds, in date then window order (not merged; read-only).
+        """``expand`` as arrays of UTC microseconds, in date then window order (not merged).
 
         Wall times become instants with the fold=0 rule of ``localtime.local_instant``; a window that a
-        transition makes empty or negative is dropped. Cached by value: a case's windows do not change when
-        a calendar does, so re-planning after a calendar change expands nothing again.
+        transition makes empty or negative is dropped.
         """
-        return _expand(self, first, last, skip)
+        count = last.toordinal() - first.toordinal() + 1
+        day, start, end = _week_template(self, first.weekday())
+        if count <= 0 or not len(day):
+            starts = ends = np.zeros(0, dtype=np.int64)
+        else:
+            weeks = -(-count // 7)
+            day = (day[None, :] + 7 * np.arange(weeks, dtype=np.int64)[:, None]).ravel()
+            keep = day < count
+            if skip:
+                skipped = np.zeros(count, dtype=bool)
+                skipped[[d.toordinal() - first.toordinal() for d in skip if first <= d <= last]] = True
+                keep &= ~skipped[np.minimum(day, count - 1)]
+            midnight = wall_micros(first) + day[keep] * DAY_US
+            table = offsets(self.zone, wall_micros(first) - DAY_US, wall_micros(last) + 3 * DAY_US)
+            starts = table.to_instant(midnight + np.tile(start, weeks)[keep])
+            ends = table.to_instant(midnight + np.tile(end, weeks)[keep])
+            kept = starts < ends
+            starts, ends = starts[kept], ends[kept]
+        return starts, ends
 
 
 def clear_cache() -> None:
-    """Forget the expansions cached by value."""
-    _expand.cache_clear()
+    """Forget the cached one-week templates."""
     _week_template.cache_clear()
-
-
-@lru_cache(maxsize=1024)
-def _expand(
-    weekly: WeeklyWindows, first: date, last: date, skip: frozenset[date]
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    count = last.toordinal() - first.toordinal() + 1
-    day, start, end = _week_template(weekly, first.weekday())
-    if count <= 0 or not len(day):
-        starts = ends = np.zeros(0, dtype=np.int64)
-    else:
-        weeks = -(-count // 7)
-        day = (day[None, :] + 7 * np.arange(weeks, dtype=np.int64)[:, None]).ravel()
-        keep = day < count
-        if skip:
-            skipped = np.zeros(count, dtype=bool)
-            skipped[[d.toordinal() - first.toordinal() for d in skip if first <= d <= last]] = True
-            keep &= ~skipped[np.minimum(day, count - 1)]
-        midnight = wall_micros(first) + day[keep] * DAY_US
-        table = offsets(weekly.zone, wall_micros(first) - DAY_US, wall_micros(last) + 3 * DAY_US)
-        starts = table.to_instant(midnight + np.tile(start, weeks)[keep])
-        ends = table.to_instant(midnight + np.tile(end, weeks)[keep])
-        kept = starts < ends
-        starts, ends = starts[kept], ends[kept]
-    starts.flags.writeable = ends.flags.writeable = False
-    return starts, ends
 
 
 @lru_cache(maxsize=512)
@@ -119,6 +102,7 @@ def _week_template(
         for w in weekly.by_weekday[(first_weekday + i) % 7]
     ]
     day, start, end = (np.array([r[k] for r in rows], dtype=np.int64) for k in range(3))
+    day.flags.writeable = start.flags.writeable = end.flags.writeable = False  # shared by every caller
     return day, start, end
 
 
