@@ -52,7 +52,6 @@ from benchmarks.icsmodel import (
 )
 from readout.adapters.holiday_calendars import holiday_set, holiday_years
 from readout.domain.case import (
-    ROLES,
     Availability,
     Blackouts,
     Case,
@@ -63,6 +62,7 @@ from readout.domain.case import (
     Readout,
 )
 from readout.domain.intervals import Interval
+from readout.domain.names import ROLES
 from readout.domain.weekly import parse_weekly
 from readout.services.planning import planning_window
 

@@ -17,8 +17,8 @@ import pytest
 from readout.adapters.casefile import LoadedCase, load_case
 from readout.adapters.casefile_document import parse_yaml
 from readout.adapters.casefile_schema import RolesSpec
-from readout.domain.case import ROLES
 from readout.domain.intervals import Interval
+from readout.domain.names import ROLES
 from readout.domain.weekly import Window
 from readout.errors import CaseFileError
 

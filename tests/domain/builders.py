@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from readout.domain.case import ROLES, Case, Coverage, Interpreter, Person, Readout
+from readout.domain.case import Case, Coverage, Interpreter, Person, Readout
 from readout.domain.case import HolidaySet as HolidaySet
+from readout.domain.names import ROLES
 from readout.domain.weekly import WeeklyWindows, parse_weekly
 
 UTCZ = ZoneInfo("UTC")

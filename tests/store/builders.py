@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 from readout.domain.escalation import Escalation
 from readout.domain.exception_requests import ExceptionRequest, NearMissOption, Route, Waiver
-from readout.domain.families import COVERAGE, HANDOFF_WINDOW
 from readout.domain.holds import Hold, hold_uid
 from readout.domain.intervals import Interval
+from readout.domain.names import COVERAGE, HANDOFF_WINDOW
 from readout.domain.users import Role, User
 
 

@@ -32,7 +32,6 @@ from readout.adapters.casefile_schema import (
 )
 from readout.adapters.holiday_calendars import HolidayCalendarError, holiday_set, holiday_years
 from readout.domain.case import (
-    ROLES,
     Blackouts,
     Case,
     Coverage,
@@ -43,6 +42,7 @@ from readout.domain.case import (
     Readout,
 )
 from readout.domain.intervals import Interval
+from readout.domain.names import ROLES
 from readout.domain.weekly import WeeklyWindows, parse_weekly
 from readout.errors import CaseFileError
 from readout.services.ports import RemoteSource

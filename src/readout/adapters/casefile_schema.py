@@ -295,7 +295,7 @@ class PersonSpec(_Spec):
 
 
 class RolesSpec(_Spec):
-    """The four required roles (``readout.domain.case.ROLES``); null or absent means unassigned."""
+    """The four required roles (``readout.domain.names.ROLES``); null or absent means unassigned."""
 
     escalation_manager: str | None = None
     fix_owner: str | None = None

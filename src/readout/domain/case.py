@@ -12,12 +12,10 @@ from enum import Enum
 from zoneinfo import ZoneInfo
 
 from readout.domain.intervals import Interval
-from readout.domain.names import ROLES
 from readout.domain.timeline import Timeline
 from readout.domain.weekly import WeeklyWindows
 
 __all__ = [
-    "ROLES",
     "Availability",
     "Blackouts",
     "BusyStatus",

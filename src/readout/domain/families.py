@@ -1,6 +1,6 @@
 """Constraint families (spec section 5): what each slot must satisfy, evaluated on prepared timelines.
 
-The family names and who may waive them are in ``names`` (re-exported here).
+The family names and who may waive them are in ``names``.
 """
 
 from __future__ import annotations
@@ -13,38 +13,21 @@ from functools import cached_property, lru_cache
 import numpy as np
 from numpy.typing import NDArray
 
-from readout.domain.case import ROLES, Availability, BusyStatus, Case, Interpreter, Person
+from readout.domain.case import Availability, BusyStatus, Case, Interpreter, Person
 from readout.domain.intervals import Interval
 from readout.domain.names import (
     CAB_BLACKOUT,
     COVERAGE,
     CUSTOMER_HOURS,
-    FAMILY_ORDER,
     HANDOFF_WINDOW,
     INTERPRETER,
-    WAIVABLE,
-    WAIVER_AUTHORITY,
+    ROLES,
     attendee_family,
-    family_order,
 )
 from readout.domain.timeline import Timeline
 from readout.domain.weekly import WeeklyWindows
 
-__all__ = [
-    "CAB_BLACKOUT",
-    "COVERAGE",
-    "CUSTOMER_HOURS",
-    "FAMILY_ORDER",
-    "HANDOFF_WINDOW",
-    "INTERPRETER",
-    "WAIVABLE",
-    "WAIVER_AUTHORITY",
-    "Constraints",
-    "attendee_family",
-    "clear_cache",
-    "family_order",
-    "window_timeline",
-]
+__all__ = ["Attendance", "Constraints", "clear_cache", "window_timeline"]
 
 
 @dataclass(frozen=True)

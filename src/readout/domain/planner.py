@@ -12,14 +12,15 @@ from datetime import datetime, timedelta
 import numpy as np
 from numpy.typing import NDArray
 
-from readout.domain.case import ROLES, Availability, BusyStatus, Case, Interpreter
+from readout.domain.case import Availability, BusyStatus, Case, Interpreter
 from readout.domain.deadline import deadline as contract_deadline
 from readout.domain.deadline import earliest_start
-from readout.domain.families import WAIVABLE, Constraints, family_order
+from readout.domain.families import Constraints
 from readout.domain.families import clear_cache as families_cache_clear
 from readout.domain.grid import candidate_start_micros
 from readout.domain.intervals import Interval, from_micros
 from readout.domain.localtime import clear_cache as localtime_cache_clear
+from readout.domain.names import ROLES, WAIVABLE, family_order
 from readout.domain.plan import Candidate, NearMiss, Plan, PlanStatus, Unreadable, Unverified
 from readout.domain.ranking import score_slots
 from readout.domain.weekly import clear_cache as weekly_cache_clear

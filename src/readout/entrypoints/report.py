@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from rich.console import Console
 from rich.table import Table
 
-from readout.domain.case import ROLES, Case
-from readout.domain.names import WAIVER_AUTHORITY
+from readout.domain.case import Case
+from readout.domain.names import ROLES, WAIVER_AUTHORITY
 from readout.domain.plan import Candidate, Plan, PlanStatus
 from readout.services.planning import PlannedCase
 
