@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import inspect
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar, Component
 
+from readout.adapters import ics_expand
 from readout.adapters.ics import parse_busy
 from readout.adapters.ics_parser import TIMING, parse_calendars
 from readout.adapters.ics_source import SourceText
@@ -160,3 +163,20 @@ def test_a_skipped_event_line_keeps_error_line_numbers() -> None:
         busy_or_error("\r\n".join(text))
         == "line 9 (in the VEVENT starting at line 4): DTSTART cannot be parsed"
     )
+
+
+def test_every_property_busy_time_reads_is_one_the_parser_keeps() -> None:
+    """The parser drops VEVENT lines outside TIMING, so a property the expansion starts reading must be added
+    there too, or it would silently never arrive."""
+    readers = {"_get", "_has", "_typed", "_read", "_values"}
+    names = {
+        call.args[1].value
+        for call in ast.walk(ast.parse(inspect.getsource(ics_expand)))
+        if isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Name)
+        and call.func.id in readers
+        and len(call.args) > 1
+        and isinstance(call.args[1], ast.Constant)
+    }
+    assert {"DTSTART", "RRULE", "STATUS"} <= names  # the scan finds the reads
+    assert names - {"FREEBUSY"} <= TIMING  # FREEBUSY is read from VFREEBUSY, whose lines are all kept

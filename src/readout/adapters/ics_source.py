@@ -22,7 +22,7 @@ _NEWLINE = re.compile(r"\r\n|\n|\r")
 _TOKEN = re.compile(r"[A-Z0-9-]{1,40}")
 _BEGIN_OR_END = frozenset("BbEe")
 # Value types worth checking when icalendar rejects a file without saying where (its messages quote content).
-_TIMING = frozenset(
+_TYPED_PROPERTIES = frozenset(
     {"DTSTART", "DTEND", "DUE", "RECURRENCE-ID", "RDATE", "EXDATE", "DURATION", "RRULE", "FREEBUSY"}
     | {"TZOFFSETFROM", "TZOFFSETTO"}
 )
@@ -158,7 +158,7 @@ def _readable(line: str) -> bool:
     """Whether a timing property's value parses as its type (other properties are not checked)."""
     try:
         name, params, value = _split(line)
-        if name.upper() not in _TIMING:
+        if name.upper() not in _TYPED_PROPERTIES:
             return True
         factory: Any = Calendar.types_factory.for_property(name, params.get("VALUE"))
         for item in value.split(",") if name.upper() == "FREEBUSY" else [value]:
