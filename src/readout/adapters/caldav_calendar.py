@@ -30,11 +30,11 @@ import httpx
 from readout.config import CredentialStore
 from readout.domain.intervals import Interval
 from readout.errors import SourceUnavailable
-from readout.services.ports import RemoteSource
+from readout.services.ports import CALDAV_SCHEMES, RemoteSource
 
-__all__ = ["CALDAV_SCHEMES", "CalDavCollection", "CalDavConnector", "Reply", "caldav_http_url"]
+__all__ = ["CalDavCollection", "CalDavConnector", "Reply", "caldav_http_url"]
 
-CALDAV_SCHEMES = {"caldav": "http", "caldavs": "https"}  # the scheme each one is fetched with
+_FETCHED_WITH = dict(zip(CALDAV_SCHEMES, ("http", "https"), strict=True))  # caldavs:// over https
 # Servers place floating and all-day events by UTC (or the collection's own zone), not by the owner's zone,
 # so the query asks for a day more on each side; the iCalendar reader clips to the window afterwards.
 _QUERY_MARGIN = timedelta(days=1)
@@ -72,7 +72,7 @@ def caldav_http_url(url: str) -> str | None:
         parts = urlsplit(url.strip())
     except ValueError:
         return None
-    scheme = CALDAV_SCHEMES.get(parts.scheme)
+    scheme = _FETCHED_WITH.get(parts.scheme)
     if scheme is None or not parts.hostname:
         return None
     path = parts.path if parts.path.endswith("/") else f"{parts.path}/"

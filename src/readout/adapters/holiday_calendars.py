@@ -61,7 +61,10 @@ def _country_calendar(code: str) -> type[HolidayBase]:
     ``holidays.country_holidays`` imports the package ``holidays.countries``, which imports all 250 countries
     (about 55 ms, an eighth of ``readout plan``) to find one. Only that country's module is loaded here,
     under a private name so the package's own copy, if something imports it later, stays independent. Should
-    the package's layout change, this falls back to its public lookup.
+    the package's layout change, this falls back to its public lookup. A country module that itself imports
+    ``holidays.countries`` (the US territories do) loads the whole package once; from then on the public
+    lookup is used, so which of two equivalent classes serves a country can depend on the order cases
+    arrive in. The dates are the same either way (a test compares every country with the public lookup).
     """
     import holidays
 
