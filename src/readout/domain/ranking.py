@@ -59,7 +59,7 @@ class _Local:
             wall_start = wall_end = np.zeros((len(zones), 0), dtype=np.int64)
         weekday = (wall_start // DAY_US + 3) % 7  # 1970-01-01 was a Thursday
         first = (wall_start % DAY_US) // MINUTE_US
-        last = first + (wall_end - wall_start) // 1_000_000 // 60  # wall minutes: a DST change shows
+        last = first + (wall_end - wall_start) // MINUTE_US  # wall minutes: a DST change shows
         self.comfort = np.zeros(first.shape)
         placed = weekday >= 5  # weekends score 0
         for value, lo, hi in _TIERS:
@@ -84,8 +84,9 @@ def score_slots(
     earliest: datetime,
     deadline: datetime,
 ) -> list[Scored]:
-    """Score compliant slots (UTC microsecond starts) and explain each score; ``interpreters`` gives the
-    interpreter (name, zone) of each slot, None when there is none."""
+    """Score compliant slots (UTC microsecond starts, ascending) and explain each score; ``interpreters``
+    gives the interpreter (name, zone) of each slot, None when there is none. Times become seconds before
+    they are divided, as ``timedelta.total_seconds`` would: the floats are those of the documented formula."""
     duration = constraints.case.readout.duration // timedelta(microseconds=1)
     ends = starts + duration
     first, due = to_micros(earliest), to_micros(deadline)
@@ -110,19 +111,19 @@ def score_slots(
     return out
 
 
-def _attendees(constraints: Constraints) -> dict[str, tuple[str, ZoneInfo]]:
-    """Role holders by name (first role wins), in role order."""
+def _attendees(constraints: Constraints) -> dict[str, ZoneInfo]:
+    """Role holders' zones by name (first role wins), in role order."""
     case = constraints.case
-    out: dict[str, tuple[str, ZoneInfo]] = {}
+    out: dict[str, ZoneInfo] = {}
     for pid in case.roles.values():
         person = case.people[pid or ""]
-        out.setdefault(person.name, (person.name, person.zone))
+        out.setdefault(person.name, person.zone)
     return out
 
 
 def _fmt_gap(gap_us: int) -> str:
     """``1d 2h 5m``: whole days, hours and minutes, zero parts left out (``0m`` for no gap)."""
-    hours, rem = divmod(int(gap_us / 1_000_000) // 60, 60)
+    hours, rem = divmod(gap_us // MINUTE_US, 60)
     days, hours = divmod(hours, 24)
     parts = [f"{days}d"] if days else []
     parts += [f"{hours}h"] if hours else []
@@ -138,9 +139,9 @@ def _comfort(
 ) -> tuple[NDArray[np.float64], list[str]]:
     """Per slot: half the mean and half the worst comfort of the role holders and the interpreter."""
     people = _attendees(constraints)
-    zones = list(dict.fromkeys([zone for _, zone in people.values()] + [i[1] for i in interpreters if i]))
+    zones = list(dict.fromkeys([*people.values(), *(i[1] for i in interpreters if i)]))
     local = _Local(zones, starts, ends)
-    rows = [local.comfort[local.row[zone]] for _, zone in people.values()]
+    rows = [local.comfort[local.row[zone]] for zone in people.values()]
     total, worst = rows[0], rows[0]
     for row in rows[1:]:  # summed in attendee order, like the formula
         total, worst = total + row, np.minimum(worst, row)
@@ -157,7 +158,7 @@ def _comfort(
         count = np.where(mask, count + 1, count)
     comfort = 0.5 * total / count + 0.5 * worst
     texts = []
-    seen = [(name, local.row[zone]) for name, zone in people.values()]
+    seen = [(name, local.row[zone]) for name, zone in people.items()]
     for k, interp in enumerate(interpreters):
         everyone = [*seen, (interp[0], local.row[interp[1]])] if interp is not None and extra[k] else seen
         outside = [f"{name} {local.text(row, k)}" for name, row in everyone if not local.comfy[row][k]]
