@@ -17,8 +17,6 @@ five plain requests with explicit ``If-Match`` / ``If-None-Match`` headers.
 
 from __future__ import annotations
 
-import socket
-import ssl
 import time
 from dataclasses import dataclass
 from datetime import UTC, timedelta
@@ -27,6 +25,7 @@ from xml.etree import ElementTree
 
 import httpx
 
+from readout.adapters.http_replies import failure_reason, limited_body
 from readout.config import CredentialStore
 from readout.domain.intervals import Interval
 from readout.errors import SourceUnavailable
@@ -51,17 +50,6 @@ _QUERY = (
     '<C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT">'
     '<C:time-range start="{start:%Y%m%dT%H%M%SZ}" end="{end:%Y%m%dT%H%M%SZ}"/>'
     "</C:comp-filter></C:comp-filter></C:filter></C:calendar-query>"
-)
-
-# What a failed request means, in our words (httpx's messages may quote the URL); first match wins.
-_FAILURES: tuple[tuple[type[BaseException], str], ...] = (
-    (httpx.TimeoutException, "timed out after {timeout:g}s"),
-    (socket.gaierror, "host name could not be resolved"),
-    (ConnectionRefusedError, "connection refused"),
-    (ssl.SSLCertVerificationError, "TLS certificate could not be verified"),
-    (ssl.SSLError, "TLS handshake failed"),
-    (httpx.ConnectError, "could not connect"),
-    (httpx.RemoteProtocolError, "the server broke off or garbled the response"),
 )
 
 
@@ -132,24 +120,17 @@ class CalDavCollection:
             ):
                 if response.is_redirect:  # following one with our credentials could hand them elsewhere
                     raise SourceUnavailable(self.shown, "redirected; name the final address instead")
-                content = self._body(response, deadline)
+                content = limited_body(
+                    response,
+                    shown=self.shown,
+                    limit=self._connector.max_bytes,
+                    deadline=deadline,
+                    timeout=timeout,
+                    what="reply",
+                )
                 return Reply(response.status_code, response.headers.get("ETag"), content)
         except (httpx.HTTPError, httpx.InvalidURL) as error:
-            raise SourceUnavailable(self.shown, _failure(error, timeout)) from None
-
-    def _body(self, response: httpx.Response, deadline: float) -> bytes:
-        """The body, streamed: refused as soon as it exceeds ``max_bytes`` or the exchange overruns."""
-        limit = self._connector.max_bytes
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_bytes():
-            size += len(chunk)
-            if size > limit:
-                raise SourceUnavailable(self.shown, f"reply larger than {limit} bytes; refused")
-            if time.monotonic() > deadline:
-                raise SourceUnavailable(self.shown, f"timed out after {self._connector.timeout:g}s")
-            chunks.append(chunk)
-        return b"".join(chunks)
+            raise SourceUnavailable(self.shown, failure_reason(error, timeout)) from None
 
     def refused(self, reply: Reply, doing: str) -> SourceUnavailable:
         """The error for a status the caller did not expect while ``doing`` something."""
@@ -218,16 +199,3 @@ def _status_code(line: str | None) -> int | None:
     """The code of a WebDAV status line (``HTTP/1.1 404 Not Found``), None when absent or garbled."""
     parts = (line or "").split()
     return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
-
-
-def _failure(error: BaseException, timeout: float) -> str:
-    """A short reason for a failed request, never quoting the URL or the server's words."""
-    chain: list[BaseException] = []
-    cause: BaseException | None = error
-    while cause is not None and len(chain) < 10:
-        chain.append(cause)
-        cause = cause.__cause__ or cause.__context__
-    for kind, reason in _FAILURES:
-        if any(isinstance(link, kind) for link in chain):
-            return reason.format(timeout=timeout)
-    return f"request failed ({type(error).__name__})"

@@ -23,8 +23,6 @@ import hashlib
 import json
 import logging
 import os
-import socket
-import ssl
 import tempfile
 import time
 from collections.abc import Callable
@@ -36,6 +34,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from readout.adapters.http_replies import MAX_REDIRECTS, failure_reason, limited_body
 from readout.adapters.ics import parse_blackouts, parse_busy
 from readout.config import CredentialStore
 from readout.domain.intervals import Interval
@@ -45,24 +44,8 @@ from readout.services.ports import CalendarSource, RemoteSource
 __all__ = ["FEED_SCHEMES", "HttpIcsReader", "http_url"]
 
 FEED_SCHEMES = {"http": "http", "https": "https", "webcal": "https"}  # the scheme each one is fetched with
-_MAX_REDIRECTS = 5
 _log = logging.getLogger(__name__)
 
-# What a failed request means, in our words (httpx's messages may quote URLs); first match wins.
-_FAILURES: tuple[tuple[type[Exception], str], ...] = (
-    (httpx.TimeoutException, "timed out after {timeout:g}s"),
-    (httpx.TooManyRedirects, f"more than {_MAX_REDIRECTS} redirects"),
-    (httpx.UnsupportedProtocol, "redirected to a URL that is not http or https"),
-    (httpx.RemoteProtocolError, "the server broke off or garbled the response"),
-    (httpx.DecodingError, "the response body could not be decoded"),
-    (httpx.InvalidURL, "not a valid URL"),
-)
-_CONNECT_FAILURES: tuple[tuple[type[BaseException], str], ...] = (
-    (socket.gaierror, "host name could not be resolved"),
-    (ConnectionRefusedError, "connection refused"),
-    (ssl.SSLCertVerificationError, "TLS certificate could not be verified"),
-    (ssl.SSLError, "TLS handshake failed"),
-)
 _Parse = Callable[..., tuple[Interval, ...]]
 
 
@@ -141,7 +124,7 @@ class HttpIcsReader:
                     auth=auth,
                     timeout=httpx.Timeout(self._timeout),
                     follow_redirects=True,
-                    max_redirects=_MAX_REDIRECTS,
+                    max_redirects=MAX_REDIRECTS,
                     verify=self._tls,
                 ) as client,
                 client.stream("GET", url, headers=_conditions(cached)) as response,
@@ -150,29 +133,19 @@ class HttpIcsReader:
                     return cached.body
                 if response.status_code != 200:
                     raise SourceUnavailable(shown, _status(response.status_code, source, found is not None))
-                body = self._body(response, shown, deadline)
+                body = limited_body(
+                    response,
+                    shown=shown,
+                    limit=self._max_bytes,
+                    deadline=deadline,
+                    timeout=self._timeout,
+                    what="feed",
+                )
         except (httpx.HTTPError, httpx.InvalidURL) as error:
-            raise SourceUnavailable(shown, _failure(error, self._timeout)) from None
+            raise SourceUnavailable(shown, failure_reason(error, self._timeout)) from None
         if self._cache and "no-store" not in response.headers.get("Cache-Control", "").lower():
             self._cache.store(url, response.headers, body, shown)
         return body
-
-    def _body(self, response: httpx.Response, shown: str, deadline: float) -> bytes:
-        """The body, streamed: refused as soon as it exceeds ``max_bytes`` or the download overruns."""
-        too_large = SourceUnavailable(shown, f"feed larger than {self._max_bytes} bytes; refused")
-        declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > self._max_bytes:
-            raise too_large
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_bytes():
-            size += len(chunk)
-            if size > self._max_bytes:
-                raise too_large
-            if time.monotonic() > deadline:
-                raise SourceUnavailable(shown, f"timed out after {self._timeout:g}s")
-            chunks.append(chunk)
-        return b"".join(chunks)
 
 
 def _conditions(cached: _Cached | None) -> dict[str, str]:
@@ -191,22 +164,6 @@ def _status(code: int, source: RemoteSource, has_credentials: bool) -> str:
         ignored = "; credentials in the URL are ignored" if source.url != source.shown else ""
         return f"{text} (no credentials configured for this calendar{ignored})"
     return text
-
-
-def _failure(error: Exception, timeout: float) -> str:
-    """A short reason for a failed request, never quoting the URL or the server's words."""
-    if isinstance(error, httpx.ConnectError):
-        cause: BaseException | None = error
-        while cause is not None:
-            for kind, reason in _CONNECT_FAILURES:
-                if isinstance(cause, kind):
-                    return reason
-            cause = cause.__cause__ or cause.__context__
-        return "could not connect"
-    for kind, template in _FAILURES:
-        if isinstance(error, kind):
-            return template.format(timeout=timeout)
-    return f"request failed ({type(error).__name__})"
 
 
 @dataclass(frozen=True, slots=True)
