@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from readout.errors import SourceUnavailable
-from readout.services.ports import CALDAV_SCHEMES, RemoteSource
+from readout.services.ports import CALDAV_SCHEMES, FEED_SCHEMES, RemoteSource
 
 if TYPE_CHECKING:  # annotations only: planning a case file routes reads but never loads the hold types
     from zoneinfo import ZoneInfo
@@ -26,12 +26,6 @@ __all__ = [
 ]
 
 _T = TypeVar("_T")
-
-_FEED_SCHEMES = ("http", "https", "webcal")
-
-
-def _scheme(url: str) -> str:
-    return url.split("://", 1)[0].lower()
 
 
 def is_caldav(calendar: str) -> bool:
@@ -67,7 +61,7 @@ class RoutingCalendarReader:
         """Each argument builds its reader, called the first time a source of its kind is read."""
         feed_reader, caldav_reader = _Lazy(feeds), _Lazy(caldav)
         self._by_scheme = {
-            **dict.fromkeys(_FEED_SCHEMES, feed_reader),
+            **dict.fromkeys(FEED_SCHEMES, feed_reader),
             **dict.fromkeys(CALDAV_SCHEMES, caldav_reader),
         }
         self._local = _Lazy(local)
@@ -75,7 +69,7 @@ class RoutingCalendarReader:
     def _reader(self, source: CalendarSource) -> CalendarReader:
         if isinstance(source, Path):
             return self._local.get()
-        reader = self._by_scheme.get(_scheme(source.url))
+        reader = self._by_scheme.get(source.scheme)
         if reader is None:
             raise SourceUnavailable(source.shown, "unsupported calendar source")
         return reader.get()

@@ -28,7 +28,7 @@ from pydantic import (
 )
 
 from readout.domain.weekly import parse_day_key, parse_window
-from readout.services.ports import RemoteSource
+from readout.services.ports import REMOTE_SCHEMES, RemoteSource
 
 __all__ = [
     "BLACKOUT_SHAPES",
@@ -130,9 +130,6 @@ def _windows(value: object) -> str | list[str]:
     return texts if isinstance(value, list) else texts[0]
 
 
-_REMOTE_SCHEMES = ("http", "https", "webcal", "caldav", "caldavs")
-
-
 _PLAIN_AUTHORITY = re.compile(r"^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$")
 
 
@@ -142,9 +139,9 @@ def _calendar_path(value: object, info: ValidationInfo) -> Path | RemoteSource:
         raise ValueError(f"expected a path to a local .ics file or a URL, got {_shown(value)}")
     if _URL.match(value):
         source = RemoteSource(value)
-        if value.split("://", 1)[0].lower() not in _REMOTE_SCHEMES:
+        if source.scheme not in REMOTE_SCHEMES:
             raise ValueError(
-                f"expected a local path or a {', '.join(_REMOTE_SCHEMES)} URL, got {source.shown}"
+                f"expected a local path or a {', '.join(REMOTE_SCHEMES)} URL, got {source.shown}"
             )
         if not _PLAIN_AUTHORITY.match(value.split("://", 1)[1].split("/", 1)[0]):
             raise ValueError(  # the URL is not echoed: it may hold a password

@@ -39,11 +39,11 @@ from readout.adapters.ics import parse_blackouts, parse_busy
 from readout.config import CredentialStore
 from readout.domain.intervals import Interval
 from readout.errors import CalendarError, SourceUnavailable
-from readout.services.ports import CalendarSource, RemoteSource
+from readout.services.ports import FEED_SCHEMES, CalendarSource, RemoteSource
 
-__all__ = ["FEED_SCHEMES", "HttpIcsReader", "http_url"]
+__all__ = ["HttpIcsReader", "http_url"]
 
-FEED_SCHEMES = {"http": "http", "https": "https", "webcal": "https"}  # the scheme each one is fetched with
+_FETCHED_WITH = dict(zip(FEED_SCHEMES, ("http", "https", "https"), strict=True))  # webcal:// over https
 _log = logging.getLogger(__name__)
 
 _Parse = Callable[..., tuple[Interval, ...]]
@@ -56,7 +56,7 @@ def http_url(url: str) -> str | None:
         parts = urlsplit(url.strip())
     except ValueError:
         return None
-    scheme = FEED_SCHEMES.get(parts.scheme)  # urlsplit lower-cases the scheme
+    scheme = _FETCHED_WITH.get(parts.scheme)  # urlsplit lower-cases the scheme
     if scheme is None or not parts.hostname:
         return None
     return urlunsplit((scheme, parts.netloc.rpartition("@")[2], parts.path or "/", parts.query, ""))

@@ -37,7 +37,9 @@ __all__ = [
 ]
 
 
-CALDAV_SCHEMES = ("caldav", "caldavs")
+FEED_SCHEMES = ("http", "https", "webcal")  # an .ics feed
+CALDAV_SCHEMES = ("caldav", "caldavs")  # a CalDAV collection
+REMOTE_SCHEMES = FEED_SCHEMES + CALDAV_SCHEMES
 
 
 @dataclass(frozen=True)
@@ -48,9 +50,14 @@ class RemoteSource:
     url: str
 
     @property
+    def scheme(self) -> str:
+        """The URL's scheme, lower case (``https``, ``webcal``, ``caldavs``...)."""
+        return self.url.partition("://")[0].lower()
+
+    @property
     def is_caldav(self) -> bool:
         """Whether the URL names a CalDAV collection (``caldav://``, ``caldavs://``): holds can go there."""
-        return self.url.partition("://")[0].lower() in CALDAV_SCHEMES
+        return self.scheme in CALDAV_SCHEMES
 
     @property
     def shown(self) -> str:
