@@ -63,7 +63,7 @@ class Settings:
     """Everything configurable, with its defaults."""
 
     database_url: str | None = None
-    source_timeout: float = 10.0  # seconds per calendar source while gathering free/busy
+    source_timeout: float = 10.0  # seconds per remote calendar source while gathering (local files: none)
     http_max_bytes: int = 5_000_000  # an .ics feed larger than this is refused
     cache_dir: Path | None = None  # conditional-GET cache of .ics feeds (ETag / Last-Modified)
     calendars: CredentialStore = field(default_factory=CredentialStore)
