@@ -56,7 +56,7 @@ DAY = 86_400
 
 @dataclass(frozen=True)
 class Prepared:
-    """A case's families in integer seconds. Windows are as expanded (not merged); intervals as given."""
+    """A case's families in integer seconds. Windows as the planner has them (merged); intervals as given."""
 
     earliest: int
     latest: int  # the last allowed start: deadline - duration
