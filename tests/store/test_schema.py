@@ -22,7 +22,16 @@ from readout.domain.lifecycle import Action
 from tests.store.builders import at, escalation
 from tests.support.db_fixtures import Store, drop_append_only_guard
 
-TABLES = {"escalations", "plans", "holds", "exception_requests", "waivers", "audit_entries", "users"}
+TABLES = {
+    "escalations",
+    "plans",
+    "holds",
+    "exception_requests",
+    "waivers",
+    "audit_entries",
+    "users",
+    "effects",
+}
 
 
 def test_migrating_an_empty_database_creates_every_table(blank_database_url: str) -> None:

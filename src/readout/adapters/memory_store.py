@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from readout.domain.audit import AuditEntry
+from readout.domain.effects import Effect, EffectStatus
 from readout.domain.escalation import Escalation
 from readout.domain.exception_requests import ExceptionRequest, Waiver
 from readout.domain.holds import Hold, HoldStatus
@@ -28,6 +29,7 @@ class MemoryStore:
         self.waivers: list[Waiver] = []
         self.audit: dict[str, list[AuditEntry]] = {}
         self.users: dict[str, User] = {}
+        self.effects: dict[int, Effect] = {}
 
 
 class _Escalations:
@@ -150,6 +152,38 @@ class _Users:
         return [self.data.users[k] for k in sorted(self.data.users)]
 
 
+class _Effects:
+    def __init__(self, data: MemoryStore) -> None:
+        self.data = data
+
+    def add(self, effect: Effect) -> Effect | None:
+        if any(e.key == effect.key for e in self.data.effects.values()):
+            return None
+        stored = replace(effect, id=len(self.data.effects) + 1)
+        self.data.effects[stored.id] = stored
+        return stored
+
+    def get(self, effect_id: int) -> Effect | None:
+        return self.data.effects.get(effect_id)
+
+    def update(self, effect: Effect) -> None:
+        self.data.effects[effect.id] = effect
+
+    def of(self, escalation_id: str) -> list[Effect]:
+        return [e for _, e in sorted(self.data.effects.items()) if e.escalation_id == escalation_id]
+
+    def due(self, now: datetime, escalation_id: str | None = None) -> list[Effect]:
+        return [
+            e
+            for _, e in sorted(self.data.effects.items())
+            if e.due(now) and escalation_id in (None, e.escalation_id)
+        ]
+
+    def unsettled(self) -> list[Effect]:
+        settled = (EffectStatus.DONE, EffectStatus.DROPPED)
+        return [e for _, e in sorted(self.data.effects.items()) if e.status not in settled]
+
+
 class MemoryUnitOfWork:
     """A unit of work over a MemoryStore: changes are made on a copy and swapped in on commit."""
 
@@ -165,6 +199,7 @@ class MemoryUnitOfWork:
         self.waivers = _Waivers(self._work)
         self.audit = _Audit(self._work)
         self.users = _Users(self._work)
+        self.effects = _Effects(self._work)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
     from readout.domain.audit import AuditEntry
+    from readout.domain.effects import Effect
     from readout.domain.escalation import Escalation
     from readout.domain.exception_requests import ExceptionRequest, Waiver
     from readout.domain.holds import Hold
@@ -24,6 +25,7 @@ __all__ = [
     "AuditLog",
     "CalendarReader",
     "CalendarSource",
+    "Effects",
     "Escalations",
     "ExceptionRequests",
     "HoldCalendar",
@@ -212,6 +214,34 @@ class AuditLog(Protocol):
         ...
 
 
+class Effects(Protocol):
+    """Intents (the outbox): written with the decision that causes them, carried out after the commit."""
+
+    def add(self, effect: Effect) -> Effect | None:
+        """Record the intent and return it with its id; None (nothing written) when its key exists."""
+        ...
+
+    def get(self, effect_id: int) -> Effect | None:
+        """One effect, or None."""
+        ...
+
+    def update(self, effect: Effect) -> None:
+        """Write a changed effect (claimed, done, retried, given up)."""
+        ...
+
+    def of(self, escalation_id: str) -> list[Effect]:
+        """Every effect of the escalation, in the order decided."""
+        ...
+
+    def due(self, now: datetime, escalation_id: str | None = None) -> list[Effect]:
+        """Pending effects whose time has come and in-flight ones whose lease ran out, oldest first."""
+        ...
+
+    def unsettled(self) -> list[Effect]:
+        """Effects not done: open, failed or uncertain, across escalations."""
+        ...
+
+
 class Users(Protocol):
     """People who act in Readout."""
 
@@ -238,6 +268,7 @@ class UnitOfWork(Protocol):
     waivers: Waivers
     audit: AuditLog
     users: Users
+    effects: Effects
 
     def __enter__(self) -> UnitOfWork: ...
 

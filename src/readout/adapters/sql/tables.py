@@ -36,6 +36,7 @@ __all__ = [
     "LIVE_HOLD_INDEX",
     "UtcDateTime",
     "audit_entries",
+    "effects",
     "escalations",
     "exception_requests",
     "holds",
@@ -196,4 +197,25 @@ users = Table(
     Column("name", String, nullable=False),
     Column("email", String, nullable=False),
     Column("roles", JSON, nullable=False),  # sorted list of Role values
+)
+
+# Effects (the outbox): intents written with the decision that causes them, carried out after the commit.
+# ``key`` is unique, so writing the same intent twice (a retried command) records it once.
+effects = Table(
+    "effects",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("escalation_id", String, nullable=False, index=True),
+    Column("kind", String, nullable=False),
+    Column("key", String, nullable=False, unique=True),
+    Column("payload", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("status", String, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_at", UtcDateTime),
+    Column("lease_until", UtcDateTime),
+    Column("last_error", Text),
+    Column("done_at", UtcDateTime),
+    Column("result", JSON, nullable=False),
+    Index("ix_effects_status_next_at", "status", "next_at"),
 )

@@ -11,10 +11,12 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine
 
+from readout.adapters.sql.effects import SqlEffects
 from readout.adapters.sql.ledgers import SqlExceptionRequests, SqlHoldLedger, SqlWaivers
 from readout.adapters.sql.repositories import SqlAuditLog, SqlEscalations, SqlPlans, SqlUsers
 from readout.services.ports import (
     AuditLog,
+    Effects,
     Escalations,
     ExceptionRequests,
     HoldLedger,
@@ -37,6 +39,7 @@ class SqlUnitOfWork:
     waivers: Waivers
     audit: AuditLog
     users: Users
+    effects: Effects
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -53,6 +56,7 @@ class SqlUnitOfWork:
         self.waivers = SqlWaivers(connection)
         self.audit = SqlAuditLog(connection)
         self.users = SqlUsers(connection)
+        self.effects = SqlEffects(connection)
         return self
 
     def __exit__(self, *exc: object) -> None:
