@@ -49,6 +49,9 @@ USERS = (
 )
 
 
+EFFECT_OUTCOMES = frozenset({"hold_on_calendar", "hold_off_calendar", "readout_on_calendar", "invite_sent"})
+
+
 def u(*args: int) -> datetime:
     """An aware UTC instant."""
     return datetime(*args, tzinfo=UTC)
@@ -166,6 +169,15 @@ class Desk:
 
     def kinds(self, escalation_id: str) -> list[str]:
         return [e.kind for e in self.audit(escalation_id)]
+
+    def decisions(self, escalation_id: str) -> list[AuditEntry]:
+        """The audit entries of decisions, without the outcomes of carrying them out (calendar writes,
+        invitations sent), which follow the decision that caused them."""
+        return [e for e in self.audit(escalation_id) if e.kind not in EFFECT_OUTCOMES]
+
+    def decided(self, escalation_id: str) -> list[str]:
+        """The kinds of ``decisions``."""
+        return [e.kind for e in self.decisions(escalation_id)]
 
     def plan(self, escalation_id: str) -> dict[str, Any] | None:
         with self.deps.uow() as uow:

@@ -7,13 +7,14 @@ from collections.abc import Callable
 import pytest
 
 from readout.adapters.memory_invites import MemoryInviteSender
+from readout.domain.effects import EffectKind, EffectStatus
 from readout.domain.holds import HoldStatus
 from readout.domain.lifecycle import IllegalTransition, State
 from readout.errors import NotFound, PermissionDenied, Refused
 from readout.services.confirmation import cancel, confirm, review
 from readout.services.escalations import plan_escalation
 from readout.services.exceptions import reject
-from readout.services.holding import hold_slots
+from readout.services.holding import hold_slots, reap
 from readout.services.queries import escalation_status
 from tests.workflow.flows import (
     DUTY,
@@ -76,17 +77,18 @@ def test_a_coordinator_confirms_the_reviewed_slot_and_every_other_hold_is_releas
     # The hold calendar keeps only the chosen slot (it becomes the readout); the others were removed.
     assert list(held.calendar.events) == [by_start[BEST].uid]
     assert sorted(held.calendar.released) == sorted(by_start[s].uid for s in (SECOND, THIRD))
-    last = held.audit(GLOBEX_ID)[-1]
+    last = held.decisions(GLOBEX_ID)[-1]
     assert (last.kind, last.actor) == ("confirm", confirmer)
     assert outcome.packet is not None
     assert last.payload["packet_digest"] == seen.packet.digest == outcome.packet.digest
     assert last.payload["start"] == "2026-11-17T18:00:00Z"
-    assert held.kinds(GLOBEX_ID)[-5:] == [
-        "hold_confirmed",
+    assert held.decided(GLOBEX_ID)[-4:] == ["hold_confirmed", "hold_released", "hold_released", "confirm"]
+    # ... and once the decision was committed, what it asked of the calendar and the relay was carried out
+    assert held.kinds(GLOBEX_ID)[-4:] == [
+        "readout_on_calendar",
         "invite_sent",
-        "hold_released",
-        "hold_released",
-        "confirm",
+        "hold_off_calendar",
+        "hold_off_calendar",
     ]
 
 
@@ -235,7 +237,7 @@ def test_cancel_before_confirmation_releases_every_live_hold(desk: Desk, setup: 
     assert desk.calendar.events == {}
     assert [h.end_reason for h in desk.holds(escalation_id)] == ["escalation cancelled"] * live
     assert desk.kinds(escalation_id).count("hold_released") == live
-    last = desk.audit(escalation_id)[-1]
+    last = desk.decisions(escalation_id)[-1]
     assert (last.kind, last.payload["from"], last.payload["reason"]) == (
         "cancel",
         state.value,
@@ -257,13 +259,26 @@ def test_nothing_is_sent_before_a_human_confirmed(reviewed: Desk, invites: Memor
     assert (request.organizer_name, request.organizer_email) == ("Dana Ortiz", "dana.ortiz@provider.example")
 
 
-def test_a_failed_delivery_confirms_nothing(reviewed: Desk, invites: MemoryInviteSender) -> None:
+def test_a_failed_delivery_keeps_the_confirmation_and_retries_the_invitation_once(
+    reviewed: Desk, invites: MemoryInviteSender
+) -> None:
     invites.fail_with = Refused("relay refused the message")
-    before = reviewed.snapshot(GLOBEX_ID)
-    with pytest.raises(Refused, match="relay refused"):
-        confirm(reviewed.deps, GLOBEX_ID, EM, reviewed_digest(reviewed))
-    assert reviewed.snapshot(GLOBEX_ID) == before
-    assert confirm(reviewed.deps, GLOBEX_ID, EM, reviewed_digest(reviewed)).confirmed  # a retry goes through
+
+    outcome = confirm(reviewed.deps, GLOBEX_ID, EM, reviewed_digest(reviewed))
+
+    assert outcome.confirmed
+    assert reviewed.escalation(GLOBEX_ID).state is State.CONFIRMED
+    [invitation] = [e for e in outcome.effects if e.kind is EffectKind.SEND_INVITATION]
+    assert (invitation.status, invitation.last_error) == (EffectStatus.PENDING, "relay refused the message")
+    assert invites.sent == []
+    assert "invite_sent" not in reviewed.kinds(GLOBEX_ID)
+    reap(reviewed.deps)  # before the backoff: not yet
+    assert invites.sent == []
+    reviewed.clock.advance(minutes=1)
+    reap(reviewed.deps)
+    reap(reviewed.deps)
+    assert [i.method for i in invites.sent] == ["REQUEST"]
+    assert reviewed.kinds(GLOBEX_ID).count("invite_sent") == 1
 
 
 def test_cancelling_a_confirmed_readout_withdraws_it_with_an_imip_cancel(
@@ -275,7 +290,8 @@ def test_cancelling_a_confirmed_readout_withdraws_it_with_an_imip_cancel(
     assert (cancellation.method, cancellation.uid) == ("CANCEL", request.uid)
     assert cancellation.sequence > request.sequence
     assert reviewed.escalation(GLOBEX_ID).state is State.CANCELLED
-    assert reviewed.kinds(GLOBEX_ID)[-3:] == ["invite_sent", "hold_released", "cancel"]
+    assert reviewed.decided(GLOBEX_ID)[-2:] == ["hold_released", "cancel"]
+    assert reviewed.kinds(GLOBEX_ID).count("invite_sent") == 2  # the request, then the cancellation
 
 
 def test_cancel_by_someone_without_a_role_is_denied(held: Desk) -> None:

@@ -97,7 +97,7 @@ def test_after_a_waiver_only_the_waived_slot_is_held_reviewed_and_confirmed(requ
     assert outcome.confirmed, outcome.reason
     assert requested.escalation(FREEZE_ID).state is State.CONFIRMED
     assert [h.status for h in requested.holds(FREEZE_ID)] == [HoldStatus.CONFIRMED]
-    assert requested.audit(FREEZE_ID)[-1].payload["waivers"] == ["COVERAGE"]
+    assert requested.decisions(FREEZE_ID)[-1].payload["waivers"] == ["COVERAGE"]
 
 
 def test_an_approved_waiver_survives_replanning_for_its_slot(requested: Desk) -> None:

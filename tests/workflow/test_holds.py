@@ -46,7 +46,8 @@ def test_hold_places_the_policy_count_of_best_slots_each_expiring_after_the_ttl(
     assert sorted(desk.calendar.events) == sorted(h.uid for h in holds)
     assert all(h.uid.startswith(GLOBEX_ID) for h in holds)
     assert desk.escalation(GLOBEX_ID).state is State.HELD
-    assert desk.kinds(GLOBEX_ID)[2:] == ["hold_placed"] * 3 + ["hold"]
+    assert desk.decided(GLOBEX_ID)[2:] == ["hold_placed"] * 3 + ["hold"]
+    assert desk.kinds(GLOBEX_ID)[-3:] == ["hold_on_calendar"] * 3  # carried out after the decision
     assert desk.audit(GLOBEX_ID)[2].payload["expires_at"] == "2026-11-13T15:00:00Z"
 
 
@@ -109,7 +110,7 @@ def test_releasing_every_hold_sends_the_escalation_back_to_planned(held: Desk) -
     assert held.calendar.events == {}
     assert len(held.calendar.released) == 3
     assert held.escalation(GLOBEX_ID).state is State.PLANNED
-    assert held.kinds(GLOBEX_ID)[-4:] == ["hold_released"] * 3 + ["holds_lost"]
+    assert held.decided(GLOBEX_ID)[-4:] == ["hold_released"] * 3 + ["holds_lost"]
 
 
 def test_reaper_expires_holds_past_their_expiry_and_sends_a_held_escalation_back_to_planned(
@@ -126,8 +127,8 @@ def test_reaper_expires_holds_past_their_expiry_and_sends_a_held_escalation_back
     assert held.calendar.events == {}
     esc = held.escalation(GLOBEX_ID)
     assert esc.state is State.PLANNED
-    assert held.kinds(GLOBEX_ID)[-4:] == ["hold_expired"] * 3 + ["holds_lost"]
-    assert held.audit(GLOBEX_ID)[-1].payload["from"] == "held"
+    assert held.decided(GLOBEX_ID)[-4:] == ["hold_expired"] * 3 + ["holds_lost"]
+    assert held.decisions(GLOBEX_ID)[-1].payload["from"] == "held"
 
     assert reap(held.deps) == []
     assert held.escalation(GLOBEX_ID).audit_seq == esc.audit_seq
@@ -189,7 +190,7 @@ def test_a_calendar_refusing_a_slot_while_holding_sends_the_escalation_back_to_p
     assert "slot taken" in outcome.problem
     assert desk.escalation(GLOBEX_ID).state is State.PLANNED
     assert desk.calendar.events == {}
-    assert desk.kinds(GLOBEX_ID)[-2:] == ["hold_conflict", "plan"]
+    assert desk.decided(GLOBEX_ID)[-2:] == ["hold_conflict", "plan"]
 
 
 def test_a_hold_the_calendar_refused_is_not_live_in_the_ledger(desk: Desk) -> None:

@@ -57,7 +57,7 @@ class EffectStatus(Enum):
 
 def backoff(attempts: int) -> timedelta:
     """Wait before retry number ``attempts`` (1-based): 30 s doubling, at most an hour."""
-    return min(_FIRST_RETRY * (2 ** max(attempts - 1, 0)), _LONGEST_RETRY)
+    return min(_FIRST_RETRY * (1 << max(attempts - 1, 0)), _LONGEST_RETRY)
 
 
 @dataclass(frozen=True)

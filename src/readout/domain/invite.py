@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from readout.domain.audit import canonical_json
@@ -18,7 +18,14 @@ from readout.domain.names import ROLES
 if TYPE_CHECKING:
     from readout.domain.case import Case
 
-__all__ = ["Invitation", "InviteAttendee", "InvitePacket", "build_packet", "invitation_uid"]
+__all__ = [
+    "Invitation",
+    "InviteAttendee",
+    "InvitePacket",
+    "build_packet",
+    "invitation_uid",
+    "packet_from_dict",
+]
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,12 @@ class InvitePacket:
     def digest(self) -> str:
         """SHA-256 of the canonical packet: what the confirming human saw."""
         return hashlib.sha256(canonical_json(self.as_dict()).encode("utf-8")).hexdigest()
+
+
+def packet_from_dict(data: dict[str, Any]) -> InvitePacket:
+    """The packet ``as_dict`` gave (as stored with an effect); the digest is the same."""
+    attendees = tuple(InviteAttendee(**a) for a in data["attendees"])
+    return InvitePacket(**{**data, "attendees": attendees})
 
 
 def _attendee(role: str, name: str, email: str, zone: ZoneInfo, slot: Interval) -> InviteAttendee:

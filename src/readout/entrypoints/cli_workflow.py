@@ -22,15 +22,29 @@ from readout.entrypoints.cli_output import emit
 from readout.errors import Refused
 from readout.services import queries
 from readout.services.plan_json import plan_to_json
-from readout.services.views import audit_view, escalation_view, hold_view, request_view, waiver_view
+from readout.services.users import verify_users_chain
+from readout.services.views import (
+    audit_view,
+    effect_sentence,
+    effect_view,
+    effects_pending,
+    escalation_view,
+    hold_view,
+    request_view,
+    waiver_view,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from readout.domain.effects import Effect
     from readout.services.context import Deps
     from readout.services.escalations import PlanOutcome
 
-__all__ = ["replan", "run"]
+__all__ = ["EXIT_EFFECTS_PENDING", "replan", "run"]
+
+# The decision is recorded but something it asked of a calendar or the mail relay is not done (yet).
+EXIT_EFFECTS_PENDING = 4
 
 
 def plan_report() -> ModuleType:
@@ -103,6 +117,7 @@ def _hold(args: argparse.Namespace) -> int:
         "live": [hold_view(h) for h in outcome.live],
         "placed": [hold_view(h) for h in outcome.placed],
         "problem": outcome.problem,
+        "effects": [effect_view(e) for e in outcome.effects],
     }
 
     def show(console: Console) -> None:
@@ -111,9 +126,19 @@ def _hold(args: argparse.Namespace) -> int:
         workflow_report().render_holds(
             console, outcome.live, f"Live holds of {outcome.escalation.id} ({outcome.escalation.state.value})"
         )
+        _show_effects(console, outcome.effects)
 
     emit(args, data, show)
-    return 3 if outcome.problem else 0
+    if outcome.problem:
+        return 3
+    return EXIT_EFFECTS_PENDING if effects_pending(outcome.effects) else 0
+
+
+def _show_effects(console: Console, effects: tuple[Effect, ...]) -> None:
+    """Say what was carried out outside Readout and what is only recorded."""
+    for effect in effects:
+        colour = "green" if not effects_pending([effect]) else "yellow"
+        console.print(f"[{colour}]- {effect_sentence(effect)}[/]")
 
 
 def _decision(args: argparse.Namespace) -> int:
@@ -171,29 +196,47 @@ def _confirm(args: argparse.Namespace) -> int:
         "confirmed": outcome.confirmed,
         "reason": outcome.reason,
         "packet": outcome.packet.as_dict() if outcome.packet else None,
+        "effects": [effect_view(e) for e in outcome.effects],
     }
+    invited = any(e.kind.value == "send_invitation" for e in outcome.effects)
 
     def show(console: Console) -> None:
         if outcome.confirmed:
             slot = outcome.escalation.review_slot
             when = f"{slot.start:%a %d %b %Y %H:%M}-{slot.end:%H:%M} UTC" if slot else "?"
-            console.print(f"[bold green]Confirmed[/] by {outcome.escalation.confirmed_by}: {when}.")
-            console.print("Every other hold was released; the reviewed invite packet is now authoritative.")
+            console.print(
+                f"[bold green]Confirmed[/] in Readout by {outcome.escalation.confirmed_by}: {when}."
+            )
+            _show_effects(console, outcome.effects)
+            if not invited:
+                console.print(
+                    f"[bold yellow]No invitation was sent[/]: {confirmation.NO_RELAY}. "
+                    "Send the reviewed packet to the attendees yourself, or configure the relay."
+                )
         else:
             console.print(
                 f"[bold yellow]Not confirmed[/]: {outcome.reason}. Back to {outcome.escalation.state.value}."
             )
 
     emit(args, data, show)
-    return 0 if outcome.confirmed else 3
+    if not outcome.confirmed:
+        return 3
+    return EXIT_EFFECTS_PENDING if effects_pending(outcome.effects) else 0
 
 
 def _cancel(args: argparse.Namespace) -> int:
     from readout.services import confirmation
 
-    esc = confirmation.cancel(_deps(args), args.escalation, args.user, args.reason)
-    emit(args, escalation_view(esc), lambda c: c.print(f"{esc.id} cancelled; holds released."))
-    return 0
+    outcome = confirmation.cancel(_deps(args), args.escalation, args.user, args.reason)
+    esc = outcome.escalation
+    data = {**escalation_view(esc), "effects": [effect_view(e) for e in outcome.effects]}
+
+    def show(console: Console) -> None:
+        console.print(f"{esc.id} cancelled in Readout.")
+        _show_effects(console, outcome.effects)
+
+    emit(args, data, show)
+    return EXIT_EFFECTS_PENDING if effects_pending(outcome.effects) else 0
 
 
 def _reap(args: argparse.Namespace) -> int:
@@ -248,6 +291,10 @@ def _audit(args: argparse.Namespace) -> int:
     deps = _deps(args)
     if args.action == "verify":
         problems = queries.verify_audit(deps, args.escalation)
+        if args.escalation is None:
+            users = verify_users_chain(deps)  # None: no users and no chain yet
+            if users is not None:  # an escalation called "users" has its problems reported with the chain's
+                problems["users"] = problems.get("users", []) + users
 
         def show(console: Console) -> None:
             for esc_id, found in problems.items():
@@ -286,28 +333,9 @@ def _audit(args: argparse.Namespace) -> int:
 
 
 def _users(args: argparse.Namespace) -> int:
-    deps = _deps(args)
-    if args.action == "import":
-        if args.file is None:
-            raise Refused("users import needs a FILE")
-        from readout.adapters.users_file import load_users
+    from readout.entrypoints.cli_users import run_users
 
-        count = queries.import_users(deps, load_users(args.file))
-        emit(args, {"imported": count}, lambda c: c.print(f"{count} user(s) imported."))
-        return 0
-    with deps.uow() as uow:
-        users = uow.users.list()
-    data = [
-        {"id": u.id, "name": u.name, "email": u.email, "roles": sorted(r.value for r in u.roles)}
-        for u in users
-    ]
-
-    def show(console: Console) -> None:
-        for u in data:
-            console.print(f"{u['id']:<10} {u['name']:<20} {', '.join(u['roles'])}")
-
-    emit(args, data, show)
-    return 0
+    return run_users(args)
 
 
 _HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {

@@ -12,23 +12,33 @@ from pathlib import Path
 
 from readout.adapters.casefile import load_case
 from readout.domain.case import Person
+from readout.domain.effects import Effect, EffectKind, EffectStatus
 from readout.domain.escalation import Escalation
 from readout.domain.exception_requests import Waiver
 from readout.domain.holds import Hold, HoldStatus
 from readout.domain.intervals import Interval
-from readout.domain.invite import Invitation, InvitePacket, build_packet, invitation_uid
+from readout.domain.invite import Invitation, InvitePacket, build_packet, invitation_uid, packet_from_dict
 from readout.domain.lifecycle import TRANSITIONS, Action, IllegalTransition, State
-from readout.domain.users import SYSTEM, Permission
-from readout.errors import Refused
+from readout.domain.users import SYSTEM, Permission, User
+from readout.errors import Conflict, Refused
 from readout.services.context import Deps, actor, load_escalation, slot_text
+from readout.services.effects import (
+    carry_out,
+    confirm_effect,
+    effects_of,
+    end_with_release,
+    invitation_effect,
+)
 from readout.services.eligibility import Eligible, eligible_slots
-from readout.services.escalations import replan
-from readout.services.holding import end_hold
+from readout.services.escalations import apply_replan
 from readout.services.plan_json import plan_to_json
-from readout.services.planning import plan_case_file
+from readout.services.planning import PlannedCase, plan_case_file
 from readout.services.ports import UnitOfWork
 
-__all__ = ["ConfirmOutcome", "Review", "cancel", "confirm", "review"]
+__all__ = ["NO_RELAY", "CancelOutcome", "ConfirmOutcome", "Review", "cancel", "confirm", "review"]
+
+NO_RELAY = "no SMTP relay configured (READOUT_SMTP_HOST)"
+_ATTEMPTS = 3  # checks made again when the escalation changed while the calendars were read
 
 
 @dataclass(frozen=True)
@@ -44,12 +54,22 @@ class Review:
 
 @dataclass(frozen=True)
 class ConfirmOutcome:
-    """Confirmed, or sent back to planning with the reason."""
+    """Confirmed, or sent back to planning with the reason; what became of the calendar event and the
+    invitation by the time the command ended."""
 
     escalation: Escalation
     confirmed: bool
     reason: str
     packet: InvitePacket | None = None
+    effects: tuple[Effect, ...] = ()
+
+
+@dataclass(frozen=True)
+class CancelOutcome:
+    """The cancelled escalation and what became of its calendar releases and withdrawal."""
+
+    escalation: Escalation
+    effects: tuple[Effect, ...] = ()
 
 
 def _eligible_at(uow: UnitOfWork, esc: Escalation, start: datetime) -> Eligible | None:
@@ -99,68 +119,93 @@ def confirm(deps: Deps, escalation_id: str, user_id: str, packet_digest: str) ->
     """Confirm the reviewed slot after a fresh free/busy check; release every other hold.
 
     ``packet_digest`` (or its first 8+ characters) names the reviewed invite packet: the confirming person
-    commits to exactly what was shown at review.
+    commits to exactly what was shown at review. The calendars are read outside any transaction; the decision
+    is written only if nobody changed the escalation meanwhile (else it is checked again). The calendar event
+    and the invitation are carried out after the decision is committed (``services.effects``).
     """
-    now = deps.clock()
-    with deps.uow() as uow:
-        user = actor(uow, user_id, Permission.CONFIRM)
-        esc = load_escalation(uow, escalation_id)
-        if esc.state is not State.AWAITING_CONFIRMATION or esc.review_slot is None:
-            raise IllegalTransition(esc.state, Action.CONFIRM)
-        if not _names_packet(packet_digest, esc.packet_digest):
-            raise Refused("that packet digest is not the reviewed one: copy it from `readout review`")
-        slot = esc.review_slot
-        hold = _live_hold(uow, esc, slot, now)
-        if hold is None:
-            raise Refused(f"the hold on {slot_text(slot)['start']} is no longer live: hold and review again")
-        packet = _recheck(uow, deps, esc, slot, now)
-        if isinstance(packet, str):
-            replan(uow, deps, esc, SYSTEM, now, f"confirmation refused: {packet}")
+    for _ in range(_ATTEMPTS):
+        now = deps.clock()
+        with deps.uow() as uow:
+            actor(uow, user_id, Permission.CONFIRM)
+            esc = load_escalation(uow, escalation_id)
+            slot = _confirmable(uow, esc, packet_digest, now).slot
+            path, version, waivers = Path(esc.case_path), esc.version, uow.waivers.of(esc.id)
+        planned = plan_case_file(path, deps.reader, deps.clock, now, deps.source_timeout)
+        packet = _recheck(planned, waivers, slot, esc.packet_digest)
+        with deps.uow() as uow:
+            user = actor(uow, user_id, Permission.CONFIRM)
+            esc = load_escalation(uow, escalation_id)
+            if esc.version != version:
+                continue  # something happened meanwhile (a hold expired, an effect settled): check again
+            if isinstance(packet, str):
+                apply_replan(uow, esc, planned, SYSTEM, now, f"confirmation refused: {packet}")
+                uow.escalations.save(esc)
+                uow.commit()
+                carry_out(deps, esc.id)
+                return ConfirmOutcome(esc, False, packet)
+            hold = _confirmable(uow, esc, packet_digest, now)
+            decided = _decide(uow, deps, esc, hold, packet, user, now)
             uow.escalations.save(esc)
             uow.commit()
-            return ConfirmOutcome(esc, False, packet)
-        # The organizer's hold becomes the readout, the invitation goes out, then the other holds go.
-        end_hold(uow, deps, esc, hold, HoldStatus.CONFIRMED, now, user.id, "confirmed", packet)
-        _send(deps, esc, packet, "REQUEST", now, user.id)
-        for other in uow.holds.of(esc.id):
-            if other.status is HoldStatus.LIVE and other.id != hold.id:
-                end_hold(uow, deps, esc, other, HoldStatus.RELEASED, now, user.id, "not chosen")
-        esc.confirmed_by, esc.confirmed_at = user.id, now
-        waivers = [w.family for w in uow.waivers.of(esc.id) if w.slot == slot]
-        esc.transition(
-            Action.CONFIRM,
-            now,
-            user.id,
-            {
-                **slot_text(slot),
-                "packet_digest": packet.digest,
-                "confirmed_by": user.name,
-                "waivers": waivers,
-            },
+        carry_out(deps, esc.id)
+        return ConfirmOutcome(esc, True, "confirmed", packet, effects_of(deps, (e.id for e in decided)))
+    raise Conflict(f"escalation {escalation_id} kept changing while it was being confirmed; try again")
+
+
+def _confirmable(uow: UnitOfWork, esc: Escalation, packet_digest: str, now: datetime) -> Hold:
+    """The live hold on the reviewed slot, once every gate before the free/busy check has passed."""
+    if esc.state is not State.AWAITING_CONFIRMATION or esc.review_slot is None:
+        raise IllegalTransition(esc.state, Action.CONFIRM)
+    if not _names_packet(packet_digest, esc.packet_digest):
+        raise Refused("that packet digest is not the reviewed one: copy it from `readout review`")
+    slot = esc.review_slot
+    hold = _live_hold(uow, esc, slot, now)
+    if hold is None:
+        raise Refused(f"the hold on {slot_text(slot)['start']} is no longer live: hold and review again")
+    placing = [
+        e for e in uow.effects.of(esc.id) if e.kind is EffectKind.PLACE_HOLD and e.payload["hold"] == hold.id
+    ]
+    if placing and placing[-1].status is not EffectStatus.DONE:
+        raise Refused(
+            f"the hold on {slot_text(slot)['start']} is recorded but not yet on {hold.calendar} "
+            f"({placing[-1].last_error or 'being placed'}): run `readout reap` or try again shortly"
         )
-        uow.escalations.save(esc)
-        uow.commit()
-        return ConfirmOutcome(esc, True, "confirmed", packet)
+    return hold
 
 
-def _send(deps: Deps, esc: Escalation, packet: InvitePacket, method: str, now: datetime, who: str) -> None:
-    """Send the iMIP message for ``packet`` (only ever after a named human confirmed), and audit it."""
+def _decide(
+    uow: UnitOfWork, deps: Deps, esc: Escalation, hold: Hold, packet: InvitePacket, user: User, now: datetime
+) -> list[Effect]:
+    """The confirmation itself, with the intents it causes: the hold becomes the readout event, the
+    invitation goes out, every other hold is released."""
+    uow.holds.update(hold.ended(HoldStatus.CONFIRMED, now, "confirmed"))
+    esc.record(now, user.id, "hold_confirmed", {**slot_text(hold.slot), "reason": "confirmed"})
+    decided = [confirm_effect(uow, hold, packet, now)]
+    invitation = _invitation(esc, packet, "REQUEST")
+    if deps.invites is None:
+        esc.record(now, SYSTEM.id, "invite_not_sent", {"method": "REQUEST", "reason": NO_RELAY})
+    else:
+        decided.append(invitation_effect(uow, invitation, esc.id, now))
+    for other in uow.holds.of(esc.id):
+        if other.status is HoldStatus.LIVE and other.id != hold.id:
+            decided.append(end_with_release(uow, esc, other, HoldStatus.RELEASED, now, user.id, "not chosen"))
+    esc.confirmed_by, esc.confirmed_at = user.id, now
+    waivers = [w.family for w in uow.waivers.of(esc.id) if w.slot == hold.slot]
+    payload = {
+        **slot_text(hold.slot),
+        "packet_digest": packet.digest,
+        "confirmed_by": user.name,
+        "waivers": waivers,
+        "invitation": "queued" if deps.invites is not None else "not sent: no SMTP relay configured",
+    }
+    esc.transition(Action.CONFIRM, now, user.id, payload)
+    return decided
+
+
+def _invitation(esc: Escalation, packet: InvitePacket, method: str) -> Invitation:
     organizer = _organizer(esc)
     sequence = 0 if method == "REQUEST" else 1  # a cancellation supersedes the request (RFC 5546)
-    invitation = Invitation(packet, method, invitation_uid(esc.id), sequence, organizer.name, organizer.email)
-    if deps.invites is None:
-        esc.record(
-            now, SYSTEM.id, "invite_not_sent", {"method": method, "reason": "no SMTP relay configured"}
-        )
-        return
-    deps.invites.send(invitation)
-    recipients = [a.email for a in packet.attendees]
-    esc.record(
-        now,
-        who,
-        "invite_sent",
-        {"method": method, "sequence": sequence, "to": recipients, "packet_digest": packet.digest},
-    )
+    return Invitation(packet, method, invitation_uid(esc.id), sequence, organizer.name, organizer.email)
 
 
 def _organizer(esc: Escalation) -> Person:
@@ -174,37 +219,71 @@ def _names_packet(given: str, reviewed: str | None) -> bool:
 
 
 def _recheck(
-    uow: UnitOfWork, deps: Deps, esc: Escalation, slot: Interval, now: datetime
+    planned: PlannedCase, waivers: list[Waiver], slot: Interval, reviewed_digest: str | None
 ) -> InvitePacket | str:
-    """Plan again from fresh calendars (without saving): the packet to confirm, or what no longer holds."""
-    planned = plan_case_file(Path(esc.case_path), deps.reader, deps.clock, now, deps.source_timeout)
+    """Whether a plan from fresh calendars still allows the slot with the reviewed packet: the packet to
+    confirm, or what no longer holds."""
     fresh = plan_to_json(planned.plan, None)
-    still = next((e for e in eligible_slots(fresh, uow.waivers.of(esc.id)) if e.slot == slot), None)
+    still = next((e for e in eligible_slots(fresh, waivers) if e.slot == slot), None)
     if still is None:
         return "free/busy changed: the reviewed slot is no longer compliant"
     packet = build_packet(planned.case, slot, still.interpreter)
-    if packet.digest != esc.packet_digest:
+    if packet.digest != reviewed_digest:
         return "the invite packet changed since review (attendees, interpreter or times)"
     return packet
 
 
-def cancel(deps: Deps, escalation_id: str, user_id: str, reason: str) -> Escalation:
-    """Cancel the readout: release every live hold; a confirmed readout is withdrawn with an iMIP CANCEL."""
+def cancel(deps: Deps, escalation_id: str, user_id: str, reason: str) -> CancelOutcome:
+    """Cancel the readout: release every live hold; a confirmed readout is taken off the calendar and, when
+    its invitation may have gone out, withdrawn with an iMIP CANCEL. An invitation not sent yet is dropped."""
     now = deps.clock()
     with deps.uow() as uow:
         user = actor(uow, user_id, Permission.CANCEL)
         esc = load_escalation(uow, escalation_id)
         if (esc.state, Action.CANCEL) not in TRANSITIONS:
             raise IllegalTransition(esc.state, Action.CANCEL)
-        if esc.state is State.CONFIRMED and esc.review_slot is not None:
-            packet = build_packet(
-                load_case(Path(esc.case_path)).case, esc.review_slot, esc.review_interpreter
-            )
-            _send(deps, esc, packet, "CANCEL", now, user.id)
+        decided = _withdraw_invitation(uow, deps, esc, now) if esc.state is State.CONFIRMED else []
+        for effect in uow.effects.of(esc.id):
+            if effect.kind is EffectKind.CONFIRM_HOLD and effect.status is EffectStatus.PENDING:
+                uow.effects.update(
+                    effect.given_up(now, "the readout was cancelled first", EffectStatus.DROPPED)
+                )
         for hold in uow.holds.of(esc.id):
             if hold.status in (HoldStatus.LIVE, HoldStatus.CONFIRMED):
-                end_hold(uow, deps, esc, hold, HoldStatus.RELEASED, now, user.id, "escalation cancelled")
+                decided.append(
+                    end_with_release(
+                        uow, esc, hold, HoldStatus.RELEASED, now, user.id, "escalation cancelled"
+                    )
+                )
         esc.transition(Action.CANCEL, now, user.id, {"reason": reason})
         uow.escalations.save(esc)
         uow.commit()
-        return esc
+    carry_out(deps, esc.id)
+    return CancelOutcome(esc, effects_of(deps, (e.id for e in decided)))
+
+
+def _withdraw_invitation(uow: UnitOfWork, deps: Deps, esc: Escalation, now: datetime) -> list[Effect]:
+    """A CANCEL when the REQUEST went out or may have; an unsent REQUEST is dropped instead."""
+    requests = [
+        e
+        for e in uow.effects.of(esc.id)
+        if e.kind is EffectKind.SEND_INVITATION and e.payload["method"] == "REQUEST"
+    ]
+    if not requests:
+        return []  # nobody was invited (no relay at confirmation)
+    request = requests[-1]
+    if request.status is EffectStatus.PENDING:
+        uow.effects.update(
+            request.given_up(now, "the readout was cancelled before it went out", EffectStatus.DROPPED)
+        )
+        esc.record(
+            now, SYSTEM.id, "invite_not_sent", {"method": "REQUEST", "reason": "cancelled before sending"}
+        )
+        return []
+    if request.status is EffectStatus.FAILED:
+        return []  # it never went out
+    if deps.invites is None:
+        esc.record(now, SYSTEM.id, "invite_not_sent", {"method": "CANCEL", "reason": NO_RELAY})
+        return []
+    packet = packet_from_dict(request.payload["packet"])
+    return [invitation_effect(uow, _invitation(esc, packet, "CANCEL"), esc.id, now)]

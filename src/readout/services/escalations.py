@@ -17,17 +17,26 @@ from readout.domain.exception_requests import Decision, ExceptionRequest, Route,
 from readout.domain.holds import HoldStatus
 from readout.domain.lifecycle import Action
 from readout.domain.plan import PlanStatus
-from readout.domain.users import Permission, User
-from readout.errors import Refused
+from readout.domain.users import SYSTEM, Permission, User
+from readout.errors import Conflict, Refused
 from readout.services.context import Deps, actor, load_escalation, slot_text
+from readout.services.effects import carry_out, end_with_release
 from readout.services.eligibility import eligible_slots, near_miss_options
 from readout.services.plan_json import plan_to_json, utc_text
 from readout.services.planning import PlannedCase, plan_case_file
 from readout.services.ports import UnitOfWork
 
-__all__ = ["OPTIONS_OFFERED", "PlanOutcome", "open_escalation", "plan_escalation"]
+__all__ = [
+    "OPTIONS_OFFERED",
+    "PlanOutcome",
+    "apply_replan",
+    "open_escalation",
+    "plan_escalation",
+    "replan_stored",
+]
 
 OPTIONS_OFFERED = 5  # near misses carried by an exception request
+_REPLAN_ATTEMPTS = 3  # plans made again when the escalation changed while its calendars were read
 _AUDITED_CANDIDATES = 10  # candidates listed in the audit entry of a plan (all are in the stored plan)
 
 
@@ -70,24 +79,46 @@ def plan_escalation(
     deps: Deps, escalation_id: str, user_id: str, reason: str = "re-plan requested"
 ) -> PlanOutcome:
     """Re-read the case file and calendars and plan again (inputs changed, approval arrived, hold lost)."""
-    now = deps.clock()
-    with deps.uow() as uow:
-        user = actor(uow, user_id, Permission.OPEN_AND_PLAN)
-        esc = load_escalation(uow, escalation_id)
-        outcome = replan(uow, deps, esc, user, now, reason)
-        uow.escalations.save(esc)
-        uow.commit()
-    return outcome
+    return replan_stored(deps, escalation_id, user_id, reason)
 
 
-def replan(
-    uow: UnitOfWork, deps: Deps, esc: Escalation, user: User, now: datetime, reason: str
+def replan_stored(deps: Deps, escalation_id: str, user_id: str | None, reason: str) -> PlanOutcome:
+    """Plan a stored escalation again: calendars are read outside any transaction, then the plan is applied
+    if nobody changed the escalation meanwhile (else read and plan again). ``user_id`` None: Readout."""
+    for _ in range(_REPLAN_ATTEMPTS):
+        now = deps.clock()
+        with deps.uow() as uow:
+            _planner(uow, user_id)
+            esc = load_escalation(uow, escalation_id)
+            if esc.is_final:
+                raise Refused(f"escalation {esc.id} is {esc.state.value}: nothing to plan")
+            path, version = Path(esc.case_path), esc.version
+        planned = plan_case_file(path, deps.reader, deps.clock, now, deps.source_timeout)
+        with deps.uow() as uow:
+            user = _planner(uow, user_id)
+            esc = load_escalation(uow, escalation_id)
+            if esc.version != version:
+                continue  # changed while the calendars were read: plan from the new state
+            outcome = apply_replan(uow, esc, planned, user, now, reason)
+            uow.escalations.save(esc)
+            uow.commit()
+        carry_out(deps, escalation_id)
+        return outcome
+    raise Conflict(f"escalation {escalation_id} kept changing while it was planned; try again")
+
+
+def _planner(uow: UnitOfWork, user_id: str | None) -> User:
+    return SYSTEM if user_id is None else actor(uow, user_id, Permission.OPEN_AND_PLAN)
+
+
+def apply_replan(
+    uow: UnitOfWork, esc: Escalation, planned: PlannedCase, user: User, now: datetime, reason: str
 ) -> PlanOutcome:
-    """Plan a stored escalation again inside the caller's unit of work (the caller saves and commits)."""
+    """Apply a fresh plan to a stored escalation inside the caller's unit of work (the caller saves and
+    commits, then carries out the releases this writes)."""
     if esc.is_final:
         raise Refused(f"escalation {esc.id} is {esc.state.value}: nothing to plan")
     path = Path(esc.case_path)
-    planned = plan_case_file(path, deps.reader, deps.clock, now, deps.source_timeout)
     if planned.case.escalation_id != esc.id:
         raise Refused(f"{path} now describes {planned.case.escalation_id}, not {esc.id}")
     digest = _digest(path)
@@ -95,7 +126,7 @@ def replan(
         esc.record(now, user.id, "case_changed", {"from": esc.case_digest, "to": digest})
         esc.case_digest = digest
     outcome = _apply_plan(uow, esc, planned, user, now, reason)
-    _release_ineligible_holds(uow, deps, esc, now, planned.plan.status is PlanStatus.NOT_READY)
+    _release_ineligible_holds(uow, esc, now, planned.plan.status is PlanStatus.NOT_READY)
     return outcome
 
 
@@ -176,19 +207,10 @@ def _supersede_open_requests(uow: UnitOfWork, esc: Escalation, now: datetime) ->
             esc.record(now, "readout", "exception_superseded", {"request": request.id})
 
 
-def _release_ineligible_holds(
-    uow: UnitOfWork, deps: Deps, esc: Escalation, now: datetime, not_ready: bool
-) -> None:
+def _release_ineligible_holds(uow: UnitOfWork, esc: Escalation, now: datetime, not_ready: bool) -> None:
     """Live holds on slots the new plan no longer allows are released at once (fail closed)."""
     plan = None if not_ready else uow.plans.latest(esc.id)
     allowed = {e.slot for e in eligible_slots(plan, uow.waivers.of(esc.id))} if plan else set()
     for hold in uow.holds.of(esc.id):
         if hold.status is HoldStatus.LIVE and hold.slot not in allowed:
-            deps.holds.release(hold)
-            uow.holds.update(hold.ended(HoldStatus.RELEASED, now, "slot no longer compliant"))
-            esc.record(
-                now,
-                "readout",
-                "hold_released",
-                {**slot_text(hold.slot), "reason": "slot no longer compliant"},
-            )
+            end_with_release(uow, esc, hold, HoldStatus.RELEASED, now, SYSTEM.id, "slot no longer compliant")

@@ -5,12 +5,37 @@ from __future__ import annotations
 from typing import Any
 
 from readout.domain.audit import AuditEntry
+from readout.domain.effects import Effect, EffectKind, EffectStatus
 from readout.domain.escalation import Escalation
 from readout.domain.exception_requests import ExceptionRequest, Waiver
 from readout.domain.holds import Hold
 from readout.services.plan_json import utc_text
 
-__all__ = ["audit_view", "escalation_view", "hold_view", "request_view", "waiver_view"]
+__all__ = [
+    "audit_view",
+    "effect_sentence",
+    "effect_view",
+    "effects_pending",
+    "escalation_view",
+    "hold_view",
+    "request_view",
+    "waiver_view",
+]
+
+_WHAT: dict[EffectKind, str] = {
+    EffectKind.PLACE_HOLD: "put the hold {slot} on {calendar}",
+    EffectKind.RELEASE_HOLD: "take the hold {slot} off {calendar}",
+    EffectKind.CONFIRM_HOLD: "turn the hold {slot} into the readout event on {calendar}",
+    EffectKind.SEND_INVITATION: "send the invitation ({method}) to {to}",
+}
+_STANDING: dict[EffectStatus, str] = {
+    EffectStatus.DONE: "done",
+    EffectStatus.PENDING: "not done yet, will be retried by `readout reap`",
+    EffectStatus.IN_FLIGHT: "being carried out",
+    EffectStatus.FAILED: "FAILED, not retried: a person must act",
+    EffectStatus.UNCERTAIN: "UNCERTAIN: it may have gone out; not re-sent automatically, ask the attendees",
+    EffectStatus.DROPPED: "not needed any more",
+}
 
 
 def escalation_view(esc: Escalation) -> dict[str, Any]:
@@ -94,3 +119,44 @@ def audit_view(entry: AuditEntry) -> dict[str, Any]:
         "prev_hash": entry.prev_hash,
         "hash": entry.hash,
     }
+
+
+def effect_view(effect: Effect) -> dict[str, Any]:
+    """One intent and where it stands, with a sentence saying so."""
+    return {
+        "id": effect.id,
+        "kind": effect.kind.value,
+        "status": effect.status.value,
+        "attempts": effect.attempts,
+        "next_attempt_at": utc_text(effect.next_at) if effect.status is EffectStatus.PENDING else None,
+        "last_error": effect.last_error,
+        "sentence": effect_sentence(effect),
+    }
+
+
+def effect_sentence(effect: Effect) -> str:
+    """What the effect does and whether it happened, in plain words (never claims what did not happen)."""
+    payload = effect.payload
+    attendees = payload.get("packet", {}).get("attendees", [])
+    words = (
+        _WHAT[effect.kind]
+        .format(
+            slot=payload.get("start", ""),
+            calendar=payload.get("calendar", "its calendar"),
+            method=payload.get("method", ""),
+            to=f"{len(attendees)} attendee(s)",
+        )
+        .replace("  ", " ")
+    )
+    standing = _STANDING[effect.status]
+    if effect.status is EffectStatus.DONE and effect.result.get("skipped"):
+        standing = f"skipped ({effect.result['skipped']})"
+    if effect.status is EffectStatus.DONE and effect.result.get("refused"):
+        standing = f"refused by the calendar ({effect.result['refused']})"
+    reason = f": {effect.last_error}" if effect.last_error and effect.status is not EffectStatus.DONE else ""
+    return f"{words[0].upper()}{words[1:]}: {standing}{reason}"
+
+
+def effects_pending(effects: tuple[Effect, ...] | list[Effect]) -> bool:
+    """Whether any of these effects is not carried out (pending, failed or uncertain)."""
+    return any(e.status not in (EffectStatus.DONE, EffectStatus.DROPPED) for e in effects)

@@ -1,0 +1,378 @@
+"""Carry out effects (the outbox) after the decision that wrote them was committed.
+
+Each effect goes through three steps, and only the middle one touches the network:
+
+1. *claim*, in a short transaction holding the escalation's row lock: the effect is still due, nothing decided
+   before it for the same escalation is still being carried out, and it becomes ``in_flight`` with a lease;
+2. *act*, outside any transaction: place, release or confirm a hold on its calendar, or send an invitation;
+3. *settle*, in a short transaction again: the outcome, the hold's calendar reference and an audit entry.
+
+A process killed between 1 and 3 leaves an ``in_flight`` effect whose lease runs out: a calendar write is
+simply carried out again (it is keyed and conditional), an invitation becomes ``uncertain`` and is never
+re-sent automatically, so nobody gets it twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from readout.domain.effects import Effect, EffectKind, EffectStatus
+from readout.domain.escalation import Escalation
+from readout.domain.holds import Hold, HoldStatus
+from readout.domain.invite import Invitation, InvitePacket, packet_from_dict
+from readout.domain.lifecycle import Action, State
+from readout.domain.users import SYSTEM
+from readout.errors import Conflict, NotFound, ReadoutError, SlotTaken
+from readout.services.context import Deps, load_escalation, slot_text
+from readout.services.ports import UnitOfWork
+
+__all__ = [
+    "LEASE",
+    "Carried",
+    "carry_out",
+    "confirm_effect",
+    "effects_of",
+    "invitation_effect",
+    "place_effect",
+    "release_effect",
+]
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=2)  # longer than any one calendar or SMTP call is allowed to take
+_EXPIRED_OR_GONE = "the hold is no longer live: nothing to place"
+
+
+@dataclass
+class Carried:
+    """What one run did: the effects it settled, and escalations that must be planned again."""
+
+    settled: list[Effect] = field(default_factory=list)
+    replan: dict[str, str] = field(default_factory=dict)  # escalation id -> why
+
+
+# Writing intents (inside the deciding transaction) ---------------------------------------------------------
+
+
+def place_effect(uow: UnitOfWork, hold: Hold, zone: ZoneInfo | None, batch: str, now: datetime) -> Effect:
+    """Intent: put ``hold`` on its calendar (``batch`` names the holds placed by one command)."""
+    payload = {**_where(hold), "zone": zone.key if zone else None, "batch": batch}
+    return _add(uow, hold.escalation_id, EffectKind.PLACE_HOLD, f"place:{hold.id}", payload, now)
+
+
+def release_effect(uow: UnitOfWork, hold: Hold, now: datetime) -> Effect:
+    """Intent: take ``hold`` (or the readout event it became) off its calendar."""
+    return _add(
+        uow, hold.escalation_id, EffectKind.RELEASE_HOLD, f"release:{hold.id}", {"hold": hold.id}, now
+    )
+
+
+def confirm_effect(uow: UnitOfWork, hold: Hold, packet: InvitePacket, now: datetime) -> Effect:
+    """Intent: turn ``hold`` into the confirmed readout event described by ``packet``."""
+    payload = {**_where(hold), "packet": packet.as_dict()}
+    return _add(uow, hold.escalation_id, EffectKind.CONFIRM_HOLD, f"confirm:{hold.id}", payload, now)
+
+
+def invitation_effect(uow: UnitOfWork, invitation: Invitation, escalation_id: str, now: datetime) -> Effect:
+    """Intent: send the iMIP ``invitation`` (one per readout, method and sequence)."""
+    payload = {
+        "method": invitation.method,
+        "uid": invitation.uid,
+        "sequence": invitation.sequence,
+        "organizer_name": invitation.organizer_name,
+        "organizer_email": invitation.organizer_email,
+        "packet": invitation.packet.as_dict(),
+    }
+    key = f"invite:{invitation.uid}:{invitation.method}:{invitation.sequence}"
+    return _add(uow, escalation_id, EffectKind.SEND_INVITATION, key, payload, now)
+
+
+def _where(hold: Hold) -> dict[str, Any]:
+    """Which hold, and (for people reading the outbox) its slot and calendar."""
+    return {"hold": hold.id, "start": slot_text(hold.slot)["start"], "calendar": hold.calendar}
+
+
+def _add(
+    uow: UnitOfWork, escalation_id: str, kind: EffectKind, key: str, payload: dict[str, Any], now: datetime
+) -> Effect:
+    effect = Effect(0, escalation_id, kind, key, payload, now)
+    added = uow.effects.add(effect)
+    if added is not None:
+        return added
+    return next(e for e in uow.effects.of(escalation_id) if e.key == key)  # written before: the same intent
+
+
+def effects_of(deps: Deps, ids: Iterable[int]) -> tuple[Effect, ...]:
+    """The effects with these ids as stored now (after a run), in id order."""
+    wanted = sorted(set(ids))
+    with deps.uow() as uow:
+        found = [uow.effects.get(i) for i in wanted]
+    return tuple(e for e in found if e is not None)
+
+
+# Carrying them out -----------------------------------------------------------------------------------------
+
+
+def carry_out(deps: Deps, escalation_id: str | None = None) -> Carried:
+    """Carry out every due effect (of one escalation, or all), oldest first; failures wait for a retry."""
+    carried = Carried()
+    now = deps.clock()
+    with deps.uow() as uow:
+        due = uow.effects.due(now, escalation_id)
+    for effect in due:
+        try:
+            _one(deps, effect.id, effect.escalation_id, carried)
+        except Conflict as clash:  # another runner moved the escalation meanwhile: it will be picked up again
+            log.info("effect %s left for the next run: %s", effect.id, clash)
+    return carried
+
+
+def _one(deps: Deps, effect_id: int, escalation_id: str, carried: Carried) -> None:
+    claimed = _claim(deps, effect_id, escalation_id, carried)
+    if claimed is None:
+        return
+    effect, hold = claimed
+    try:
+        result = _act(deps, effect, hold)
+    except SlotTaken as taken:
+        _settle(deps, effect, carried, refused=taken)
+    except ReadoutError as failure:
+        _settle(deps, effect, carried, failure=failure)
+    else:
+        _settle(deps, effect, carried, result=result)
+
+
+def _claim(
+    deps: Deps, effect_id: int, escalation_id: str, carried: Carried
+) -> tuple[Effect, Hold | None] | None:
+    """Step 1: take the effect (under the escalation's row lock), or settle it at once when nothing is left
+    to do; None when there is nothing to carry out now."""
+    now = deps.clock()
+    with deps.uow() as uow:
+        esc = load_escalation(uow, escalation_id)
+        effect = uow.effects.get(effect_id)
+        if effect is None or not effect.due(now) or _earlier_in_flight(uow, effect, now):
+            return None
+        hold = _hold(uow, effect)
+        if effect.status is EffectStatus.IN_FLIGHT and not effect.kind.repeatable:
+            why = "the process sending it stopped before recording the outcome: it may have gone out"
+            _finish(uow, esc, effect.given_up(now, why, EffectStatus.UNCERTAIN), carried, now)
+            _record(esc, now, "invite_uncertain", {"method": effect.payload["method"], "reason": why})
+            _commit(uow, esc)
+            return None
+        if effect.kind is EffectKind.PLACE_HOLD and (hold is None or not hold.is_live(now)):
+            _finish(uow, esc, effect.done(now, {"skipped": _EXPIRED_OR_GONE}), carried, now)
+            _commit(uow, esc)
+            return None
+        effect = effect.claimed(now, LEASE)
+        uow.effects.update(effect)
+        uow.commit()
+        return effect, hold
+
+
+def _earlier_in_flight(uow: UnitOfWork, effect: Effect, now: datetime) -> bool:
+    """An earlier effect of the escalation is being carried out by someone: keep the decided order."""
+    return any(
+        e.id < effect.id and e.status is EffectStatus.IN_FLIGHT and e.lease_until and e.lease_until > now
+        for e in uow.effects.of(effect.escalation_id)
+    )
+
+
+def _hold(uow: UnitOfWork, effect: Effect) -> Hold | None:
+    hold_id = effect.payload.get("hold")
+    return next((h for h in uow.holds.of(effect.escalation_id) if h.id == hold_id), None)
+
+
+def _act(deps: Deps, effect: Effect, hold: Hold | None) -> dict[str, Any]:
+    """Step 2, the only network call: what the calendar or relay gave back."""
+    if effect.kind is EffectKind.SEND_INVITATION:
+        if deps.invites is None:
+            raise ReadoutError("no SMTP relay is configured (READOUT_SMTP_HOST): not sent")
+        invitation = _invitation(effect.payload)
+        deps.invites.send(invitation)
+        return {"to": [a.email for a in invitation.packet.attendees]}
+    if hold is None:
+        raise NotFound(f"hold {effect.payload.get('hold')} is not in the ledger")
+    if effect.kind is EffectKind.PLACE_HOLD:
+        zone = effect.payload.get("zone")
+        return {"ref": deps.holds.place(hold, ZoneInfo(zone) if zone else None)}
+    if effect.kind is EffectKind.CONFIRM_HOLD:
+        return {"ref": deps.holds.confirm(hold, packet_from_dict(effect.payload["packet"]))}
+    deps.holds.release(hold)
+    return {}
+
+
+def _invitation(payload: dict[str, Any]) -> Invitation:
+    return Invitation(
+        packet_from_dict(payload["packet"]),
+        payload["method"],
+        payload["uid"],
+        payload["sequence"],
+        payload["organizer_name"],
+        payload["organizer_email"],
+    )
+
+
+def _settle(
+    deps: Deps,
+    effect: Effect,
+    carried: Carried,
+    *,
+    result: dict[str, Any] | None = None,
+    refused: SlotTaken | None = None,
+    failure: ReadoutError | None = None,
+) -> None:
+    """Step 3: record the outcome with its audit entry (and the hold's new calendar reference)."""
+    now = deps.clock()
+    with deps.uow() as uow:
+        esc = load_escalation(uow, effect.escalation_id)
+        current = uow.effects.get(effect.id)
+        if (
+            current is None
+            or current.status is not EffectStatus.IN_FLIGHT
+            or current.attempts != effect.attempts
+        ):
+            return  # someone else settled it (our lease ran out): theirs stands
+        hold = _hold(uow, effect)
+        if refused is not None:
+            _slot_taken(uow, esc, effect, hold, str(refused), carried, now)
+        elif failure is not None:
+            _failed(uow, esc, effect, hold, failure, carried, now)
+        else:
+            _succeeded(uow, esc, effect, hold, result or {}, carried, now)
+        _commit(uow, esc)
+
+
+_DONE_ENTRIES: dict[EffectKind, str] = {
+    EffectKind.PLACE_HOLD: "hold_on_calendar",
+    EffectKind.RELEASE_HOLD: "hold_off_calendar",
+    EffectKind.CONFIRM_HOLD: "readout_on_calendar",
+    EffectKind.SEND_INVITATION: "invite_sent",
+}
+
+
+def _succeeded(
+    uow: UnitOfWork,
+    esc: Escalation,
+    effect: Effect,
+    hold: Hold | None,
+    result: dict[str, Any],
+    carried: Carried,
+    now: datetime,
+) -> None:
+    if hold is not None and effect.kind in (EffectKind.PLACE_HOLD, EffectKind.CONFIRM_HOLD):
+        uow.holds.update(replace(hold, calendar_ref=result.get("ref") or hold.calendar_ref))
+    _finish(uow, esc, effect.done(now, {k: v for k, v in result.items() if k != "ref"}), carried, now)
+    if effect.kind is EffectKind.SEND_INVITATION:
+        payload = {
+            "method": effect.payload["method"],
+            "sequence": effect.payload["sequence"],
+            "to": result.get("to", []),
+            "packet_digest": packet_from_dict(effect.payload["packet"]).digest,
+        }
+    else:
+        payload = {**slot_text(hold.slot), "calendar": hold.calendar} if hold else {}
+    _record(esc, now, _DONE_ENTRIES[effect.kind], payload)
+
+
+def _failed(
+    uow: UnitOfWork,
+    esc: Escalation,
+    effect: Effect,
+    hold: Hold | None,
+    failure: ReadoutError,
+    carried: Carried,
+    now: datetime,
+) -> None:
+    """A passing failure waits for a retry; a refusal (someone changed the event, a recipient refused) or the
+    last attempt is a dead letter, recorded for a human."""
+    detail = str(failure)
+    final = isinstance(failure, Conflict | NotFound) or _partly_sent(failure)
+    settled = effect.given_up(now, detail) if final else effect.retry_later(now, detail)
+    _finish(uow, esc, settled, carried, now)
+    if settled.status is EffectStatus.PENDING:
+        return
+    what = {"kind": effect.kind.value, "reason": detail}
+    if hold is not None:
+        what |= slot_text(hold.slot)
+    _record(esc, now, "effect_failed", what)
+    if effect.kind is EffectKind.PLACE_HOLD and hold is not None and hold.status is HoldStatus.LIVE:
+        _end_unplaced(uow, esc, hold, "could not be placed on the calendar", now)
+
+
+def _partly_sent(failure: ReadoutError) -> bool:
+    return type(failure).__name__ == "InvitePartlySent"  # some recipients have it: never send it again
+
+
+def _slot_taken(
+    uow: UnitOfWork,
+    esc: Escalation,
+    effect: Effect,
+    hold: Hold | None,
+    why: str,
+    carried: Carried,
+    now: datetime,
+) -> None:
+    """The calendar refused a hold: end every hold placed by the same command and plan again."""
+    _finish(uow, esc, effect.done(now, {"refused": why}), carried, now)
+    batch = effect.payload.get("batch")
+    for other in uow.effects.of(esc.id):
+        if other.kind is not EffectKind.PLACE_HOLD or other.payload.get("batch") != batch:
+            continue
+        sibling = _hold(uow, other)
+        if sibling is None or sibling.status is not HoldStatus.LIVE:
+            continue
+        if other.id == effect.id:
+            _end_unplaced(uow, esc, sibling, "slot taken while placing holds", now)
+        else:
+            end_with_release(
+                uow, esc, sibling, HoldStatus.RELEASED, now, SYSTEM.id, "slot taken while placing holds"
+            )
+    _record(esc, now, "hold_conflict", {"detail": why})
+    carried.replan[esc.id] = f"slot taken while placing holds: {why}"
+
+
+def _end_unplaced(uow: UnitOfWork, esc: Escalation, hold: Hold, reason: str, now: datetime) -> None:
+    """End a hold that never reached its calendar (nothing to take off it)."""
+    uow.holds.update(hold.ended(HoldStatus.RELEASED, now, reason))
+    _record(esc, now, "hold_released", {**slot_text(hold.slot), "reason": reason})
+    after_hold_loss(uow, esc, now)
+
+
+def end_with_release(
+    uow: UnitOfWork, esc: Escalation, hold: Hold, status: HoldStatus, now: datetime, who: str, reason: str
+) -> Effect:
+    """End ``hold`` in the ledger and write the intent to take it off its calendar (decide, then act)."""
+    uow.holds.update(hold.ended(status, now, reason))
+    kind = "hold_expired" if status is HoldStatus.EXPIRED else "hold_released"
+    esc.record(now, who, kind, {**slot_text(hold.slot), "reason": reason})
+    return release_effect(uow, hold, now)
+
+
+def after_hold_loss(uow: UnitOfWork, esc: Escalation, now: datetime) -> None:
+    """Back to planned when a held escalation has no live hold left."""
+    live = [h for h in uow.holds.of(esc.id) if h.is_live(now)]
+    if esc.state in (State.HELD, State.AWAITING_CONFIRMATION) and not live:
+        esc.review_slot = esc.review_interpreter = esc.packet_digest = None
+        esc.transition(
+            Action.HOLDS_LOST, now, SYSTEM.id, {"reason": "no live hold left: hold again or re-plan"}
+        )
+
+
+def _finish(uow: UnitOfWork, esc: Escalation, effect: Effect, carried: Carried, now: datetime) -> None:
+    uow.effects.update(effect)
+    carried.settled.append(effect)
+
+
+def _record(esc: Escalation, now: datetime, kind: str, payload: dict[str, Any]) -> None:
+    esc.record(now, SYSTEM.id, kind, payload)
+
+
+def _commit(uow: UnitOfWork, esc: Escalation) -> None:
+    uow.escalations.save(esc)
+    uow.commit()
