@@ -40,12 +40,20 @@ def calendar_reader(config: Settings | None = None) -> CalendarReader:
     def feeds() -> CalendarReader:
         from readout.adapters.http_ics import HttpIcsReader
 
-        return HttpIcsReader(config.calendars, config.source_timeout, config.http_max_bytes, config.cache_dir)
+        return HttpIcsReader(
+            config.calendars,
+            config.source_timeout,
+            config.http_max_bytes,
+            config.cache_dir,
+            policy=config.outbound,
+        )
 
     def caldav() -> CalendarReader:
         from readout.adapters.caldav_busy import CalDavReader
 
-        return CalDavReader(config.calendars, config.source_timeout, config.http_max_bytes)
+        return CalDavReader(
+            config.calendars, config.source_timeout, config.http_max_bytes, policy=config.outbound
+        )
 
     return RoutingCalendarReader(files, feeds, caldav)
 
@@ -58,7 +66,7 @@ def hold_calendar(config: Settings, reader: CalendarReader) -> HoldCalendar:
     def caldav() -> HoldCalendar:
         from readout.adapters.caldav_holds import CalDavHoldCalendar
 
-        return CalDavHoldCalendar(config.calendars, config.source_timeout, reader)
+        return CalDavHoldCalendar(config.calendars, config.source_timeout, reader, policy=config.outbound)
 
     return RoutingHoldCalendar(caldav, MemoryHoldCalendar())
 
@@ -80,13 +88,31 @@ def clock(now: datetime | None = None) -> Callable[[], datetime]:
     return lambda: datetime.now(UTC)
 
 
-def unit_of_work_factory(config: Settings, environ: Mapping[str, str]) -> Callable[[], UnitOfWork]:
-    """SQL store at ``READOUT_DATABASE_URL`` (default: an embedded SQLite file), migrated to head."""
-    from readout.adapters.sql import SqlUnitOfWork, create_engine_from_url, default_database_url, migrate
+def unit_of_work_factories(
+    config: Settings, environ: Mapping[str, str]
+) -> tuple[Callable[[], UnitOfWork], Callable[[], UnitOfWork]]:
+    """SQL store at ``READOUT_DATABASE_URL`` (default: an embedded SQLite file), migrated to head: units of
+    work that change it, and read-only ones that never take SQLite's write lock (status, list, audit)."""
+    from sqlalchemy.exc import ArgumentError, DBAPIError
 
-    engine = create_engine_from_url(config.database_url or default_database_url(environ))
-    migrate(engine)
-    return lambda: SqlUnitOfWork(engine)
+    from readout.adapters.sql import SqlUnitOfWork, create_engine_from_url, default_database_url, migrate
+    from readout.adapters.sql.failures import bad_url, store_failure
+
+    try:
+        url = config.database_url or default_database_url(environ)
+    except OSError as error:  # the default folder cannot be made
+        raise store_failure(error, "sqlite:///(default data folder)") from None
+    try:
+        engine = create_engine_from_url(url)
+    except (ArgumentError, ValueError):
+        raise bad_url(url) from None
+    except ImportError:  # a URL naming a driver Readout does not ship
+        raise bad_url(url) from None
+    try:
+        migrate(engine)
+    except DBAPIError as error:
+        raise store_failure(error, url) from None
+    return (lambda: SqlUnitOfWork(engine)), (lambda: SqlUnitOfWork(engine, read_only=True))
 
 
 def workflow_deps(now: datetime | None = None, environ: Mapping[str, str] | None = None) -> Deps:
@@ -97,8 +123,10 @@ def workflow_deps(now: datetime | None = None, environ: Mapping[str, str] | None
     config = load_settings(environ)
     reader = calendar_reader(config)
     when = clock(now)
+    changing, looking = unit_of_work_factories(config, environ)
     return Deps(
-        uow=unit_of_work_factory(config, environ),
+        uow=changing,
+        view=looking,
         reader=reader,
         holds=hold_calendar(config, reader),
         clock=when,

@@ -14,6 +14,7 @@ __all__ = [
     "Refused",
     "SlotTaken",
     "SourceUnavailable",
+    "StoreUnavailable",
 ]
 
 
@@ -77,3 +78,16 @@ class SourceUnavailable(ReadoutError):
 
     def __str__(self) -> str:
         return f"{self.source}: {self.detail}"
+
+
+@dataclass
+class StoreUnavailable(ReadoutError):
+    """The store could not be used (busy, read-only, full, unreachable); nothing was changed.
+
+    ``store`` is the database URL without its password."""
+
+    store: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"store {self.store}: {self.detail}"

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event
 
 from readout.adapters.caldav_calendar import CalDavCollection, CalDavConnector, Reply
-from readout.config import CredentialStore
+from readout.config import CredentialStore, OutboundPolicy
 from readout.domain.holds import Hold
 from readout.domain.invite import InvitePacket
 from readout.errors import Conflict, SlotTaken
@@ -60,6 +60,18 @@ class _Facts:
 def _expected(hold: Hold, status: str, summary: str) -> _Facts:
     slot = hold.slot
     return _Facts(hold.uid, hold.escalation_id, slot.start, slot.end, status, summary, plain=True)
+
+
+def _ours(facts: _Facts | None, hold: Hold) -> bool:
+    """Whether a stored resource is still exactly the hold we placed, or the readout event it became (a
+    cancelled readout is taken off the calendar the same way; its summary is the packet's purpose)."""
+    if facts is None:
+        return False
+    if facts == _expected(hold, "TENTATIVE", HOLD_SUMMARY):
+        return True
+    return facts.status == "CONFIRMED" and replace(
+        facts, status="TENTATIVE", summary=HOLD_SUMMARY
+    ) == _expected(hold, "TENTATIVE", HOLD_SUMMARY)
 
 
 def _facts(data: bytes) -> _Facts | None:
@@ -129,7 +141,8 @@ def _stored_etag(hold: Hold, name: str) -> str | None:
 
 class CalDavHoldCalendar:
     """Holds on CalDAV collections. ``reader`` re-checks the slot before placing; ``zone`` is the zone
-    floating and all-day events on hold calendars are read in (the hold does not carry its owner's)."""
+    floating and all-day events on hold calendars are read in (the hold does not carry its owner's);
+    ``policy``: what the operator allows beyond public HTTPS addresses (default: nothing)."""
 
     def __init__(
         self,
@@ -139,8 +152,9 @@ class CalDavHoldCalendar:
         *,
         zone: ZoneInfo | None = None,
         max_bytes: int = 1_000_000,
+        policy: OutboundPolicy | None = None,
     ) -> None:
-        self._connector = CalDavConnector(credentials, timeout, max_bytes)
+        self._connector = CalDavConnector(credentials, timeout, max_bytes, policy)
         self._reader = reader
         self._zone = zone or ZoneInfo("UTC")
 
@@ -171,7 +185,7 @@ class CalDavHoldCalendar:
         found = self._fetch(collection, name)
         if found is None:
             return
-        if _facts(found.body) != _expected(hold, "TENTATIVE", HOLD_SUMMARY) or not found.etag:
+        if not _ours(_facts(found.body), hold) or not found.etag:
             raise Conflict(f"{collection.shown}: the hold {_slot(hold)} was changed by someone; left alone")
         if not self._delete(collection, name, found.etag):
             raise Conflict(f"{collection.shown}: the hold {_slot(hold)} changed while being released")

@@ -1,7 +1,9 @@
 """Command line: parse, call a service, present, map errors to exit codes.
 
-Exit status: 0 done; 1 an audit chain failed verification; 2 bad input (invalid case or users file, unknown
-escalation or user); 3 refused by a rule (illegal transition, missing permission, failed confirmation gate).
+Exit status: 0 done; 1 an audit chain failed verification; 2 bad input (invalid case, users or settings file,
+bad setting, unknown escalation or user); 3 refused by a rule (illegal transition, missing permission, failed
+confirmation gate); 4 decided and recorded, but a calendar write or invitation is not carried out yet
+(retried by `readout reap`) or failed; 5 the store is unavailable (busy, read-only, full, unreachable).
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ from pathlib import Path
 
 from readout import __version__
 from readout.entrypoints import cli_commands
-from readout.errors import ReadoutError, Refused
+from readout.errors import ReadoutError, Refused, StoreUnavailable
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_TAMPERED, EXIT_BAD_INPUT, EXIT_REFUSED = 0, 1, 2, 3
+# One meaning each (docs/workflow.md, "Exit status"); 4 is returned by the workflow verbs themselves.
+EXIT_OK, EXIT_TAMPERED, EXIT_BAD_INPUT, EXIT_REFUSED, EXIT_EFFECTS_PENDING, EXIT_STORE = 0, 1, 2, 3, 4, 5
 
 _DESCRIPTION = """\
 Readout schedules the contractual root-cause-analysis readout after a serious incident: it computes the
@@ -27,7 +30,16 @@ deadline (N business days after the customer-safe RCA approval), finds every com
 required roles, ranks them, explains what blocks the rest, places short-lived holds, routes exceptions to
 the right approver, and records every step in a hash-chained audit log. A named human confirms.
 
-Workflow commands keep state in READOUT_DATABASE_URL (default: an embedded SQLite file).
+Workflow commands keep state in READOUT_DATABASE_URL (default: an embedded SQLite file). A decision is
+recorded first; calendar writes and invitations are carried out after it, and retried by `readout reap`.
+
+exit status:
+  0  done
+  1  an audit chain failed verification
+  2  bad input: invalid case, users or settings file, bad setting, unknown escalation or user
+  3  refused by a rule: illegal transition, missing permission, failed confirmation check
+  4  decided and recorded, but a calendar write or invitation is not done yet (retried) or failed
+  5  the store is unavailable (busy, read-only, disk full, unreachable): nothing was changed
 """
 
 _PLAN_HELP = """\
@@ -38,6 +50,16 @@ Prints the deadline in the contract zone and UTC, the best compliant slots in ev
 time with the reasons for their rank, near misses that need only a coverage or handoff-window waiver,
 and, when nothing complies, the causes. Exit status: 0 for any plan result (ready, needs_exception,
 not_ready), 2 when the case file or a calendar it names is invalid.
+"""
+
+_USERS_HELP = """\
+Import users from FILE (YAML or JSON, see examples/users.yaml), list them, or show the users audit trail.
+
+Only an administrator imports or changes users: `readout users import FILE --as ADMIN`. While the store has
+no administrator (the first import), --as may be left out and FILE must name at least one user with the role
+administrator. Users FILE does not name are kept. Display names must tell people apart, and the last
+administrator cannot be removed. Every import is recorded in the users audit trail at the real time
+(`readout users audit`); `readout audit verify` checks it.
 """
 
 
@@ -85,7 +107,9 @@ def _add(
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``readout`` argument parser."""
-    parser = argparse.ArgumentParser(prog="readout", description=_DESCRIPTION)
+    parser = argparse.ArgumentParser(
+        prog="readout", description=_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--version", action="version", version=f"readout {__version__}")
     verbs = parser.add_subparsers(dest="verb", metavar="COMMAND", required=True)
 
@@ -169,11 +193,21 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("escalation", nargs="?", metavar="ESC", help="escalation (verify: all when omitted)")
     audit.add_argument("--format", choices=["json", "csv"], default="json", help="export format")
 
-    users = _add(verbs, "users", "import or list the users who act in Readout")
-    users.add_argument("action", choices=["import", "list"])
+    # No --now: changes to users are recorded at the real time.
+    users = verbs.add_parser(
+        "users",
+        help="import, list or audit the users who act in Readout",
+        description=_USERS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    users.add_argument("action", choices=["import", "list", "audit"])
     users.add_argument(
         "file", nargs="?", type=Path, metavar="FILE", help="users file (YAML or JSON) for import"
     )
+    users.add_argument(
+        "--as", dest="user", metavar="ADMIN", help="import: the administrator acting (see above)"
+    )
+    users.add_argument("--json", action="store_true", help="print JSON instead of the readable report")
     return parser
 
 
@@ -182,6 +216,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return cli_commands.run(args)
+    except StoreUnavailable as err:
+        print(f"readout: store unavailable: {err}", file=sys.stderr)
+        return EXIT_STORE
     except ReadoutError as err:
         code = EXIT_REFUSED if isinstance(err, Refused) else EXIT_BAD_INPUT
         print(f"readout: {'refused' if code == EXIT_REFUSED else 'error'}: {err}", file=sys.stderr)

@@ -27,6 +27,11 @@ class Deps:
     clock: Callable[[], datetime]
     invites: InviteSender | None = None  # None: no relay configured; confirmation records the packet only
     source_timeout: float = 10.0
+    view: Callable[[], UnitOfWork] | None = None  # read-only units of work (default: ``uow``)
+
+    def look(self) -> UnitOfWork:
+        """A unit of work for reading only (it never waits for, nor blocks, a writer on SQLite)."""
+        return (self.view or self.uow)()
 
 
 def actor(uow: UnitOfWork, user_id: str, permission: Permission | None = None) -> User:

@@ -12,7 +12,9 @@ Choices:
   fail at once with "database is locked" (a busy handler cannot help a reader that wants to become a
   writer). Taking the write lock up front makes a second process wait its turn (busy timeout 30 s) instead,
   which is what ``SELECT ... FOR UPDATE`` gives on PostgreSQL. The price is that units of work run one at
-  a time on SQLite, which suits a single-team tool. The driver's own transaction handling is switched off
+  a time on SQLite, which suits a single-team tool; they hold the lock for milliseconds, since no calendar
+  or mail call happens inside a transaction. Read-only units of work (status, list, audit) begin deferred
+  and never wait for a writer. The driver's own transaction handling is switched off
   (``isolation_level = None``) so that SQLAlchemy's ``BEGIN`` is the only one and savepoints nest properly.
 * SQLite files use WAL journaling, so readers outside a unit of work are not blocked by a writer, with
   ``synchronous=NORMAL`` (durable across application crashes; WAL keeps the file consistent on power loss).
@@ -32,7 +34,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 __all__ = ["BUSY_TIMEOUT_SECONDS", "create_engine_from_url", "default_database_url"]
 
-BUSY_TIMEOUT_SECONDS = 30
+BUSY_TIMEOUT_SECONDS = 15  # writers hold the lock for milliseconds: no network I/O inside a transaction
 _DATABASE_URL_VARIABLE = "READOUT_DATABASE_URL"
 
 
@@ -87,6 +89,7 @@ def _sqlite_engine(url: URL, options: dict[str, Any]) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get("readout_read_only", False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine

@@ -29,8 +29,13 @@ def _config() -> Config:
 
 
 def migrate(engine: Engine) -> None:
-    """Upgrade the database to the newest revision; a database already there is left as it is."""
+    """Upgrade the database to the newest revision; a database already there is left as it is (checked
+    without taking SQLite's write lock, so that a command finds a busy store only when it writes)."""
     config = _config()
+    with engine.connect() as looking:
+        looking = looking.execution_options(readout_read_only=True)
+        if MigrationContext.configure(looking).get_current_revision() == head_revision():
+            return
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK})

@@ -10,10 +10,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
 from readout.adapters.sql.effects import SqlEffects
+from readout.adapters.sql.failures import store_failure
 from readout.adapters.sql.ledgers import SqlExceptionRequests, SqlHoldLedger, SqlWaivers
 from readout.adapters.sql.repositories import SqlAuditLog, SqlEscalations, SqlPlans, SqlUsers
+from readout.adapters.sql.user_audit import SqlUserAudit
 from readout.services.ports import (
     AuditLog,
     Effects,
@@ -22,6 +25,7 @@ from readout.services.ports import (
     HoldLedger,
     Plans,
     UnitOfWork,
+    UserAudit,
     Users,
     Waivers,
 )
@@ -40,15 +44,23 @@ class SqlUnitOfWork:
     audit: AuditLog
     users: Users
     effects: Effects
+    user_audit: UserAudit
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
+        """``read_only``: on SQLite, a deferred transaction that does not take the write lock (WAL readers
+        never wait for a writer), for commands that only look."""
         self.engine = engine
+        self.read_only = read_only
         self._connection: Connection | None = None
 
     def __enter__(self) -> SqlUnitOfWork:
         if self._connection is not None:
             raise RuntimeError("this unit of work is already open; make a new one for a nested block")
-        connection = self._connection = self.engine.connect()
+        try:
+            connection = self.engine.connect()
+        except DBAPIError as error:
+            raise store_failure(error, self.engine.url) from None
+        self._connection = connection.execution_options(readout_read_only=self.read_only)
         self.escalations = SqlEscalations(connection)
         self.plans = SqlPlans(connection)
         self.holds = SqlHoldLedger(connection)
@@ -57,22 +69,34 @@ class SqlUnitOfWork:
         self.audit = SqlAuditLog(connection)
         self.users = SqlUsers(connection)
         self.effects = SqlEffects(connection)
+        self.user_audit = SqlUserAudit(connection)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        """Roll back whatever was not committed and give the connection back to the pool."""
+        """Roll back whatever was not committed and give the connection back to the pool; a database
+        failure inside the block becomes one ``StoreUnavailable`` line."""
+        error = exc[1] if len(exc) > 1 else None
         connection, self._connection = self._connection, None
-        if connection is not None:
-            try:
-                connection.rollback()
-            finally:
-                connection.close()
+        try:
+            if connection is not None:
+                try:
+                    connection.rollback()
+                finally:
+                    connection.close()
+        except DBAPIError as failure:
+            if not isinstance(error, DBAPIError):
+                raise store_failure(failure, self.engine.url) from None
+        if isinstance(error, DBAPIError):
+            raise store_failure(error, self.engine.url) from None
 
     def commit(self) -> None:
         """Make the changes durable."""
         if self._connection is None:
             raise RuntimeError("commit outside a 'with' block")
-        self._connection.commit()
+        try:
+            self._connection.commit()
+        except DBAPIError as error:
+            raise store_failure(error, self.engine.url) from None
 
 
 if TYPE_CHECKING:
