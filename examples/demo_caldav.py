@@ -57,8 +57,12 @@ def main() -> int:
             **os.environ,
             "COLUMNS": os.environ.get("COLUMNS", "110"),
             "READOUT_DATABASE_URL": f"sqlite:///{work}/readout.db",
+            # Radicale listens on loopback over plain http: the operator allows it, and names the origin the
+            # calendar credentials are for (docs/outbound.md).
+            "READOUT_OUTBOUND_ALLOW": "127.0.0.1",
             "READOUT_CALENDAR_USERNAME": dav.username or "",
             "READOUT_CALENDAR_PASSWORD": dav.password or "",
+            "READOUT_CALENDAR_ORIGIN": dav.base_url,
             "READOUT_SMTP_HOST": "127.0.0.1",
             "READOUT_SMTP_PORT": str(relay.port),
             "READOUT_SMTP_STARTTLS": "false",  # loopback demo relay; use STARTTLS for real relays

@@ -1,20 +1,40 @@
 """Settings: one typed object read from the environment (passed in), failing fast on bad values.
 
 Secrets never come from a case file. Calendar and SMTP credentials come from the environment or from the
-secrets file named by ``READOUT_SECRETS_FILE``; they are never printed or logged (``repr`` hides them).
+secrets file named by ``READOUT_SECRETS_FILE``; they are never printed or logged (``repr`` hides them), and
+calendar credentials go only to the origin they are configured for (docs/outbound.md).
 """
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from readout.errors import ReadoutError
 
-__all__ = ["ConfigError", "CredentialStore", "Credentials", "Settings", "SmtpSettings", "load_settings"]
+if TYPE_CHECKING:  # ipaddress is imported when an allow-list is parsed or an address is checked
+    from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
+
+__all__ = [
+    "ConfigError",
+    "CredentialStore",
+    "Credentials",
+    "OutboundPolicy",
+    "Settings",
+    "SmtpSettings",
+    "load_settings",
+]
+
+# The schemes calendar URLs use, by the scheme they travel over (webcal is never downgraded to http).
+_TRAVELS_AS = {"http": "http", "https": "https", "webcal": "https", "caldav": "http", "caldavs": "https"}
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_SECRETS_MAX_BYTES = 256 * 1024  # a secrets file holds a few credentials
+_SECRETS_MAX_DEPTH = 8  # calendars -> key -> {username, password} is three levels deep
 
 
 class ConfigError(ReadoutError):
@@ -29,21 +49,124 @@ class Credentials:
     password: str = field(repr=False)
 
 
+_Origin = tuple[str, str, int]  # scheme as sent (http or https), lower-case host, port
+
+
+def _origin_and_path(url: str) -> tuple[_Origin, str] | None:
+    """Where a request for ``url`` goes, and its path; None when it is not a calendar URL with a host."""
+    try:
+        parts = urlsplit(url.strip())
+        scheme = _TRAVELS_AS.get(parts.scheme)
+        host, port = (parts.hostname or "").rstrip("."), parts.port
+    except ValueError:  # a port that is not a number
+        return None
+    if scheme is None or not host:
+        return None
+    return (scheme, host, port or _DEFAULT_PORTS[scheme]), parts.path or "/"
+
+
 @dataclass(frozen=True)
 class CredentialStore:
-    """Calendar credentials by URL prefix or host (longest prefix wins), else the default."""
+    """Calendar credentials, each for the origin it is configured for. ``by_key``: URL prefixes (an origin
+    and a path) and host names (that host, any port); ``default`` is sent to ``default_origin`` only."""
 
     by_key: Mapping[str, Credentials] = field(default_factory=dict, repr=False)
     default: Credentials | None = field(default=None, repr=False)
+    default_origin: str | None = None
 
     def for_url(self, url: str) -> Credentials | None:
-        """Credentials for ``url`` (a calendar source), or None to connect anonymously."""
-        normalised = url.replace("caldavs://", "https://").replace("caldav://", "http://")
-        prefixes = [k for k in self.by_key if "://" in k and normalised.startswith(k)]
+        """Credentials for a request to ``url``: the longest URL prefix on the same scheme, host and port,
+        else the entry for its host, else the default when ``url`` is on its origin; None: anonymous."""
+        target = _origin_and_path(url)
+        if target is None:
+            return None
+        origin, path = target
+        prefixes = [key for key in self.by_key if "://" in key and _covers(key, origin, path)]
         if prefixes:
             return self.by_key[max(prefixes, key=len)]
-        host = urlsplit(normalised).hostname or ""
-        return self.by_key.get(host, self.default)
+        if origin[1] in self.by_key:
+            return self.by_key[origin[1]]
+        default_at = _origin_and_path(self.default_origin) if self.default_origin else None
+        return self.default if default_at is not None and default_at[0] == origin else None
+
+
+def _covers(prefix: str, origin: _Origin, path: str) -> bool:
+    """Whether the URL prefix ``prefix`` covers a request to ``origin`` for ``path`` (a whole origin match:
+    ``https://dav.example.com`` does not cover ``https://dav.example.com.evil.test``)."""
+    key = _origin_and_path(prefix)
+    return key is not None and key[0] == origin and path.startswith(key[1])
+
+
+@dataclass(frozen=True)
+class OutboundPolicy:
+    """What the operator allows although not public, and over plain http (``READOUT_OUTBOUND_ALLOW``).
+
+    Empty, the default, is the strict policy: public addresses over HTTPS only (adapters/outbound.py applies
+    it). ``hosts`` are lower-case names with a port (None: any); ``networks`` address ranges with a port."""
+
+    hosts: frozenset[tuple[str, int | None]] = frozenset()
+    networks: tuple[tuple[IPv4Network | IPv6Network, int | None], ...] = ()
+
+    def lists_host(self, host: str, port: int) -> bool:
+        """Whether the host name ``host`` (as the URL spells it) is allowed on ``port``."""
+        name = host.lower().rstrip(".")
+        return (name, None) in self.hosts or (name, port) in self.hosts
+
+    def lists_address(self, address: IPv4Address | IPv6Address, port: int) -> bool:
+        """Whether ``address`` lies in an allowed range, on ``port``."""
+        return any(address in network and allowed in (None, port) for network, allowed in self.networks)
+
+    @classmethod
+    def parse(cls, text: str) -> OutboundPolicy:
+        """The policy from ``READOUT_OUTBOUND_ALLOW``: comma-separated ``host``, ``host:port``, an address
+        (``127.0.0.1``, ``[::1]:5232``) or a CIDR range (``10.0.0.0/8``); ConfigError on anything else."""
+        hosts: set[tuple[str, int | None]] = set()
+        networks: list[tuple[IPv4Network | IPv6Network, int | None]] = []
+        for entry in (item.strip() for item in text.split(",")):
+            if not entry:
+                continue
+            found = _allowed(entry)
+            if found is None:
+                raise ConfigError(
+                    f"READOUT_OUTBOUND_ALLOW: {entry!r} is not a host, host:port, address or CIDR range"
+                )
+            if isinstance(found[0], str):
+                hosts.add((found[0], found[1]))
+            else:
+                networks.append((found[0], found[1]))
+        return cls(frozenset(hosts), tuple(networks))
+
+
+def _allowed(entry: str) -> tuple[str | IPv4Network | IPv6Network, int | None] | None:
+    """One allow-list entry as a host name or an address range, with its port; None when it is neither."""
+    import ipaddress
+
+    host, port_text = _host_and_port(entry)
+    port = int(port_text) if port_text and port_text.isascii() and port_text.isdigit() else None
+    if port_text is not None and (port is None or not 0 < port < 65536):
+        return None
+    try:
+        return ipaddress.ip_network(host, strict=False), port
+    except ValueError:
+        pass
+    name = host.lower().rstrip(".")
+    if not name or not all(label.replace("-", "").replace("_", "").isalnum() for label in name.split(".")):
+        return None
+    try:
+        return name.encode("idna").decode("ascii"), port  # as httpx sends a non-ASCII name
+    except UnicodeError:
+        return None
+
+
+def _host_and_port(entry: str) -> tuple[str, str | None]:
+    """``host:port`` or ``[v6]:port`` split; a bare name, address or range (IPv6 has colons) has no port."""
+    if entry.startswith("[") and "]" in entry:
+        address, _, rest = entry[1:].partition("]")
+        return address, (rest[1:] if rest.startswith(":") else rest or None)
+    if entry.count(":") == 1:
+        host, _, port = entry.partition(":")
+        return host, port
+    return entry, None
 
 
 @dataclass(frozen=True)
@@ -68,6 +191,7 @@ class Settings:
     cache_dir: Path | None = None  # conditional-GET cache of .ics feeds (ETag / Last-Modified)
     calendars: CredentialStore = field(default_factory=CredentialStore)
     smtp: SmtpSettings | None = None  # None: invitations are not sent (the packet is still recorded)
+    outbound: OutboundPolicy = field(default_factory=OutboundPolicy)  # strict: public addresses, HTTPS
 
 
 def _number(environ: Mapping[str, str], name: str, default: float, minimum: float) -> float:
@@ -100,9 +224,14 @@ def _secrets(environ: Mapping[str, str]) -> dict[str, Any]:
     import yaml  # only a secrets file needs a YAML parser
 
     path = Path(name)
+    text = _secrets_text(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        if _deeper_than(text, _SECRETS_MAX_DEPTH):  # yaml's composer recurses once per level
+            raise ConfigError(
+                f"READOUT_SECRETS_FILE {path}: nested more than {_SECRETS_MAX_DEPTH} levels deep"
+            )
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
         raise ConfigError(f"READOUT_SECRETS_FILE {path}: cannot be read ({type(exc).__name__})") from None
     if data is None:
         return {}
@@ -111,14 +240,80 @@ def _secrets(environ: Mapping[str, str]) -> dict[str, Any]:
     return data
 
 
+def _secrets_text(path: Path) -> str:
+    """The secrets file's text: a regular file (a FIFO would hang the read) of bounded size."""
+    try:
+        handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise ConfigError(f"READOUT_SECRETS_FILE {path}: cannot be read ({type(exc).__name__})") from None
+    try:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            raise ConfigError(f"READOUT_SECRETS_FILE {path}: not a regular file")
+        data = os.read(handle, _SECRETS_MAX_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(f"READOUT_SECRETS_FILE {path}: cannot be read ({type(exc).__name__})") from None
+    finally:
+        os.close(handle)
+    if len(data) > _SECRETS_MAX_BYTES:
+        raise ConfigError(f"READOUT_SECRETS_FILE {path}: larger than {_SECRETS_MAX_BYTES} bytes")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"READOUT_SECRETS_FILE {path}: cannot be read (not UTF-8)") from None
+
+
+def _deeper_than(text: str, limit: int) -> bool:
+    """Whether the YAML in ``text`` nests collections more than ``limit`` deep (read as a flat stream of
+    parser events, which needs no recursion however deep the text goes)."""
+    import yaml
+
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > limit:
+                return True
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return False
+
+
 def _calendar_credentials(environ: Mapping[str, str], secrets: dict[str, Any]) -> CredentialStore:
     entries = secrets.get("calendars") or {}
     if not isinstance(entries, dict):
         raise ConfigError("READOUT_SECRETS_FILE: `calendars` must map a host or URL prefix to credentials")
-    by_key = {str(k): _credentials(v, f"READOUT_SECRETS_FILE calendars.{k}") for k, v in entries.items()}
+    by_key = {
+        _calendar_key(k): _credentials(v, f"READOUT_SECRETS_FILE calendars.{k}") for k, v in entries.items()
+    }
     user, password = environ.get("READOUT_CALENDAR_USERNAME"), environ.get("READOUT_CALENDAR_PASSWORD")
+    origin = environ.get("READOUT_CALENDAR_ORIGIN") or None
+    if user and origin is None:
+        raise ConfigError(
+            "READOUT_CALENDAR_USERNAME is set without READOUT_CALENDAR_ORIGIN: name the origin the default "
+            "credentials are for (e.g. https://dav.example.com), or key them by host in READOUT_SECRETS_FILE"
+        )
+    if origin is not None and not user:
+        raise ConfigError("READOUT_CALENDAR_ORIGIN is set without READOUT_CALENDAR_USERNAME")
+    found = _origin_and_path(origin) if origin is not None else None
+    if origin is not None and (found is None or found[1] != "/" or "@" in origin):
+        raise ConfigError(
+            f"READOUT_CALENDAR_ORIGIN={origin!r}: expected a scheme, host and optional port only, "
+            "e.g. https://dav.example.com or https://dav.example.com:8443"
+        )
     default = Credentials(user, password or "") if user else None
-    return CredentialStore(by_key, default)
+    return CredentialStore(by_key, default, origin)
+
+
+def _calendar_key(key: object) -> str:
+    """A secrets-file calendar key: a URL prefix (``https://host[:port]/path``) or a bare host name."""
+    text = str(key).strip()
+    valid = _origin_and_path(text) is not None if "://" in text else bool(text) and not set(text) & set("/:@")
+    if not valid:  # not quoted: a mistyped key may hold a password
+        raise ConfigError(
+            "READOUT_SECRETS_FILE calendars: every key must be a host name or a URL prefix such as "
+            "https://dav.example.com/calendars/"
+        )
+    return text.lower().rstrip(".") if "://" not in text else text
 
 
 def _smtp(environ: Mapping[str, str], secrets: dict[str, Any]) -> SmtpSettings | None:
@@ -149,4 +344,5 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         cache_dir=Path(cache) if cache else None,
         calendars=_calendar_credentials(environ, secrets),
         smtp=_smtp(environ, secrets),
+        outbound=OutboundPolicy.parse(environ.get("READOUT_OUTBOUND_ALLOW", "")),
     )

@@ -23,7 +23,14 @@ import pytest
 from caldav.collection import Calendar as DavCalendar
 from caldav.davclient import DAVClient
 from icalendar import Calendar, Component, Event
-from tests.support.dav_servers import DAV_SERVERS, DavServer, free_port, stub_server, throwaway_dav_server
+from tests.support.dav_servers import (
+    DAV_SERVERS,
+    LOOPBACK,
+    DavServer,
+    free_port,
+    stub_server,
+    throwaway_dav_server,
+)
 
 from readout.adapters.caldav_busy import CalDavReader
 from readout.adapters.caldav_calendar import CalDavCollection, Reply
@@ -111,12 +118,12 @@ def credentials_for(server: DavServer) -> CredentialStore:
 
 @pytest.fixture
 def reader(server: DavServer) -> CalDavReader:
-    return CalDavReader(credentials_for(server), TIMEOUT)
+    return CalDavReader(credentials_for(server), TIMEOUT, policy=LOOPBACK)
 
 
 @pytest.fixture
 def holds(server: DavServer, reader: CalDavReader) -> CalDavHoldCalendar:
-    return CalDavHoldCalendar(credentials_for(server), TIMEOUT, reader)
+    return CalDavHoldCalendar(credentials_for(server), TIMEOUT, reader, policy=LOOPBACK)
 
 
 def busy(
@@ -545,13 +552,13 @@ def test_refused_credentials_are_unavailable_and_never_shown(
 ) -> None:
     wrong = CredentialStore({f"{server.base_url}/": Credentials("alice", "not-her-password")})
     with pytest.raises(SourceUnavailable, match=r"401 .*credentials were refused") as refused:
-        busy(CalDavReader(wrong, TIMEOUT), collection.url, SLOT)
+        busy(CalDavReader(wrong, TIMEOUT, policy=LOOPBACK), collection.url, SLOT)
     assert "not-her-password" not in str(refused.value)
     in_url = collection.url.replace("caldav://", "caldav://alice:wonderland@")
     with pytest.raises(
         SourceUnavailable, match=r"no credentials configured.*in the URL are ignored"
     ) as anonymous:
-        busy(CalDavReader(CredentialStore(), TIMEOUT), in_url, SLOT)
+        busy(CalDavReader(CredentialStore(), TIMEOUT, policy=LOOPBACK), in_url, SLOT)
     assert "wonderland" not in str(anonymous.value)
     assert str(anonymous.value).startswith(collection.url)
 
@@ -559,13 +566,17 @@ def test_refused_credentials_are_unavailable_and_never_shown(
 def test_server_down_is_unavailable_at_once() -> None:
     started = time.monotonic()
     with pytest.raises(SourceUnavailable, match="connection refused"):
-        busy(CalDavReader(CredentialStore(), TIMEOUT), f"caldav://127.0.0.1:{free_port()}/cal/", SLOT)
+        busy(
+            CalDavReader(CredentialStore(), TIMEOUT, policy=LOOPBACK),
+            f"caldav://127.0.0.1:{free_port()}/cal/",
+            SLOT,
+        )
     assert time.monotonic() - started < 2
 
 
 def test_server_that_never_answers_is_unavailable_within_the_timeout() -> None:
-    reader = CalDavReader(CredentialStore(), 1.0)
-    holds = CalDavHoldCalendar(CredentialStore(), 1.0, reader)
+    reader = CalDavReader(CredentialStore(), 1.0, policy=LOOPBACK)
+    holds = CalDavHoldCalendar(CredentialStore(), 1.0, reader, policy=LOOPBACK)
     with stub_server(None) as port:
         url = f"caldav://127.0.0.1:{port}/cal/"
         for attempt in (lambda: busy(reader, url, SLOT), lambda: holds.place(hold_on_url(url))):
@@ -616,12 +627,14 @@ _CALENDAR_WITH_DATA = (
 )
 def test_malformed_or_failed_replies_are_unavailable_and_quote_nothing(reply: bytes, reason: str) -> None:
     with stub_server(reply) as port, pytest.raises(SourceUnavailable, match=reason) as failed:
-        busy(CalDavReader(CredentialStore(), TIMEOUT), f"caldav://127.0.0.1:{port}/cal/", SLOT)
+        busy(
+            CalDavReader(CredentialStore(), TIMEOUT, policy=LOOPBACK), f"caldav://127.0.0.1:{port}/cal/", SLOT
+        )
     assert "secret" not in str(failed.value)
 
 
 def test_a_local_path_is_not_a_caldav_source() -> None:
-    reader = CalDavReader(CredentialStore(), TIMEOUT)
+    reader = CalDavReader(CredentialStore(), TIMEOUT, policy=LOOPBACK)
     with pytest.raises(SourceUnavailable, match="not a CalDAV collection"):
         reader.busy(
             CALENDARS / "empty.ics",

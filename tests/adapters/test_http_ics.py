@@ -1,7 +1,8 @@
 """The ``.ics``-over-HTTP(S) reader against a real HTTP server on 127.0.0.1 (tests/support/ics_http_server.py).
 
 Whatever goes wrong on the wire, the reader raises ``SourceUnavailable`` naming the URL without credentials
-and a short reason of its own: the owner becomes unknown, never free.
+and a short reason of its own: the owner becomes unknown, never free. The readers here allow loopback
+(``LOOPBACK``); what the outbound policy refuses is tested in test_outbound.py.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from tests.support.ics_http_server import Feed, FeedServer, closed_port, self_signed_tls
+from tests.support.ics_http_server import LOOPBACK, Feed, FeedServer, closed_port, self_signed_tls
 
 from readout.adapters.http_ics import HttpIcsReader, http_url
 from readout.adapters.ics import read_busy
@@ -73,7 +74,7 @@ def reader(
     cache_dir: Path | None = None,
     credentials: CredentialStore | None = None,
 ) -> HttpIcsReader:
-    return HttpIcsReader(credentials or CredentialStore(), timeout, max_bytes, cache_dir)
+    return HttpIcsReader(credentials or CredentialStore(), timeout, max_bytes, cache_dir, policy=LOOPBACK)
 
 
 def busy(feeds: HttpIcsReader, url: str) -> list[Interval]:

@@ -65,8 +65,8 @@ def run(
     capsys: pytest.CaptureFixture[str],
 ) -> Run:
     monkeypatch.setenv("READOUT_DATABASE_URL", f"sqlite:///{tmp_path / 'readout.db'}")
-    monkeypatch.setenv("READOUT_CALENDAR_USERNAME", dav.username or "")
-    monkeypatch.setenv("READOUT_CALENDAR_PASSWORD", dav.password or "")
+    for name, value in dav.environ().items():  # the allow-list, the credentials and their origin
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("READOUT_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("READOUT_SMTP_PORT", str(relay.port))
     monkeypatch.setenv("READOUT_SMTP_STARTTLS", "false")

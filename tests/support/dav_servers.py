@@ -11,6 +11,10 @@ entered and is stopped (terminate, then kill) and its folder deleted afterwards,
 Radicale asks for HTTP Basic credentials (``server.username`` / ``server.password``, htpasswd in plain
 text). Xandikos only does Basic auth over TLS, so it runs without authentication.
 
+Readout refuses loopback addresses and plain http unless the operator allows them: settings pointed at these
+servers need ``READOUT_OUTBOUND_ALLOW=OUTBOUND_ALLOW``, adapters built directly ``policy=LOOPBACK``, and
+default credentials ``READOUT_CALENDAR_ORIGIN=server.base_url`` (``server.environ()`` has all three).
+
 ``stub_server(reply)`` is the opposite: a bare socket server that answers every request with the same raw
 bytes, or (``reply=None``) accepts connections and never answers, as a hung server does.
 """
@@ -30,8 +34,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from readout.config import OutboundPolicy
+
 __all__ = [
     "DAV_SERVERS",
+    "LOOPBACK",
+    "OUTBOUND_ALLOW",
     "DavServer",
     "DavServerUnavailable",
     "free_port",
@@ -40,6 +48,8 @@ __all__ = [
 ]
 
 DAV_SERVERS = ("radicale", "xandikos")
+OUTBOUND_ALLOW = "127.0.0.1"  # READOUT_OUTBOUND_ALLOW: the servers listen on loopback and speak plain http
+LOOPBACK = OutboundPolicy.parse(OUTBOUND_ALLOW)
 _START_ATTEMPTS = 3  # another process can take the free port between choosing it and binding it
 _START_SECONDS = 30.0
 
@@ -70,6 +80,19 @@ class DavServer:
     def caldav_url(self, name: str) -> str:
         """The same collection as a case file names it."""
         return f"caldav://127.0.0.1:{self.port}{self.home}{name}/"
+
+    def environ(self) -> dict[str, str]:
+        """The settings that let ``readout`` reach this server: the allow-list, and the default calendar
+        credentials with the origin they are for (none for Xandikos)."""
+        allowed = {"READOUT_OUTBOUND_ALLOW": OUTBOUND_ALLOW}
+        if self.username is None:
+            return allowed
+        return {
+            **allowed,
+            "READOUT_CALENDAR_USERNAME": self.username,
+            "READOUT_CALENDAR_PASSWORD": self.password or "",
+            "READOUT_CALENDAR_ORIGIN": self.base_url,
+        }
 
 
 def free_port() -> int:

@@ -2,7 +2,12 @@
 
 Each path serves a ``Feed``: a status and body, optional validators (it answers conditional GETs with 304
 itself), optional required Basic credentials, a delay, chunked or endless streaming, or a lying
-Content-Length. Every request is recorded (``seen``) so tests can check what the client sent.
+Content-Length. Every request (GET, and PROPFIND or REPORT as a CalDAV client sends them) is recorded
+(``seen``), and every connection accepted is counted (``connections``), so tests can check what the client
+sent and that a refused client never connected.
+
+Readout refuses loopback addresses unless the operator allows them: readers and settings pointed at this
+server need ``OUTBOUND_ALLOW`` (the value of ``READOUT_OUTBOUND_ALLOW``) or ``LOOPBACK`` (the policy).
 """
 
 from __future__ import annotations
@@ -20,7 +25,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-__all__ = ["Feed", "FeedServer", "Seen", "closed_port", "self_signed_tls"]
+from readout.config import OutboundPolicy
+
+__all__ = ["LOOPBACK", "OUTBOUND_ALLOW", "Feed", "FeedServer", "Seen", "closed_port", "self_signed_tls"]
+
+OUTBOUND_ALLOW = "127.0.0.1"  # READOUT_OUTBOUND_ALLOW for servers on this machine's loopback address
+LOOPBACK = OutboundPolicy.parse(OUTBOUND_ALLOW)
 
 
 @dataclass
@@ -56,6 +66,7 @@ class FeedServer:
     def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.feeds: dict[str, Feed] = {}
         self.seen: list[Seen] = []
+        self.connections = 0  # accepted, whether or not a request followed
         self.tls = tls
         self.stopping = threading.Event()
         self._lock = threading.Lock()
@@ -80,6 +91,11 @@ class FeedServer:
         """Note a request (called from handler threads)."""
         with self._lock:
             self.seen.append(seen)
+
+    def connected(self) -> None:
+        """Note an accepted connection (called from handler threads)."""
+        with self._lock:
+            self.connections += 1
 
     def __enter__(self) -> FeedServer:
         self._thread.start()
@@ -108,6 +124,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
     def setup(self) -> None:
+        self.server.owner.connected()
         tls = self.server.owner.tls
         if tls is not None:  # the handshake runs here, in the connection's thread, not the accepting one
             self.request = tls.wrap_socket(self.request, server_side=True, do_handshake_on_connect=False)
@@ -125,6 +142,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silence the per-request log lines."""
+
+    def do_PROPFIND(self) -> None:
+        """Answered as a GET, once the request body is read (a CalDAV client sends one)."""
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.do_GET()
+
+    do_REPORT = do_PROPFIND
 
     def do_GET(self) -> None:
         owner = self.server.owner

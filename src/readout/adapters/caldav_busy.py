@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from readout.adapters.caldav_calendar import CalDavConnector
 from readout.adapters.ics import parse_blackouts, parse_busy
-from readout.config import CredentialStore
+from readout.config import CredentialStore, OutboundPolicy
 from readout.domain.intervals import Interval
 from readout.errors import CalendarError, SourceUnavailable
 from readout.services.ports import CalendarSource, RemoteSource
@@ -29,10 +29,18 @@ _Parse = Callable[..., tuple[Interval, ...]]
 
 
 class CalDavReader:
-    """Reads free/busy and blackouts from CalDAV calendar collections. Safe to share between threads."""
+    """Reads free/busy and blackouts from CalDAV calendar collections. Safe to share between threads.
+    ``policy``: what the operator allows beyond public HTTPS addresses (default: nothing)."""
 
-    def __init__(self, credentials: CredentialStore, timeout: float, max_bytes: int = 5_000_000) -> None:
-        self._connector = CalDavConnector(credentials, timeout, max_bytes)
+    def __init__(
+        self,
+        credentials: CredentialStore,
+        timeout: float,
+        max_bytes: int = 5_000_000,
+        *,
+        policy: OutboundPolicy | None = None,
+    ) -> None:
+        self._connector = CalDavConnector(credentials, timeout, max_bytes, policy)
 
     def busy(
         self,

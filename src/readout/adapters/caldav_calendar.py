@@ -1,8 +1,10 @@
 """One CalDAV calendar collection (RFC 4791) over HTTP(S): the few requests Readout sends it.
 
 A case file names a collection as ``caldav://host:port/path/`` (fetched over plain ``http``) or
-``caldavs://host/path/`` (``https``). Credentials come only from the ``CredentialStore`` (HTTP Basic), never
-from the URL: a ``user:password@`` is dropped before any request, and every message names
+``caldavs://host/path/`` (``https``). Every request passes the outbound guard (adapters/outbound.py): plain
+``http`` and addresses that are not public are refused unless the operator's ``OutboundPolicy`` allows them.
+Credentials come only from the ``CredentialStore`` (HTTP Basic) for the collection's own origin, never from
+the URL: a ``user:password@`` and any query are dropped before any request, and every message names
 ``RemoteSource.shown``. Nothing here logs, and no error quotes a URL, a header or a body.
 
 A failed exchange (refused, timed out, TLS, a redirect, a reply larger than ``max_bytes``, a reply that is not
@@ -25,8 +27,8 @@ from xml.etree import ElementTree
 
 import httpx
 
-from readout.adapters.http_replies import failure_reason, limited_body
-from readout.config import CredentialStore
+from readout.adapters.http_replies import failure_reason, guarded_client, limited_body
+from readout.config import CredentialStore, OutboundPolicy
 from readout.domain.intervals import Interval
 from readout.errors import SourceUnavailable
 from readout.services.ports import CALDAV_SCHEMES, RemoteSource
@@ -78,10 +80,18 @@ class Reply:
 
 class CalDavConnector:
     """Settings shared by every collection it opens. Safe to share between threads: each request uses its
-    own connection; only settings and the (read-only) TLS context live here."""
+    own connection; only settings and the (read-only) TLS context live here. ``policy``: what the operator
+    allows beyond public HTTPS addresses (default: nothing)."""
 
-    def __init__(self, credentials: CredentialStore, timeout: float, max_bytes: int) -> None:
+    def __init__(
+        self,
+        credentials: CredentialStore,
+        timeout: float,
+        max_bytes: int,
+        policy: OutboundPolicy | None = None,
+    ) -> None:
         self.credentials = credentials
+        self.policy = policy or OutboundPolicy()
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.tls = httpx.create_ssl_context()  # certifi, or SSL_CERT_FILE / SSL_CERT_DIR when set
@@ -102,7 +112,7 @@ class CalDavCollection:
         self.source = source
         self.shown = source.shown
         self.url = url
-        found = connector.credentials.for_url(source.shown)
+        found = connector.credentials.for_url(url)
         self._auth = httpx.BasicAuth(found.username, found.password) if found else None
 
     def member(self, name: str) -> str:
@@ -115,7 +125,7 @@ class CalDavCollection:
         deadline = time.monotonic() + timeout
         try:
             with (
-                httpx.Client(auth=self._auth, timeout=httpx.Timeout(timeout), verify=tls) as client,
+                guarded_client(self._connector.policy, tls, timeout, auth=self._auth) as client,
                 client.stream(method, url, content=body, headers=headers) as response,
             ):
                 if response.is_redirect:  # following one with our credentials could hand them elsewhere
@@ -139,7 +149,7 @@ class CalDavCollection:
             if self._auth is not None:
                 text += " (the configured credentials were refused)"
             else:
-                ignored = "; credentials in the URL are ignored" if self.source.url != self.shown else ""
+                ignored = "; credentials in the URL are ignored" if self.source.carries_credentials else ""
                 text += f" (no credentials configured for this calendar{ignored})"
         return SourceUnavailable(self.shown, f"{doing}: {text}")
 

@@ -1,20 +1,24 @@
 """The calendar port over iCalendar feeds fetched by HTTP(S): ``http://``, ``https://`` and ``webcal://``.
 
 ``webcal://`` is a nickname for ``https://`` (never plain http: no downgrade, credentials stay encrypted).
-Credentials come only from the ``CredentialStore`` (HTTP Basic), never from the URL: a ``user:password@`` in a
-case-file URL is dropped before the request and every message names ``RemoteSource.shown``. Every failure
-(timeout, refused, DNS, TLS, HTTP status other than 200, a body over ``max_bytes``, a body that is not
-iCalendar) is a ``SourceUnavailable``: the owner becomes unknown, never free. ``timeout`` bounds connecting,
-each read and the whole download.
+Every request, redirects included, passes the outbound guard (adapters/outbound.py): public addresses over
+HTTPS unless the operator's ``OutboundPolicy`` allows more. Credentials come only from the ``CredentialStore``
+(HTTP Basic) for the request's own origin, never from the URL: a ``user:password@`` in a case-file URL is
+dropped before the request, a redirect to another origin goes without them, and every message names
+``RemoteSource.shown`` (no user information, no query). Every failure (refused by the policy, timeout,
+refused, DNS, TLS, HTTP status other than 200, a body over ``max_bytes``, a body that is not iCalendar) is a
+``SourceUnavailable``: the owner becomes unknown, never free. ``timeout`` bounds connecting, each read and the
+whole download.
 
 Conditional-GET cache (only when ``cache_dir`` is set): one file per feed,
 ``<cache_dir>/<sha256 hex of the request URL>.feed``, where the request URL has ``webcal`` mapped to ``https``
 and no user information. The file is one line of JSON, ``{"url": ..., "etag": ... | null, "last_modified":
-... | null, "length": <body bytes>}``, a newline, then the body exactly as received (after content decoding).
-Only 200 responses with an ETag or Last-Modified (and no ``Cache-Control: no-store``) are written, via a
-temporary file in the same folder renamed over the old one, so readers never see half a file. A file that
-does not parse, names another URL or whose body length differs is ignored. Credentials and request headers
-are never written; the body is calendar content, so the files are created readable by their owner only.
+... | null, "length": <body bytes>}`` (``url`` with its query redacted, as ``RemoteSource.shown`` shows it), a
+newline, then the body exactly as received (after content decoding). Only 200 responses with an ETag or
+Last-Modified (and no ``Cache-Control: no-store``) are written, via a temporary file in the same folder
+renamed over the old one, so readers never see half a file. A file that does not parse, names another URL or
+whose body length differs is ignored. Credentials and request headers are never written; the body is calendar
+content, so the files are created readable by their owner only.
 """
 
 from __future__ import annotations
@@ -34,9 +38,9 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from readout.adapters.http_replies import MAX_REDIRECTS, failure_reason, limited_body
+from readout.adapters.http_replies import failure_reason, guarded_client, limited_body
 from readout.adapters.ics import parse_blackouts, parse_busy
-from readout.config import CredentialStore
+from readout.config import CredentialStore, OutboundPolicy
 from readout.domain.intervals import Interval
 from readout.errors import CalendarError, SourceUnavailable
 from readout.services.ports import FEED_SCHEMES, CalendarSource, RemoteSource
@@ -64,12 +68,20 @@ def http_url(url: str) -> str | None:
 
 class HttpIcsReader:
     """Reads free/busy and blackouts from ``.ics`` feeds over HTTP(S). Safe to share between threads: each
-    call uses its own connection; only the TLS context (read-only) and settings live on the instance."""
+    call uses its own connection; only the TLS context (read-only) and settings live on the instance.
+    ``policy``: what the operator allows beyond public HTTPS addresses (default: nothing)."""
 
     def __init__(
-        self, credentials: CredentialStore, timeout: float, max_bytes: int, cache_dir: Path | None
+        self,
+        credentials: CredentialStore,
+        timeout: float,
+        max_bytes: int,
+        cache_dir: Path | None,
+        *,
+        policy: OutboundPolicy | None = None,
     ) -> None:
         self._credentials = credentials
+        self._policy = policy or OutboundPolicy()
         self._timeout = timeout
         self._max_bytes = max_bytes
         self._cache = _FeedCache(cache_dir) if cache_dir is not None else None
@@ -115,17 +127,13 @@ class HttpIcsReader:
         if url is None:
             raise SourceUnavailable(shown, "not a valid http, https or webcal URL")
         cached = self._cache.load(url) if self._cache else None
-        found = self._credentials.for_url(shown)
+        found = self._credentials.for_url(url)  # httpx drops them on a redirect to another origin
         auth = httpx.BasicAuth(found.username, found.password) if found else None
         deadline = time.monotonic() + self._timeout
         try:
             with (
-                httpx.Client(
-                    auth=auth,
-                    timeout=httpx.Timeout(self._timeout),
-                    follow_redirects=True,
-                    max_redirects=MAX_REDIRECTS,
-                    verify=self._tls,
+                guarded_client(
+                    self._policy, self._tls, self._timeout, auth=auth, follow_redirects=True
                 ) as client,
                 client.stream("GET", url, headers=_conditions(cached)) as response,
             ):
@@ -161,7 +169,7 @@ def _status(code: int, source: RemoteSource, has_credentials: bool) -> str:
     if code in (401, 403):
         if has_credentials:
             return f"{text} (the configured credentials were refused)"
-        ignored = "; credentials in the URL are ignored" if source.url != source.shown else ""
+        ignored = "; credentials in the URL are ignored" if source.carries_credentials else ""
         return f"{text} (no credentials configured for this calendar{ignored})"
     return text
 
@@ -189,7 +197,7 @@ class _FeedCache:
             meta = json.loads(head)
         except (OSError, ValueError):
             return None
-        if not newline or not isinstance(meta, dict) or meta.get("url") != url:
+        if not newline or not isinstance(meta, dict) or meta.get("url") != RemoteSource(url).shown:
             return None
         etag, modified = meta.get("etag"), meta.get("last_modified")
         if meta.get("length") != len(body) or not isinstance(etag, str | None):
@@ -201,7 +209,7 @@ class _FeedCache:
         etag, modified = headers.get("ETag"), headers.get("Last-Modified")
         if etag is None and modified is None:
             return
-        meta = {"url": url, "etag": etag, "last_modified": modified, "length": len(body)}
+        meta = {"url": RemoteSource(url).shown, "etag": etag, "last_modified": modified, "length": len(body)}
         try:
             self._folder.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=self._folder, prefix=".", suffix=".tmp")  # mode 0600

@@ -1,5 +1,6 @@
-"""What the HTTP calendar adapters (feeds and CalDAV) share: reading a reply's body within a size and time
-limit, and saying why a request failed in our own words (httpx's messages may quote the URL)."""
+"""What the HTTP calendar adapters (feeds and CalDAV) share: the outbound guard on every client, reading a
+reply's body within a size and time limit, and saying why a request failed in our own words (httpx's messages
+may quote the URL, its query and user information included: none of them is passed on)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,17 @@ import time
 
 import httpx
 
+from readout.adapters.outbound import REFUSED, GuardedTransport, OutboundRefused
+from readout.config import OutboundPolicy
 from readout.errors import SourceUnavailable
 
-__all__ = ["MAX_REDIRECTS", "failure_reason", "limited_body"]
+__all__ = ["MAX_REDIRECTS", "failure_reason", "guarded_client", "limited_body"]
 
 MAX_REDIRECTS = 5  # followed for feeds; CalDAV requests refuse any redirect
 
 # First match along the error's cause chain wins: the specific socket and TLS causes before httpx's wrappers.
 _FAILURES: tuple[tuple[type[BaseException], str], ...] = (
+    (OutboundRefused, REFUSED),  # the same words whatever lies behind the address: no port-scan oracle
     (httpx.TimeoutException, "timed out after {timeout:g}s"),
     (socket.gaierror, "host name could not be resolved"),
     (ConnectionRefusedError, "connection refused"),
@@ -29,6 +33,24 @@ _FAILURES: tuple[tuple[type[BaseException], str], ...] = (
     (httpx.DecodingError, "the response body could not be decoded"),
     (httpx.InvalidURL, "not a valid URL"),
 )
+
+
+def guarded_client(
+    policy: OutboundPolicy,
+    tls: ssl.SSLContext,
+    timeout: float,
+    *,
+    auth: httpx.Auth | None = None,
+    follow_redirects: bool = False,
+) -> httpx.Client:
+    """A client whose every request, redirects included, passes the outbound guard (adapters/outbound.py)."""
+    return httpx.Client(
+        auth=auth,
+        timeout=httpx.Timeout(timeout),
+        follow_redirects=follow_redirects,
+        max_redirects=MAX_REDIRECTS,
+        transport=GuardedTransport(policy, tls),
+    )
 
 
 def failure_reason(error: BaseException, timeout: float) -> str:
