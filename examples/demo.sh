@@ -15,7 +15,7 @@ say "1. Globex Financial (Mexico City): plan the readout for the SSO outage. Not
 step $R plan examples/globex-sso-outage/case.yaml
 
 say "2. The same escalation through the workflow: users, open (plans at once), hold the best slots."
-step $R users import examples/users.yaml
+step $R users import examples/users.yaml --as alex   # the first import names the administrator
 T0=2026-11-12T09:00:00-06:00
 step $R open examples/globex-sso-outage/case.yaml --as priya --now $T0 | tail -n 1
 step $R hold ESC-48213 --as dana --now $T0

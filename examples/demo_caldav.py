@@ -68,7 +68,7 @@ def main() -> int:
             "READOUT_SMTP_STARTTLS": "false",  # loopback demo relay; use STARTTLS for real relays
             "READOUT_SMTP_FROM": "readout@provider.example",
         }
-        step(env, "users", "import", str(ROOT / "examples" / "users.yaml"))
+        step(env, "users", "import", str(ROOT / "examples" / "users.yaml"), "--as", "alex")
         step(env, "open", str(case), "--as", "priya", "--now", T0)
         step(env, "hold", "ESC-48213", "--as", "dana", "--now", T0)
         step(env, "review", "ESC-48213", "--slot", "2026-11-17T18:00:00Z", "--as", "dana", "--now", T0)

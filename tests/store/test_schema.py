@@ -31,6 +31,8 @@ TABLES = {
     "audit_entries",
     "users",
     "effects",
+    "user_audit_entries",
+    "user_audit_head",
 }
 
 

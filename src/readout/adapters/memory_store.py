@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from readout.domain.audit import AuditEntry
+from readout.domain.audit import GENESIS, AuditEntry
 from readout.domain.effects import Effect, EffectStatus
 from readout.domain.escalation import Escalation
 from readout.domain.exception_requests import ExceptionRequest, Waiver
@@ -29,6 +29,8 @@ class MemoryStore:
         self.waivers: list[Waiver] = []
         self.audit: dict[str, list[AuditEntry]] = {}
         self.users: dict[str, User] = {}
+        self.user_audit: list[AuditEntry] = []
+        self.user_audit_head: tuple[int, str] = (0, GENESIS)
         self.effects: dict[int, Effect] = {}
 
 
@@ -184,6 +186,23 @@ class _Effects:
         return [e for _, e in sorted(self.data.effects.items()) if e.status not in settled]
 
 
+class _UserAudit:
+    def __init__(self, data: MemoryStore) -> None:
+        self.data = data
+
+    def head(self) -> tuple[int, str] | None:
+        return self.data.user_audit_head
+
+    def append(self, entry: AuditEntry) -> None:
+        if (entry.seq - 1, entry.prev_hash) != self.data.user_audit_head:
+            raise Conflict("the users were changed by someone else; try again")
+        self.data.user_audit.append(entry)
+        self.data.user_audit_head = (entry.seq, entry.hash)
+
+    def entries(self) -> list[AuditEntry]:
+        return list(self.data.user_audit)
+
+
 class MemoryUnitOfWork:
     """A unit of work over a MemoryStore: changes are made on a copy and swapped in on commit."""
 
@@ -199,6 +218,7 @@ class MemoryUnitOfWork:
         self.waivers = _Waivers(self._work)
         self.audit = _Audit(self._work)
         self.users = _Users(self._work)
+        self.user_audit = _UserAudit(self._work)
         self.effects = _Effects(self._work)
         return self
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from enum import Enum
 
 from readout.domain.names import COVERAGE, HANDOFF_WINDOW
 
-__all__ = ["SYSTEM", "Permission", "Role", "User", "may", "may_waive"]
+__all__ = ["SYSTEM", "Permission", "Role", "User", "may", "may_waive", "same_name"]
 
 
 class Role(Enum):
@@ -18,6 +19,7 @@ class Role(Enum):
     DUTY_MANAGER = "duty_manager"
     ENGINEERING_MANAGER = "engineering_manager"  # the fix owner's manager
     SUPPORT_LEADERSHIP = "support_leadership"
+    ADMINISTRATOR = "administrator"  # imports and changes users; nothing else by itself
 
 
 class Permission(Enum):
@@ -30,6 +32,7 @@ class Permission(Enum):
     REQUEST_EXCEPTION = "request_exception"
     DECIDE_ESCALATION = "decide_escalation"
     CANCEL = "cancel"
+    MANAGE_USERS = "manage_users"
 
 
 _COORDINATORS = frozenset({Role.PROGRAM_MANAGER, Role.ESCALATION_MANAGER})
@@ -41,6 +44,7 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.REQUEST_EXCEPTION: _COORDINATORS,
     Permission.DECIDE_ESCALATION: frozenset({Role.SUPPORT_LEADERSHIP}),
     Permission.CANCEL: _COORDINATORS | {Role.SUPPORT_LEADERSHIP},
+    Permission.MANAGE_USERS: frozenset({Role.ADMINISTRATOR}),
 }
 # Who may waive which constraint family for one slot (spec section 5).
 WAIVERS: dict[str, frozenset[Role]] = {
@@ -70,3 +74,12 @@ def may(user: User, permission: Permission) -> bool:
 def may_waive(user: User, family: str) -> bool:
     """Whether ``user`` may waive ``family`` for a slot."""
     return bool(user.roles & WAIVERS.get(family, frozenset()))
+
+
+def same_name(a: str, b: str) -> bool:
+    """Whether two display names would read as the same person (case, width and spacing ignored)."""
+    return _name_key(a) == _name_key(b)
+
+
+def _name_key(name: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())

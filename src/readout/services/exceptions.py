@@ -2,6 +2,11 @@
 
 An approval records one waiver per family for exactly one slot. A slot needing two waivers (coverage and a
 handoff window) needs both approvers. A rejection goes to support leadership at once.
+
+Separation of duties: whoever an exception request is raised for (its requester, or for a request Readout
+raised because a plan found no eligible slot, the person whose command made that plan) may not approve or
+reject it, and whoever waived a constraint for a slot may not confirm that slot (``check_not_own_waiver``,
+called by confirm).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from datetime import datetime
 
 from readout.domain.escalation import Escalation
 from readout.domain.exception_requests import Decision, ExceptionRequest, Route, Waiver
+from readout.domain.intervals import Interval
 from readout.domain.lifecycle import TRANSITIONS, Action, IllegalTransition
 from readout.domain.users import SYSTEM, Permission, User, may, may_waive
 from readout.errors import NotFound, PermissionDenied, Refused
@@ -20,7 +26,14 @@ from readout.services.escalations import OPTIONS_OFFERED
 from readout.services.plan_json import utc_text
 from readout.services.ports import UnitOfWork
 
-__all__ = ["DecisionOutcome", "approve", "reject", "request_exception"]
+__all__ = [
+    "DecisionOutcome",
+    "approve",
+    "check_not_own_waiver",
+    "raised_for",
+    "reject",
+    "request_exception",
+]
 
 
 @dataclass(frozen=True)
@@ -82,6 +95,7 @@ def approve(
         user = actor(uow, user_id)
         esc = load_escalation(uow, escalation_id)
         request = _open_request(uow, esc, Action.APPROVE_EXCEPTION)
+        _refuse_own_request(uow, request, user)
         if request.route is Route.SUPPORT_LEADERSHIP:
             outcome = _leadership_approval(uow, esc, request, user, now, reason)
         else:
@@ -153,6 +167,7 @@ def reject(deps: Deps, escalation_id: str, user_id: str, reason: str) -> Decisio
         user = actor(uow, user_id)
         esc = load_escalation(uow, escalation_id)
         request = _open_request(uow, esc, Action.REJECT_EXCEPTION)
+        _refuse_own_request(uow, request, user)
         if not _may_decide(user, request):
             raise PermissionDenied(f"{user.name} may not decide this request")
         decided = request.decided(Decision.REJECTED, user.id, now, reason)
@@ -172,3 +187,37 @@ def _may_decide(user: User, request: ExceptionRequest) -> bool:
         return may(user, Permission.DECIDE_ESCALATION)
     waivable = any(may_waive(user, f) for option in request.options for f in option.waivers)
     return waivable or may(user, Permission.DECIDE_ESCALATION)
+
+
+def raised_for(uow: UnitOfWork, request: ExceptionRequest) -> str:
+    """Whose request it is: the requester, or for one Readout raised when a plan found no eligible slot, the
+    person whose command led to it: the nearest person before it in the escalation's audit trail (who opened
+    or re-planned; for Readout's own re-plans after a refused hold or confirmation, the person before)."""
+    if request.requested_by != SYSTEM.id:
+        return request.requested_by
+    entries = uow.audit.entries(request.escalation_id)
+    raising = (Action.REQUEST_EXCEPTION.value, Action.ESCALATE.value)
+    at = next(
+        (i for i, e in enumerate(entries) if e.kind in raising and e.payload.get("request") == request.id),
+        len(entries),
+    )
+    return next((e.actor for e in reversed(entries[:at]) if e.actor != SYSTEM.id), SYSTEM.id)
+
+
+def _refuse_own_request(uow: UnitOfWork, request: ExceptionRequest, user: User) -> None:
+    if raised_for(uow, request) == user.id:
+        raise PermissionDenied(
+            f"{user.name} may not decide exception request {request.id}: it was raised for them (they "
+            "requested it, or opened or re-planned the escalation that raised it); the one who requests an "
+            "exception is not the one who waives it"
+        )
+
+
+def check_not_own_waiver(uow: UnitOfWork, esc: Escalation, user: User, slot: Interval) -> None:
+    """PermissionDenied when ``user`` waived a constraint for ``slot``: who waives does not also confirm."""
+    mine = sorted({w.family for w in uow.waivers.of(esc.id) if w.slot == slot and w.approved_by == user.id})
+    if mine:
+        raise PermissionDenied(
+            f"{user.name} may not confirm {slot_text(slot)['start']}: they waived {', '.join(mine)} for it; "
+            "someone who did not approve its waivers confirms"
+        )

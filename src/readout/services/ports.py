@@ -34,6 +34,7 @@ __all__ = [
     "Plans",
     "RemoteSource",
     "UnitOfWork",
+    "UserAudit",
     "Users",
     "Waivers",
 ]
@@ -127,6 +128,11 @@ class HoldCalendar(Protocol):
 
     def confirm(self, hold: Hold, packet: InvitePacket) -> str | None:
         """Replace the hold with the confirmed readout event (purpose, roles and times only)."""
+        ...
+
+    def marked(self, calendar: str, span: Interval) -> list[Hold]:
+        """Tentative holds carrying Readout's escalation marker on ``calendar`` with a slot in ``span``, as
+        placed (for finding orphans the ledger does not know); a calendar kept in the ledger only has none."""
         ...
 
 
@@ -271,6 +277,23 @@ class Users(Protocol):
         ...
 
 
+class UserAudit(Protocol):
+    """The users chain: one hash-chained entry per import, with its head kept apart so truncation shows."""
+
+    def head(self) -> tuple[int, str] | None:
+        """The chain's head (entries, last hash), locked until the unit of work ends so that imports take
+        turns; None when the head was removed outside Readout."""
+        ...
+
+    def append(self, entry: AuditEntry) -> None:
+        """Write the entry that follows the head and move the head there; Conflict if another came first."""
+        ...
+
+    def entries(self) -> list[AuditEntry]:
+        """Every entry, by sequence."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over the store: everything commits together or not at all."""
 
@@ -282,6 +305,7 @@ class UnitOfWork(Protocol):
     audit: AuditLog
     users: Users
     effects: Effects
+    user_audit: UserAudit
 
     def __enter__(self) -> UnitOfWork: ...
 

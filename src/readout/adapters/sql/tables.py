@@ -34,6 +34,7 @@ from sqlalchemy.types import TypeDecorator
 __all__ = [
     "APPEND_ONLY_TRIGGERS",
     "LIVE_HOLD_INDEX",
+    "USER_AUDIT_TRIGGERS",
     "UtcDateTime",
     "audit_entries",
     "effects",
@@ -42,6 +43,8 @@ __all__ = [
     "holds",
     "metadata",
     "plans",
+    "user_audit_entries",
+    "user_audit_head",
     "users",
     "waivers",
 ]
@@ -218,4 +221,43 @@ effects = Table(
     Column("done_at", UtcDateTime),
     Column("result", JSON, nullable=False),
     Index("ix_effects_status_next_at", "status", "next_at"),
+)
+
+# The users chain (who changed which user's roles or name): append-only like audit_entries, and its head is
+# one row (id 1) that only ever moves forward one entry at a time, so that dropping the newest entries shows.
+# The migration's triggers, as (table, trigger) pairs (tamper tests drop them on purpose).
+USER_AUDIT_TRIGGERS = {
+    "sqlite": (
+        ("user_audit_entries", "user_audit_entries_no_update"),
+        ("user_audit_entries", "user_audit_entries_no_delete"),
+        ("user_audit_head", "user_audit_head_forward_only"),
+        ("user_audit_head", "user_audit_head_no_delete"),
+    ),
+    "postgresql": (
+        ("user_audit_entries", "user_audit_entries_no_update_delete"),
+        ("user_audit_entries", "user_audit_entries_no_truncate"),
+        ("user_audit_head", "user_audit_head_forward_only"),
+        ("user_audit_head", "user_audit_head_no_truncate"),
+    ),
+}
+
+user_audit_entries = Table(
+    "user_audit_entries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("seq", Integer, nullable=False, unique=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String, nullable=False),
+    Column("kind", String, nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("prev_hash", String, nullable=False),
+    Column("hash", String, nullable=False),
+)
+
+user_audit_head = Table(
+    "user_audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", Integer, nullable=False),
+    Column("hash", String, nullable=False),
 )
