@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from readout.domain.holds import HoldStatus
+from readout.domain.holds import Hold, HoldStatus
 from readout.domain.intervals import Interval
 from readout.domain.lifecycle import State
 from readout.errors import PermissionDenied, Refused
@@ -202,3 +202,19 @@ def test_a_hold_the_calendar_refused_is_not_live_in_the_ledger(desk: Desk) -> No
     assert sorted(h.uid for h in desk.live_holds(GLOBEX_ID)) == sorted(desk.calendar.events)
     again = hold_slots(desk.deps, GLOBEX_ID, EM)
     assert again.problem is not None or TOP3[0] not in [h.slot.start for h in again.live]
+
+
+def test_issue_9_reap_releases_an_orphan_hold_the_ledger_does_not_know(held: Desk) -> None:
+    known = sorted(held.calendar.events)
+    slot = Interval(u(2026, 11, 19, 16, 30), u(2026, 11, 19, 17))
+    orphan = Hold(
+        0, f"{GLOBEX_ID}/20261119T163000Z/dana", GLOBEX_ID, slot, "dana", held.clock(), held.clock()
+    )
+    held.calendar.events[orphan.uid] = orphan  # placed by a process whose ledger row was rolled back
+
+    reap(held.deps)
+
+    assert sorted(held.calendar.events) == known  # the orphan is gone, the ledger's holds stay
+    assert orphan.uid in held.calendar.released
+    [entry] = [e for e in held.audit(GLOBEX_ID) if e.kind == "orphan_hold_released"]
+    assert entry.payload["start"] == "2026-11-19T16:30:00Z"

@@ -28,6 +28,7 @@ from icalendar import Calendar, Event
 from readout.adapters.caldav_calendar import CalDavCollection, CalDavConnector, Reply
 from readout.config import CredentialStore, OutboundPolicy
 from readout.domain.holds import Hold
+from readout.domain.intervals import Interval
 from readout.domain.invite import InvitePacket
 from readout.errors import Conflict, SlotTaken
 from readout.services.ports import CalendarReader, RemoteSource
@@ -94,6 +95,16 @@ def _facts(data: bytes) -> _Facts | None:
         str(event.get("SUMMARY", "")),
         plain,
     )
+
+
+def _as_hold(data: bytes, calendar: str) -> Hold | None:
+    """The hold a stored resource is, when it is exactly one we place (else None: not ours to touch)."""
+    facts = _facts(data)
+    if facts is None or not facts.escalation or facts.start is None or facts.end is None:
+        return None
+    slot = Interval(facts.start, facts.end)
+    hold = Hold(0, facts.uid, facts.escalation, slot, calendar, facts.start, facts.start)
+    return hold if facts == _expected(hold, "TENTATIVE", HOLD_SUMMARY) else None
 
 
 def _utc(value: object) -> datetime | None:
@@ -211,6 +222,16 @@ class CalDavHoldCalendar:
         if ref is None:
             raise Conflict(f"{collection.shown}: the hold {_slot(hold)} changed while being confirmed")
         return ref
+
+    def marked(self, calendar: str, span: Interval) -> list[Hold]:
+        """Every untouched tentative hold with Readout's escalation marker on ``calendar`` in ``span``."""
+        collection = self._connector.open(RemoteSource(calendar))
+        found = []
+        for text in collection.calendar_data(span):
+            hold = _as_hold(text.encode("utf-8"), calendar)
+            if hold is not None:
+                found.append(hold)
+        return found
 
     def _check_free(self, hold: Hold, collection: CalDavCollection, zone: ZoneInfo) -> None:
         busy = self._reader.busy(

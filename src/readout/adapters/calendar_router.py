@@ -119,3 +119,7 @@ class RoutingHoldCalendar:
     def confirm(self, hold: Hold, packet: InvitePacket) -> str | None:
         """Turn the hold into the readout where its calendar lives."""
         return self._for(hold).confirm(hold, packet)
+
+    def marked(self, calendar: str, span: Interval) -> list[Hold]:
+        """Readout's holds on a CalDAV ``calendar`` (a ledger-only calendar has nothing to find)."""
+        return self._caldav.get().marked(calendar, span) if is_caldav(calendar) else []

@@ -39,3 +39,7 @@ class MemoryHoldCalendar:
         """Delete the hold; already gone is fine."""
         if self.events.pop(hold.uid, None) is not None:
             self.released.append(hold.uid)
+
+    def marked(self, calendar: str, span: Interval) -> list[Hold]:
+        """The holds on ``calendar`` whose slot overlaps ``span``."""
+        return [h for h in self.events.values() if h.calendar == calendar and h.slot.overlaps(span)]

@@ -267,6 +267,7 @@ def _status(args: argparse.Namespace) -> int:
         "holds": [hold_view(h) for h in status.holds],
         "exception_requests": [request_view(r) for r in status.requests],
         "waivers": [waiver_view(w) for w in status.waivers],
+        "effects": [effect_view(e) for e in status.effects],
         "plan": status.plan,
     }
     emit(args, data, lambda c: workflow_report().render_status(c, status))

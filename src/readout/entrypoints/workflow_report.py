@@ -13,7 +13,7 @@ from readout.domain.audit import AuditEntry
 from readout.domain.holds import Hold
 from readout.services.confirmation import Review
 from readout.services.queries import Status
-from readout.services.views import escalation_view, hold_view, request_view, waiver_view
+from readout.services.views import effect_sentence, escalation_view, hold_view, request_view, waiver_view
 
 __all__ = ["render_audit", "render_holds", "render_review", "render_status"]
 
@@ -81,6 +81,10 @@ def render_status(console: Console, status: Status) -> None:
     for waiver in status.waivers:
         w = waiver_view(waiver)
         console.print(f"Waiver: {w['family']} for {w['start']} by {w['approved_by']} ({w['reason']})")
+    if status.effects:
+        console.print("[bold yellow]Not carried out yet, or needing a person:[/]")
+        for effect in status.effects:
+            console.print(f"  - {effect_sentence(effect)}")
 
 
 def render_review(console: Console, review: Review) -> None:

@@ -18,6 +18,7 @@ from readout.adapters.casefile import LoadedCase, load_case
 from readout.domain.effects import Effect
 from readout.domain.escalation import Escalation
 from readout.domain.holds import Hold, HoldStatus, hold_uid
+from readout.domain.intervals import Interval
 from readout.domain.lifecycle import TRANSITIONS, Action, IllegalTransition
 from readout.domain.users import SYSTEM, Permission
 from readout.errors import ReadoutError, Refused
@@ -34,9 +35,11 @@ from readout.services.eligibility import eligible_slots
 from readout.services.plan_json import utc_text
 from readout.services.ports import RemoteSource, UnitOfWork
 
-__all__ = ["HoldOutcome", "extend_holds", "hold_slots", "reap", "release_holds", "settle"]
+__all__ = ["HoldOutcome", "extend_holds", "hold_slots", "reap", "reconcile", "release_holds", "settle"]
 
 log = logging.getLogger(__name__)
+
+_ORPHAN_PAST, _ORPHAN_FUTURE = timedelta(days=7), timedelta(days=400)  # where reconciling looks for holds
 
 
 @dataclass(frozen=True)
@@ -196,7 +199,54 @@ def reap(deps: Deps) -> list[Hold]:
         except ReadoutError as failure:  # one escalation in trouble must not stop the others
             log.warning("reaping %s failed: %s", escalation_id, failure)
     _replan_after(deps, carry_out(deps))
+    reconcile(deps)
     return reaped
+
+
+def reconcile(deps: Deps) -> list[Hold]:
+    """Release holds Readout placed that its ledger does not know (orphans, e.g. from a version that wrote
+    the calendar before committing), on every CalDAV calendar the ledger writes to; each is audited on its
+    escalation when that exists. The calendar is listed before the ledger is read: a hold reaches a calendar
+    only after its ledger row was committed, so a hold being placed right now is never taken for an orphan."""
+    now = deps.clock()
+    with deps.look() as uow:
+        calendars = sorted({h.calendar for e in uow.escalations.list() for h in uow.holds.of(e.id)})
+    released: list[Hold] = []
+    for calendar in calendars:
+        try:
+            found = deps.holds.marked(calendar, Interval(now - _ORPHAN_PAST, now + _ORPHAN_FUTURE))
+        except ReadoutError as failure:  # the next round tries again
+            log.warning("listing holds on %s failed: %s", calendar, failure)
+            continue
+        with deps.look() as uow:
+            known = {h.uid for e in uow.escalations.list() for h in uow.holds.of(e.id)}
+        for orphan in (h for h in found if h.uid not in known):
+            try:
+                deps.holds.release(orphan)
+            except ReadoutError as failure:
+                log.warning("orphan hold %s left alone: %s", orphan.uid, failure)
+                continue
+            released.append(orphan)
+            _audit_orphan(deps, orphan)
+    return released
+
+
+def _audit_orphan(deps: Deps, orphan: Hold) -> None:
+    now = deps.clock()
+    with deps.uow() as uow:
+        esc = uow.escalations.get(orphan.escalation_id)
+        if esc is None:
+            log.warning("released orphan hold %s of unknown escalation %s", orphan.uid, orphan.escalation_id)
+            return
+        reason = "on the calendar but not in the ledger (an interrupted hold)"
+        esc.record(
+            now,
+            SYSTEM.id,
+            "orphan_hold_released",
+            {**slot_text(orphan.slot), "calendar": orphan.calendar, "reason": reason},
+        )
+        uow.escalations.save(esc)
+        uow.commit()
 
 
 def _reap_one(deps: Deps, escalation_id: str, now: datetime) -> list[Hold]:

@@ -130,6 +130,11 @@ class HoldCalendar(Protocol):
         """Replace the hold with the confirmed readout event (purpose, roles and times only)."""
         ...
 
+    def marked(self, calendar: str, span: Interval) -> list[Hold]:
+        """Tentative holds carrying Readout's escalation marker on ``calendar`` with a slot in ``span``, as
+        placed (for finding orphans the ledger does not know); a calendar kept in the ledger only has none."""
+        ...
+
 
 class InviteSender(Protocol):
     """Delivers iMIP invitations (RFC 6047). Only ever called after a named human confirmed."""

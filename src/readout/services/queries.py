@@ -8,12 +8,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from readout.domain.audit import AuditEntry, verify_chain
+from readout.domain.effects import Effect, EffectStatus
 from readout.domain.escalation import Escalation
 from readout.domain.exception_requests import ExceptionRequest, Waiver
 from readout.domain.holds import Hold
 from readout.services.context import Deps, load_escalation
 
 __all__ = ["Status", "audit_trail", "escalation_status", "list_escalations", "verify_audit"]
+
+
+_SETTLED = (EffectStatus.DONE, EffectStatus.DROPPED)
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,7 @@ class Status:
     holds: tuple[Hold, ...]
     requests: tuple[ExceptionRequest, ...]
     waivers: tuple[Waiver, ...]
+    effects: tuple[Effect, ...] = ()  # calendar writes and invitations not done: pending, failed, uncertain
 
 
 def escalation_status(deps: Deps, escalation_id: str) -> Status:
@@ -37,6 +42,7 @@ def escalation_status(deps: Deps, escalation_id: str) -> Status:
             tuple(uow.holds.of(esc.id)),
             tuple(uow.exceptions.of(esc.id)),
             tuple(uow.waivers.of(esc.id)),
+            tuple(e for e in uow.effects.of(esc.id) if e.status not in _SETTLED),
         )
 
 
