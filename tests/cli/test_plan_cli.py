@@ -189,3 +189,10 @@ def test_spec_example_loads_and_is_not_ready_for_the_role_it_leaves_unassigned(
     assert result["earliest_start"] == "2026-11-04T15:00:00Z"  # max(now, approval) + 24h notice
     assert result["candidates"] == []
     assert result["causes"] == []
+
+
+def test_issue_9_an_offset_now_is_labelled_with_its_utc_instant(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", str(GLOBEX), "--now", "2026-11-12T09:00:00-06:00"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "(2026-11-12 15:00 UTC)" in out
+    assert "(2026-11-12 09:00 UTC)" not in out

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from rich.console import Console
@@ -82,7 +82,7 @@ def _header(console: Console, planned: PlannedCase) -> None:
     case, plan = planned.case, planned.plan
     console.rule(f"RCA readout plan  {case.escalation_id}  {case.customer_name}")
     console.print(f"Status: [{_STATUS_STYLE[plan.status]}]{plan.status.value}[/]")
-    console.print(f"Planned at: {_local(planned.now, case.business_zone)} ({planned.now:%Y-%m-%d %H:%M} UTC)")
+    console.print(f"Planned at: {_local(planned.now, case.business_zone)} ({planned.now.astimezone(UTC):%Y-%m-%d %H:%M} UTC)")
     if case.approved_at is not None:
         console.print(
             f"RCA approved: {_local(case.approved_at, case.business_zone)}; readout due within "
@@ -91,7 +91,7 @@ def _header(console: Console, planned: PlannedCase) -> None:
     if plan.deadline is not None:
         console.print(
             f"Deadline: [bold]{_local(plan.deadline, case.business_zone)}[/] "
-            f"({plan.deadline:%Y-%m-%d %H:%M} UTC): the readout must end before it"
+            f"({plan.deadline.astimezone(UTC):%Y-%m-%d %H:%M} UTC): the readout must end before it"
         )
         skipped = _holidays_skipped(case, plan)
         if skipped:
