@@ -91,7 +91,8 @@ def verify_users_chain(deps: Deps) -> list[str] | None:
     """Problems with the users chain and the stored users; None when there is nothing to verify (no users and
     no chain, as in a new store)."""
     with deps.look() as uow:
-        entries, head, stored = uow.user_audit.entries(), uow.user_audit.head(), uow.users.list()
+        head = uow.user_audit.head()  # first: locked, so no import commits between this and what follows
+        entries, stored = uow.user_audit.entries(), uow.users.list()
     if head is None:
         return ["the chain's head is missing (removed outside Readout)"]
     if not entries and not head[0] and not stored:
