@@ -296,8 +296,8 @@ def _calendar_credentials(environ: Mapping[str, str], secrets: dict[str, Any]) -
         raise ConfigError("READOUT_CALENDAR_ORIGIN is set without READOUT_CALENDAR_USERNAME")
     found = _origin_and_path(origin) if origin is not None else None
     if origin is not None and (found is None or found[1] != "/" or "@" in origin):
-        raise ConfigError(
-            f"READOUT_CALENDAR_ORIGIN={origin!r}: expected a scheme, host and optional port only, "
+        raise ConfigError(  # the value is not quoted: it may hold a user and password
+            "READOUT_CALENDAR_ORIGIN: expected a scheme, host and optional port only, "
             "e.g. https://dav.example.com or https://dav.example.com:8443"
         )
     default = Credentials(user, password or "") if user else None

@@ -7,9 +7,10 @@ redirect is checked like the first request.
 
 Allowed without configuration: public addresses over HTTPS (``is_global`` and not multicast, and for an IPv6
 address that carries an IPv4 one, as IPv4-mapped, 6to4, Teredo and NAT64 addresses do, that one public too).
-Refused unless ``READOUT_OUTBOUND_ALLOW`` (``config.OutboundPolicy``) lists the host by name, or lists every
-address the host resolves to: loopback, link-local (169.254.169.254), private (RFC 1918, ULA), unspecified,
-multicast, shared, reserved and documentation addresses, and plain ``http`` to any address.
+Everything else is refused unless ``READOUT_OUTBOUND_ALLOW`` (``config.OutboundPolicy``) lists the host by
+name or lists the address: loopback, link-local (169.254.169.254), private (RFC 1918, ULA), unspecified,
+multicast, shared, reserved and documentation addresses, and plain ``http`` to any address. A name is refused
+when any one of its addresses is.
 
 A refusal is one reason, ``REFUSED``, raised before any connection is attempted: an open port and a closed one
 answer alike, so a plan cannot serve as a port scanner. The HTTP(S)_PROXY variables are not used (an explicit
