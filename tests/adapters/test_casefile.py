@@ -470,7 +470,7 @@ def test_missing_case_file(tmp_path: Path) -> None:
 
 
 def test_case_file_that_is_a_directory(tmp_path: Path) -> None:
-    assert "cannot read" in refusal(tmp_path).expected
+    assert refusal(tmp_path).expected == "is a directory, not a regular file"
 
 
 def test_non_utf8_file(tmp_path: Path) -> None:

@@ -464,11 +464,12 @@ def test_hold_for_the_same_escalation_is_not_busy() -> None:
         (
             "malformed-unknown-tzid.ics",
             "line 7 (in the VEVENT starting at line 4): "
-            "TZID 'Mars/Olympus_Mons' is not a known time zone and no VTIMEZONE defines it",
+            "the TZID of DTSTART is not a known time zone and no VTIMEZONE defines it",
         ),
         (
             "malformed-rrule-every-second.ics",
-            "line 9 (in the VEVENT starting at line 4): RRULE has more than 100000 occurrences in the window",
+            "line 9 (in the VEVENT starting at line 4): "
+            "RRULE has more than 20,000 occurrences in the window (see docs/limits.md)",
         ),
         ("malformed-unclosed-vevent.ics", "line 10: END:VCALENDAR while VEVENT (line 4) is still open"),
         (

@@ -3,7 +3,9 @@
 Only intervals leave this module: merged, sorted, and clipped to the window asked for. Event content
 (SUMMARY, DESCRIPTION, LOCATION, ATTENDEE, ORGANIZER...) is never kept, returned, logged or quoted in an
 error: errors name the file, a line number and what is wrong, in our own words. Anything that cannot be read
-raises ``CalendarError``, so a broken calendar is never mistaken for a free one.
+raises ``CalendarError``, so a broken calendar is never mistaken for a free one; so does one over a limit of
+``input_limits`` (a local file's bytes, occurrences per event and per calendar). A remote read that passes its
+gathering deadline stops with ``read_deadline.ReadAbandoned``.
 
 Busy time (spec section 4): every VEVENT occurrence except ``STATUS:CANCELLED`` and ``TRANSP:TRANSPARENT``
 ones, ``STATUS:TENTATIVE`` only when ``tentative_is_busy``, and holds this product placed for the same
@@ -21,13 +23,16 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Component, Timezone
 
+from readout.adapters.ics_budget import Budget
 from readout.adapters.ics_expand import Traits, event_occurrences, freebusy_periods
 from readout.adapters.ics_parser import TIMING, parse_calendars
 from readout.adapters.ics_problem import IcsProblem
-from readout.adapters.ics_source import SourceText
+from readout.adapters.ics_source import SourceText, shown_component
 from readout.adapters.ics_values import Clock
+from readout.adapters.input_limits import CALENDAR_FILE_MAX_BYTES, FileRefused, read_regular_file
 from readout.domain.intervals import Interval, intersect, merge
 from readout.errors import CalendarError
+from readout.services.read_deadline import ReadAbandoned
 
 __all__ = ["parse_blackouts", "parse_busy", "read_blackouts", "read_busy"]
 
@@ -100,13 +105,14 @@ _BLACKOUTS = _Counting(tentative=True, transp_frees=False)
 
 
 def _read_file(path: Path) -> bytes:
-    """The file's bytes; a file that cannot be read is a ``CalendarError``, never an empty calendar."""
+    """The file's bytes; a file that cannot be read is a ``CalendarError``, never an empty calendar. Only a
+    regular file of at most ``CALENDAR_FILE_MAX_BYTES`` is read (never a FIFO, a device or a directory)."""
     try:
-        return path.read_bytes()
+        return read_regular_file(path, CALENDAR_FILE_MAX_BYTES)
     except FileNotFoundError:
         problem = "file not found"
-    except IsADirectoryError:
-        problem = "is a directory, not an iCalendar file"
+    except FileRefused as refused:
+        problem = str(refused)
     except PermissionError:
         problem = "permission denied"
     except OSError as error:
@@ -120,10 +126,13 @@ def _intervals(
     """The blocking intervals of an iCalendar text, clipped to ``window``."""
     text = SourceText(data)
     calendars = _parse(text, source)
+    budget = Budget()
     try:
-        spans = [span for calendar in calendars for span in _spans(calendar, zone, window, counting)]
+        spans = [span for calendar in calendars for span in _spans(calendar, zone, window, counting, budget)]
     except IcsProblem as problem:
         detail = text.describe(problem, calendars)
+    except ReadAbandoned:
+        raise
     except Exception as error:  # a library choking on odd input; its message may quote it
         detail = f"the calendar cannot be interpreted ({type(error).__name__})"
     else:
@@ -137,6 +146,8 @@ def _parse(text: SourceText, source: str) -> list[Calendar]:
     if problem is None:
         try:
             calendars = parse_calendars(text.content)
+        except ReadAbandoned:
+            raise
         except Exception:  # icalendar's messages quote the offending line: use ours
             problem = text.defect() or "not a valid iCalendar file"
         else:
@@ -171,23 +182,26 @@ def _misplaced(calendar: Component) -> str | None:
     while stack:
         parent, component = stack.pop()
         if (component.name in _BUSY_COMPONENTS and parent != "VCALENDAR") or component.name == "VCALENDAR":
-            return f"a {component.name} is nested inside a {parent}; RFC 5545 does not allow it"
+            inside = shown_component(parent or "")
+            return f"a {component.name} is nested inside {inside}; RFC 5545 does not allow it"
         stack.extend((component.name, child) for child in component.subcomponents)
     return None
 
 
-def _spans(calendar: Calendar, zone: ZoneInfo, window: Interval, counting: _Counting) -> list[Interval]:
+def _spans(
+    calendar: Calendar, zone: ZoneInfo, window: Interval, counting: _Counting, budget: Budget
+) -> list[Interval]:
     """Blocking spans of one VCALENDAR: VEVENT occurrences and VFREEBUSY periods."""
     timezones = {
         str(tz["TZID"]): tz for tz in calendar.subcomponents if isinstance(tz, Timezone) and "TZID" in tz
     }
-    clock = Clock(zone, timezones)
+    clock = Clock(zone, timezones, budget)
     events = [component for component in calendar.subcomponents if component.name == "VEVENT"]
-    spans = [o.span for o in event_occurrences(events, clock, window) if counting.counts(o.traits)]
+    spans = [o.span for o in event_occurrences(events, clock, window, budget) if counting.counts(o.traits)]
     for component in calendar.subcomponents:
         if component.name == "VFREEBUSY":
             try:
-                periods = list(freebusy_periods(component, clock, window))
+                periods = list(freebusy_periods(component, clock, window, budget))
             except IcsProblem as problem:
                 raise problem.within(component) from None
             spans += [period.span for period in periods if counting.counts_period(period.kind)]

@@ -5,6 +5,10 @@ removes them, and a VEVENT with the same UID and a RECURRENCE-ID replaces one (o
 ``RANGE=THISANDFUTURE``, reshapes the later ones too). Each occurrence carries the STATUS, TRANSP and hold
 marker of the component that defines it, so an override can cancel or free a single occurrence. Nothing
 else about an event is kept.
+
+Expansion is bounded (``input_limits``): every start looked at (DTSTART, each RDATE, each RRULE start near
+the window, each override, each FREEBUSY period) is counted against ``OCCURRENCES_PER_EVENT`` for its event
+and spent from the calendar's ``Budget``, which also checks the deadline of a remote read.
 """
 
 from __future__ import annotations
@@ -17,9 +21,11 @@ from typing import Any, TypeVar
 
 from icalendar import Component, vDDDLists, vDDDTypes, vPeriod, vRecur
 
+from readout.adapters.ics_budget import Budget
 from readout.adapters.ics_problem import IcsProblem
 from readout.adapters.ics_rrule import rule_walls
 from readout.adapters.ics_values import Clock, Length, When
+from readout.adapters.input_limits import OCCURRENCES_PER_EVENT
 from readout.domain.intervals import Interval
 
 __all__ = ["FreeBusyPeriod", "Occurrence", "Traits", "event_occurrences", "freebusy_periods"]
@@ -73,15 +79,21 @@ class _Future:
     traits: Traits
 
 
-def event_occurrences(events: Iterable[Component], clock: Clock, window: Interval) -> Iterator[Occurrence]:
+def event_occurrences(
+    events: Iterable[Component], clock: Clock, window: Interval, budget: Budget
+) -> Iterator[Occurrence]:
     """Every occurrence of the VEVENTs that overlaps ``window``, recurrences expanded."""
     for masters, overrides in _series(events):
-        yield from _series_occurrences(masters, overrides, clock, window)
+        yield from _series_occurrences(masters, overrides, clock, window, budget)
 
 
-def freebusy_periods(component: Component, clock: Clock, window: Interval) -> Iterator[FreeBusyPeriod]:
+def freebusy_periods(
+    component: Component, clock: Clock, window: Interval, budget: Budget
+) -> Iterator[FreeBusyPeriod]:
     """The FREEBUSY periods of a VFREEBUSY that overlap ``window``."""
-    for prop in _typed(component, "FREEBUSY", vPeriod):
+    periods = _typed(component, "FREEBUSY", vPeriod)
+    budget.spend_occurrences(len(periods))
+    for prop in periods:
         begin, finish = prop.dt
         start = clock.when(begin, None, "FREEBUSY")
         if isinstance(finish, timedelta):
@@ -116,16 +128,17 @@ def _sequence(component: Component) -> int:
 
 
 def _series_occurrences(
-    masters: list[Component], overrides: list[Component], clock: Clock, window: Interval
+    masters: list[Component], overrides: list[Component], clock: Clock, window: Interval, budget: Budget
 ) -> Iterator[Occurrence]:
     """Occurrences of one UID: the masters' regular ones, then each override (unless an EXDATE deletes it)."""
     frame = _frame(masters[0], clock) if masters else None
     replaced = _replacements(overrides, clock, frame)
+    budget.spend_occurrences(len(replaced))
     excluded: set[_Key] = set()
     for master in masters:
         try:
             excluded |= _exdates(master, clock, frame)
-            yield from _regular(master, replaced, excluded, clock, window)
+            yield from _regular(master, replaced, excluded, clock, window, budget)
         except IcsProblem as problem:
             raise problem.within(master) from None
     for key, override in replaced.items():
@@ -159,13 +172,25 @@ def _replacements(overrides: list[Component], clock: Clock, frame: tzinfo | None
 
 
 def _regular(
-    master: Component, replaced: dict[_Key, Component], excluded: set[_Key], clock: Clock, window: Interval
+    master: Component,
+    replaced: dict[_Key, Component],
+    excluded: set[_Key],
+    clock: Clock,
+    window: Interval,
+    budget: Budget,
 ) -> Iterator[Occurrence]:
     """The master's own occurrences, minus EXDATEs and replaced ones, THISANDFUTURE shifts applied."""
     start = _start(master, clock)
     futures = _futures(replaced, clock)
     traits, seen = Traits.of(master), set[_Key]()
-    for when, length in _starts(master, start, clock, window, futures):
+    looked = 0
+    for when, length in _starts(master, start, clock, window, futures, budget):
+        looked += 1
+        if looked > OCCURRENCES_PER_EVENT:
+            raise IcsProblem(
+                f"the event has more than {OCCURRENCES_PER_EVENT:,} occurrences in and near the window "
+                "(see docs/limits.md)"
+            )
         keys = (("at", clock.instant(when, start.tz)), ("on", when.day))
         if keys[0] in seen or any(key in excluded or key in replaced for key in keys):
             continue
@@ -174,10 +199,11 @@ def _regular(
         moved = _moved(span, futures, traits)
         if _touches(moved.span, window):
             yield moved
+    budget.spend_occurrences(looked)
 
 
 def _starts(
-    master: Component, start: When, clock: Clock, window: Interval, futures: list[_Future]
+    master: Component, start: When, clock: Clock, window: Interval, futures: list[_Future], budget: Budget
 ) -> Iterator[tuple[When, Length]]:
     """Candidate starts with their lengths: DTSTART, each RDATE, and the RRULE starts near the window."""
     length = _length(master, start, clock)
@@ -190,10 +216,26 @@ def _starts(
     high = clock.wall_in(window.end + shift + _SLACK, start.tz)
     first = start.wall if isinstance(start.wall, datetime) else datetime.combine(start.wall, time())
     for rule in rules:
-        for wall in rule_walls(rule, first, low, high):
+        for wall in rule_walls(rule, first, low, min(high, _last_wall(rule, start, clock)), budget):
             when = When(wall if not start.all_day else wall.date(), start.tz)
             if _within_until(rule, when, clock, start.tz):
                 yield when, length
+
+
+def _last_wall(rule: vRecur, start: When, clock: Clock) -> datetime:
+    """A wall time (in DTSTART's frame) after every start the rule's UNTIL lets through (``datetime.max``
+    without UNTIL): walls past it are not expanded, so a rule that ended years ago costs nothing however
+    finely it recurred."""
+    values = rule.get("UNTIL")
+    if not values:
+        return datetime.max
+    bound = clock.when(values[0], None, "RRULE")
+    try:
+        if bound.all_day:
+            return datetime.combine(bound.day + timedelta(days=1), time()) + _SLACK
+        return clock.wall_in(clock.instant(bound, start.tz), start.tz) + _SLACK
+    except OverflowError:  # UNTIL in the year 9999: no bound worth having
+        return datetime.max
 
 
 def _ends_before(rule: vRecur, start: When, clock: Clock) -> bool:

@@ -14,6 +14,7 @@ A line is skipped only when skipping it cannot change what is read or refused:
 - its value type's parser can only fail with the errors icalendar records (``_SKIPPABLE_TYPES``).
 
 BEGIN and END lines are always kept, so components, their nesting and their order are exactly icalendar's.
+The deadline of a remote read (``read_deadline``) is checked at each BEGIN.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from icalendar.parser import Contentline, Parameters, unescape_backslash
 from icalendar.parser.content_line import NEWLINE, UFOLD
 from icalendar.parser.ical.calendar import CalendarIcalParser
 from icalendar.prop import vCalAddress, vDDDTypes, vInt, vText, vUnknown, vUri
+
+from readout.services import read_deadline
 
 __all__ = ["TIMING", "parse_calendars"]
 
@@ -151,6 +154,7 @@ class _BusyTimeParser(CalendarIcalParser):
 
     def _dispatch(self, name: str, params: Parameters, value: str, line: Contentline) -> None:
         if name == "BEGIN":
+            read_deadline.check()
             self.handle_begin_component(value)
         elif name == "END":
             self.handle_end_component(value)

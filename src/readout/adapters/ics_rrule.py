@@ -5,9 +5,14 @@ reaching this month. Here the rule is restarted at the beginning of a period sho
 phase with the original (a whole number of INTERVALs later), with every value DTSTART implied (the weekday
 of a WEEKLY rule, the day of a MONTHLY rule, the time of day...) written out, so the occurrences from that
 point on are exactly the original's. A COUNT rule is restarted only when the occurrences skipped can be
-counted without enumerating them (DAILY, WEEKLY and MONTHLY rules whose periods all hold the same number:
-no BYSETPOS, no day some months lack); any other COUNT rule is enumerated from its start, a cost bounded
-by its COUNT.
+counted without enumerating them (rules whose periods all hold the same number: HOURLY, MINUTELY and
+SECONDLY rules without filters, DAILY, WEEKLY and MONTHLY ones without BYSETPOS or a day some months lack);
+any other COUNT rule is enumerated from its start, a cost bounded by its COUNT.
+
+Both walks are bounded (``input_limits``): a rule that takes more than ``RULE_STEPS`` steps to reach the end
+of the range (occurrences generated or periods passed through), or has more than ``OCCURRENCES_PER_EVENT``
+in it, is refused; the steps are spent from the calendar's ``Budget``, and the deadline of a remote read is
+checked as it goes.
 """
 
 from __future__ import annotations
@@ -22,12 +27,17 @@ from typing import Any
 from dateutil.rrule import rrule, rruleset, rrulestr
 from icalendar import vRecur
 
+from readout.adapters.ics_budget import Budget
 from readout.adapters.ics_problem import IcsProblem
+from readout.adapters.input_limits import OCCURRENCES_PER_EVENT, RULE_STEPS
+from readout.services import read_deadline
 
 __all__ = ["rule_walls"]
 
-# Far beyond any real calendar (every minute of five weeks is 50,400), small enough to stay fast.
-_MOST_IN_WINDOW = 100_000
+_CHECK_EVERY = 4096  # steps between two looks at the deadline of a remote read
+_DAY = timedelta(days=1)
+_CYCLE_YEARS = 400  # the Gregorian calendar repeats its dates and weekdays every 400 years
+_LAST_CYCLE = datetime(9999 - _CYCLE_YEARS, 1, 1)
 _COARSE = ("YEARLY", "MONTHLY", "WEEKLY", "DAILY")
 _WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _FIXED_STEP = {
@@ -37,37 +47,79 @@ _FIXED_STEP = {
     "SECONDLY": timedelta(seconds=1),
 }
 _DAY_FILTERS = ("BYMONTH", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYDAY")
-_COUNTABLE_PARTS = {"FREQ", "INTERVAL", "COUNT", "UNTIL", "WKST", "BYHOUR", "BYMINUTE", "BYSECOND", "BYDAY"}
+_PLAIN_PARTS = {"FREQ", "INTERVAL", "COUNT", "UNTIL", "WKST"}
+_COUNTABLE_PARTS = _PLAIN_PARTS | {"BYHOUR", "BYMINUTE", "BYSECOND", "BYDAY"}
 _COUNTABLE_PARTS |= {"BYMONTHDAY"}  # MONTHLY rules only
+# For rules finer than DAILY, the parts that only add times inside each period (dateutil's timesets): any
+# other part filters periods out, so that periods differ in how many occurrences they hold.
+_EXPANDING_ONLY = {"HOURLY": {"BYMINUTE", "BYSECOND"}, "MINUTELY": {"BYSECOND"}, "SECONDLY": set[str]()}
 _ORDINAL_WEEKDAY = re.compile(r"([+-]?[0-9]{1,2})(MO|TU|WE|TH|FR|SA|SU)")
 
 
-def rule_walls(recur: vRecur, start: datetime, low: datetime, high: datetime) -> list[datetime]:
+def rule_walls(
+    recur: vRecur, start: datetime, low: datetime, high: datetime, budget: Budget | None = None
+) -> list[datetime]:
     """Occurrence starts of ``recur`` (dateutil semantics, UNTIL left to the caller) within ``[low, high]``.
 
-    ``start`` is DTSTART as a naive wall time; all-day rules use midnights.
+    ``start`` is DTSTART as a naive wall time; all-day rules use midnights. The steps taken are spent from
+    ``budget`` (the calendar's; a budget of its own when None).
     """
+    budget = budget or Budget()
     base = _base_rule(recur, start)
-    if _never_matches(recur, low) or _stuck_on_another_weekday(recur, start):
+    if high < low or _never_matches(recur, budget) or _stuck_on_another_weekday(recur, start):
         return []
     count = _count(recur)
     if count is None:
-        rule: rrule | None = _restarted(base, recur, start, low)
+        restarted: tuple[rrule, datetime] | None = _restarted(base, recur, start, low)
     else:
-        rule = _restarted_counted(base, recur, start, low, count)
-    return [] if rule is None else _bounded(rule, low, high)
+        restarted = _restarted_counted(base, recur, start, low, count)
+    return [] if restarted is None else _bounded(*restarted, recur, low, high, budget)
 
 
-def _bounded(rule: rrule, low: datetime, high: datetime) -> list[datetime]:
-    """The rule's starts in ``[low, high]``; a rule that would flood the window (FREQ=SECONDLY) is refused."""
+def _bounded(
+    rule: rrule, begin: datetime, recur: vRecur, low: datetime, high: datetime, budget: Budget
+) -> list[datetime]:
+    """The starts in ``[low, high]`` of ``rule``, which starts at ``begin``. A rule that needs more than
+    ``RULE_STEPS`` steps to get there (a COUNT rule walked from a DTSTART long ago) or that floods the range
+    (FREQ=SECONDLY) is refused."""
+    step = _step(recur)
+    horizon = _later(begin, RULE_STEPS * step)
     found: list[datetime] = []
-    for moment in rule.xafter(low, inc=True):
+    walked, last = 0, begin
+    for moment in rule:
+        walked, last = walked + 1, moment
         if moment > high:
             break
-        if len(found) == _MOST_IN_WINDOW:
-            raise IcsProblem(f"RRULE has more than {_MOST_IN_WINDOW} occurrences in the window", prop="RRULE")
-        found.append(moment)
+        if moment > horizon or walked > RULE_STEPS:
+            raise IcsProblem(
+                f"RRULE takes more than {RULE_STEPS:,} steps to expand (see docs/limits.md)",
+                prop="RRULE",
+            )
+        if moment >= low:
+            found.append(moment)
+            if len(found) > OCCURRENCES_PER_EVENT:
+                raise IcsProblem(
+                    f"RRULE has more than {OCCURRENCES_PER_EVENT:,} occurrences in the window "
+                    "(see docs/limits.md)",
+                    prop="RRULE",
+                )
+        if not walked % _CHECK_EVERY:
+            read_deadline.check()
+    budget.spend_steps(max(walked, (last - begin) // step))
     return found
+
+
+def _step(recur: vRecur) -> timedelta:
+    """The time one step of dateutil covers: an INTERVAL of hours, minutes or seconds for the rules finer than
+    DAILY; otherwise an INTERVAL of days, since it examines every day of the periods it visits."""
+    return min(_FIXED_STEP.get(_freq(recur), _DAY), _DAY) * _interval(recur)
+
+
+def _later(moment: datetime, span: timedelta) -> datetime:
+    try:
+        return moment + span
+    except OverflowError:
+        return datetime.max
 
 
 def _base_rule(recur: vRecur, start: datetime) -> rrule:
@@ -109,21 +161,35 @@ def _refuse_unbounded(recur: vRecur) -> None:
         raise IcsProblem("RRULE BYSETPOS with a FREQ finer than DAILY is not supported", prop="RRULE")
 
 
-def _never_matches(recur: vRecur, low: datetime) -> bool:
-    """True when the day filters contradict each other (February 30th) from ``low`` on.
+def _never_matches(recur: vRecur, budget: Budget) -> bool:
+    """True when the day filters contradict each other (February 30th).
 
-    dateutil would look for a matching day until the year 9999, a day at a time for a DAILY rule. A YEARLY
-    rule with the same day filters (ordinals dropped: a superset of days) answers in one step a year.
+    dateutil would look for a matching day until the year 9999, a day at a time for a DAILY rule, a year at a
+    time (examining each day) for a YEARLY one. A YEARLY rule with the same day filters (ordinals dropped: a
+    superset of days) finds out, looking at most through one 400-year cycle of the calendar.
     """
     day_parts = {key: value for key, value in recur.items() if key in _DAY_FILTERS}
-    if len(day_parts) < 2 or _freq(recur) == "YEARLY":  # a YEARLY rule already takes one step a year
+    if len(day_parts) < 2:  # one filter alone always matches some day
         return False
     if "BYDAY" in day_parts:
         day_parts["BYDAY"] = sorted({str(day).upper()[-2:] for day in day_parts["BYDAY"]})
-    skeleton = _text(vRecur({"FREQ": ["YEARLY"], **day_parts}))
-    with contextlib.suppress(ValueError, TypeError):
-        return rrulestr(skeleton, dtstart=low).after(low, inc=True) is None
-    return False
+    years = _years_to_first_match(_text(vRecur({"FREQ": ["YEARLY"], **day_parts})))
+    budget.spend_steps((years or _CYCLE_YEARS) * 366)
+    return years is None
+
+
+@lru_cache(maxsize=1024)
+def _years_to_first_match(skeleton: str) -> int | None:
+    """How many years a YEARLY rule looks through before its first match, or None when nothing ever matches.
+
+    Dates and weekdays repeat every 400 years, and dateutil stops at the year 9999: started 400 years before
+    that, the search covers a whole cycle and no more. A rule dateutil refuses is left for later to refuse.
+    """
+    try:
+        first = rrulestr(skeleton, dtstart=_LAST_CYCLE).after(_LAST_CYCLE, inc=True)
+    except (ValueError, TypeError):
+        return 1
+    return None if first is None else first.year - _LAST_CYCLE.year + 1
 
 
 def _text(recur: vRecur) -> str:
@@ -140,31 +206,31 @@ def _count(recur: vRecur) -> int | None:
     return count if count > 0 else None
 
 
-def _restarted(base: rrule, recur: vRecur, start: datetime, low: datetime) -> rrule:
-    """``base`` restarted shortly before ``low`` when that skips at least one whole INTERVAL."""
+def _restarted(base: rrule, recur: vRecur, start: datetime, low: datetime) -> tuple[rrule, datetime]:
+    """``base`` restarted shortly before ``low`` when that skips at least one whole INTERVAL, with the
+    moment it starts from."""
     steps = _steps_before(recur, start, low)
     if steps <= 0:
-        return base
-    return base.replace(
-        dtstart=_period_start(recur, start, steps * _interval(recur)), **_implied(recur, start)
-    )
+        return base, start
+    restart = _period_start(recur, start, steps * _interval(recur))
+    return base.replace(dtstart=restart, **_implied(recur, start)), restart
 
 
 def _restarted_counted(
     base: rrule, recur: vRecur, start: datetime, low: datetime, count: int
-) -> rrule | None:
+) -> tuple[rrule, datetime] | None:
     """Like ``_restarted`` for a COUNT rule, or None when the rule is used up before the restart."""
     steps = _steps_before(recur, start, low)
     per_period = _per_period(recur, start)
     if steps <= 0 or per_period is None:
-        return base.replace(count=count)
+        return base.replace(count=count), start
     next_period = _period_start(recur, start, _interval(recur))
     first = len(_occurrences_before(base, next_period))
     left = count - first - (steps - 1) * per_period
     if left <= 0:
         return None
     restart = _period_start(recur, start, steps * _interval(recur))
-    return base.replace(dtstart=restart, count=left, **_implied(recur, start))
+    return base.replace(dtstart=restart, count=left, **_implied(recur, start)), restart
 
 
 def _occurrences_before(rule: rrule, end: datetime) -> list[datetime]:
@@ -213,7 +279,16 @@ def _period_start(recur: vRecur, start: datetime, periods: int) -> datetime:
         return datetime.combine(day + timedelta(weeks=periods), time())
     if freq == "DAILY":
         return datetime.combine(start.date() + timedelta(days=periods), time())
-    return start + periods * _FIXED_STEP[freq]
+    return _truncated(start, freq) + periods * _FIXED_STEP[freq]
+
+
+def _truncated(start: datetime, freq: str) -> datetime:
+    """The beginning of the hour, minute or second holding ``start``."""
+    if freq == "HOURLY":
+        return start.replace(minute=0, second=0, microsecond=0)
+    if freq == "MINUTELY":
+        return start.replace(second=0, microsecond=0)
+    return start.replace(microsecond=0)
 
 
 def _implied(recur: vRecur, start: datetime) -> dict[str, Any]:
@@ -239,8 +314,12 @@ def _implied(recur: vRecur, start: datetime) -> dict[str, Any]:
 
 
 def _per_period(recur: vRecur, start: datetime) -> int | None:
-    """Occurrences in each DAILY, WEEKLY or MONTHLY period; None when periods differ (or another FREQ)."""
+    """Occurrences in each period of the rule; None when periods differ (or for YEARLY rules)."""
     freq, given = _freq(recur), {str(key).upper() for key in recur}
+    if freq in _EXPANDING_ONLY:
+        if not given <= _PLAIN_PARTS | _EXPANDING_ONLY[freq]:
+            return None
+        return _distinct(recur, "BYMINUTE") * _distinct(recur, "BYSECOND")
     if not given <= _COUNTABLE_PARTS:
         return None
     if freq == "MONTHLY":

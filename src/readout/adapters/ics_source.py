@@ -1,7 +1,9 @@
 """The text of an iCalendar file, kept only to say *where* something is wrong.
 
 icalendar's own error messages quote the offending line, which may hold event content, so errors are
-described here instead: by line number, component and property name, never by value.
+described here instead: by line number, component and property name, never by value. Only the component
+names RFC 5545 and its extensions define are shown; any other (``BEGIN:X-PROJECT-FALCON``) is "a
+non-standard component", since a name a producer made up is content too.
 """
 
 from __future__ import annotations
@@ -16,10 +18,16 @@ from icalendar.parser import Contentline, Parameters
 
 from readout.adapters.ics_problem import IcsProblem
 
-__all__ = ["SourceText"]
+__all__ = ["SourceText", "shown_component"]
 
 _NEWLINE = re.compile(r"\r\n|\n|\r")
 _TOKEN = re.compile(r"[A-Z0-9-]{1,40}")
+# Components of RFC 5545, RFC 7953 (availability) and RFC 9073 (locations, resources, participants).
+_STANDARD_COMPONENTS = frozenset(
+    {"VCALENDAR", "VEVENT", "VTODO", "VJOURNAL", "VFREEBUSY", "VTIMEZONE", "STANDARD", "DAYLIGHT", "VALARM"}
+    | {"VAVAILABILITY", "AVAILABLE", "VLOCATION", "VRESOURCE", "PARTICIPANT"}
+)
+_NON_STANDARD = "a non-standard component"
 _BEGIN_OR_END = frozenset("BbEe")
 # Value types worth checking when icalendar rejects a file without saying where (its messages quote content).
 _TYPED_PROPERTIES = frozenset(
@@ -65,13 +73,16 @@ class SourceText:
             if name == "BEGIN":
                 open_components.append((value, number))
             elif name == "END":
+                end = f"END:{value}" if value in _STANDARD_COMPONENTS else f"the END of {_NON_STANDARD}"
                 if not open_components:
-                    return f"line {number}: END:{value} without a matching BEGIN"
+                    return f"line {number}: {end} without a matching BEGIN"
                 opened, since = open_components.pop()
                 if opened != value:
-                    return f"line {number}: END:{value} while {opened} (line {since}) is still open"
+                    return f"line {number}: {end} while {_bare(opened)} (line {since}) is still open"
         if open_components:
-            return f"line {open_components[-1][1]}: BEGIN:{open_components[-1][0]} is never closed"
+            value, number = open_components[-1]
+            begin = f"BEGIN:{value}" if value in _STANDARD_COMPONENTS else f"the BEGIN of {_NON_STANDARD}"
+            return f"line {number}: {begin} is never closed"
         return None
 
     def defect(self) -> str | None:
@@ -89,7 +100,8 @@ class SourceText:
         if place is None:
             return problem.problem
         begin, end = place
-        name = problem.component.name if problem.component is not None else "component"
+        name = problem.component.name if problem.component is not None else ""
+        name = name if name in _STANDARD_COMPONENTS else "component"
         line = self._line_of(problem.prop, begin, end)
         where = (
             f"line {line} (in the {name} starting at line {begin})" if line else f"the {name} at line {begin}"
@@ -166,6 +178,16 @@ def _readable(line: str) -> bool:
     except Exception:  # any failure means unreadable; the message is not used
         return False
     return True
+
+
+def shown_component(name: str) -> str:
+    """A component named for an error message: ``a VTODO``, or "a non-standard component" for a name the
+    file made up (never quoted: it is content too)."""
+    return f"a {name}" if name in _STANDARD_COMPONENTS else _NON_STANDARD
+
+
+def _bare(name: str) -> str:
+    return name if name in _STANDARD_COMPONENTS else _NON_STANDARD
 
 
 def _name(line: str) -> str:

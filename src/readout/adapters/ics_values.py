@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Timezone
 
+from readout.adapters.ics_budget import Budget
 from readout.adapters.ics_problem import IcsProblem
 from readout.adapters.ics_zones import ZoneBook, utc_instant
 
@@ -63,11 +64,15 @@ class Length:
 
 
 class Clock:
-    """Reads the date and date-time values of one VCALENDAR and turns them into UTC instants."""
+    """Reads the date and date-time values of one VCALENDAR and turns them into UTC instants; ``budget`` is
+    what expanding the calendar may still cost (its VTIMEZONE rules included)."""
 
-    def __init__(self, owner: ZoneInfo, timezones: Mapping[str, Timezone]) -> None:
+    def __init__(
+        self, owner: ZoneInfo, timezones: Mapping[str, Timezone], budget: Budget | None = None
+    ) -> None:
         self.owner = owner
-        self._book = ZoneBook(timezones)
+        self.budget = budget or Budget()
+        self._book = ZoneBook(timezones, self.budget)
 
     def when(self, value: object, tzid: str | None, name: str) -> When:
         """The parsed value of property ``name`` with its TZID parameter, as written."""
@@ -94,9 +99,8 @@ class Clock:
     def zone(self, tzid: str, name: str) -> tzinfo:
         """The zone the TZID parameter of property ``name`` names."""
         zone = self._book.zone(tzid)
-        if zone is None:
-            shown = tzid if len(tzid) <= 60 else tzid[:57] + "..."
+        if zone is None:  # the TZID itself is not quoted: a producer may write anything there
             raise IcsProblem(
-                f"TZID {shown!r} is not a known time zone and no VTIMEZONE defines it", prop=name
+                f"the TZID of {name} is not a known time zone and no VTIMEZONE defines it", prop=name
             )
         return zone

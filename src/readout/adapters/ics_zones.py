@@ -25,6 +25,7 @@ from functools import cache
 from icalendar import Component, Timezone, vDDDLists, vDDDTypes, vRecur, vUTCOffset
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
+from readout.adapters.ics_budget import Budget
 from readout.adapters.ics_problem import IcsProblem
 from readout.adapters.ics_rrule import rule_walls
 
@@ -35,10 +36,12 @@ _LOOKBACK = timedelta(days=400)
 
 
 class ZoneBook:
-    """The zones one VCALENDAR's TZIDs name, resolved once each."""
+    """The zones one VCALENDAR's TZIDs name, resolved once each. Working out a VTIMEZONE's transitions
+    spends from the calendar's ``budget`` like any other rule."""
 
-    def __init__(self, definitions: Mapping[str, Timezone]) -> None:
+    def __init__(self, definitions: Mapping[str, Timezone], budget: Budget | None = None) -> None:
         self._definitions = definitions
+        self._budget = budget or Budget()
         self._zones: dict[str, tzinfo | None] = {}
 
     def zone(self, tzid: str) -> tzinfo | None:
@@ -47,7 +50,7 @@ class ZoneBook:
             definition = self._definitions.get(tzid) or self._definitions.get(tzid.strip("/"))
             iana = _iana(tzid)
             if iana is None and definition is not None:
-                self._zones[tzid] = _checked(DefinedZone(definition, tzid), definition)
+                self._zones[tzid] = _checked(DefinedZone(definition, tzid, self._budget), definition)
             else:
                 self._zones[tzid] = iana or _iana(_known_alias(tzid))
         return self._zones[tzid]
@@ -104,21 +107,21 @@ class _Observance:
     rules: tuple[vRecur, ...]
     extra: tuple[datetime, ...]
 
-    def onsets(self, low: datetime, high: datetime) -> list[datetime]:
+    def onsets(self, low: datetime, high: datetime, budget: Budget) -> list[datetime]:
         """Onsets as naive UTC instants within ``[low, high]``."""
         walls = [self.first, *self.extra]
         for rule in self.rules:
-            found = rule_walls(rule, self.first, low + self.offset_from, high + self.offset_from)
+            found = rule_walls(rule, self.first, low + self.offset_from, high + self.offset_from, budget)
             walls += [wall for wall in found if wall - self.offset_from <= self._until(rule)]
         return sorted(wall - self.offset_from for wall in walls if low <= wall - self.offset_from <= high)
 
-    def latest(self, point: datetime) -> datetime | None:
+    def latest(self, point: datetime, budget: Budget) -> datetime | None:
         """The last onset at or before ``point`` (naive UTC), looking back only as far as needed."""
         begin = self.first - self.offset_from
         span = _LOOKBACK
         while True:
             low = max(point - span, begin)
-            found = self.onsets(low, point)
+            found = self.onsets(low, point, budget)
             if found or low == begin:
                 return found[-1] if found else None
             span *= 4
@@ -137,11 +140,12 @@ class _Observance:
 class DefinedZone(tzinfo):
     """A zone defined by a VTIMEZONE: transitions worked out for the years asked about, and cached."""
 
-    def __init__(self, definition: Timezone, tzid: str) -> None:
+    def __init__(self, definition: Timezone, tzid: str, budget: Budget | None = None) -> None:
         self.tzid = tzid
-        self._observances = [_observance(part, tzid, definition) for part in definition.subcomponents]
+        self._budget = budget or Budget()
+        self._observances = [_observance(part, definition) for part in definition.subcomponents]
         if not self._observances:
-            raise IcsProblem(f"the VTIMEZONE for TZID {tzid!r} has no STANDARD or DAYLIGHT part", definition)
+            raise IcsProblem("the VTIMEZONE has no STANDARD or DAYLIGHT part", definition)
         earliest = min(self._observances, key=lambda observance: observance.first - observance.offset_from)
         self._initial = earliest.offset_from
         self._years: dict[int, tuple[list[datetime], list[timedelta]]] = {}
@@ -184,8 +188,10 @@ class DefinedZone(tzinfo):
             low, high = datetime(max(year - 1, 1), 1, 1), datetime(min(year + 2, 9999), 1, 1)
             found: list[tuple[datetime, timedelta]] = []
             for observance in self._observances:
-                found += [(onset, observance.offset_to) for onset in observance.onsets(low, high)]
-                earlier = observance.latest(low)
+                found += [
+                    (onset, observance.offset_to) for onset in observance.onsets(low, high, self._budget)
+                ]
+                earlier = observance.latest(low, self._budget)
                 if earlier is not None:
                     found.append((earlier, observance.offset_to))
             found.sort(key=lambda transition: transition[0])
@@ -193,7 +199,7 @@ class DefinedZone(tzinfo):
         return self._years[year]
 
 
-def _observance(part: Component, tzid: str, definition: Timezone) -> _Observance:
+def _observance(part: Component, definition: Timezone) -> _Observance:
     """A STANDARD or DAYLIGHT part of a VTIMEZONE, checked for what an offset lookup needs."""
     start, offset_from, offset_to = part.get("DTSTART"), part.get("TZOFFSETFROM"), part.get("TZOFFSETTO")
     if not (
@@ -202,7 +208,7 @@ def _observance(part: Component, tzid: str, definition: Timezone) -> _Observance
         and isinstance(offset_from, vUTCOffset)
         and isinstance(offset_to, vUTCOffset)
     ):
-        raise IcsProblem(f"the VTIMEZONE for TZID {tzid!r} lacks a DTSTART or TZOFFSETFROM/TO", definition)
+        raise IcsProblem("a part of the VTIMEZONE lacks a DTSTART or TZOFFSETFROM/TO", definition)
     first = start.dt if isinstance(start.dt, datetime) else datetime.combine(start.dt, datetime.min.time())
     rules = part.get("RRULE")
     rdates = part.get("RDATE")

@@ -2,13 +2,17 @@
 
 Sources are read concurrently, each with the same time budget. A remote source that fails or does not answer
 in time makes its owner *unknown* (never free) and the plan names them; a local file that cannot be read is
-invalid input (the case file's error, naming the field and the calendar file).
+invalid input (the case file's error, naming the field and the calendar file). A remote read still running
+when the wait ends is not left to run on: it works under the same deadline (``read_deadline``) and stops
+soon after.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -18,6 +22,7 @@ from readout.domain.intervals import Interval
 from readout.domain.plan import Unreadable
 from readout.errors import CalendarError, CaseFileError, SourceUnavailable
 from readout.services.ports import CalendarReader, CalendarSource, RemoteSource
+from readout.services.read_deadline import ReadAbandoned, run_before
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -93,13 +98,18 @@ def gather(loaded: LoadedCase, reader: CalendarReader, window: Interval, timeout
         pool = ThreadPoolExecutor(
             max_workers=min(len(remote), _MAX_THREADS), thread_name_prefix="readout-gather"
         )
+        deadline = time.monotonic() + _SAFETY * timeout + 1
         try:
-            futures = {pool.submit(_reader_call(job, loaded, reader, window)): job for job in remote}
-            wait(futures, timeout=_SAFETY * timeout + 1)
+            futures = {
+                pool.submit(partial(run_before, deadline, _reader_call(job, loaded, reader, window))): job
+                for job in remote
+            }
+            wait(futures, timeout=max(0.0, deadline - time.monotonic()))
             for future, job in futures.items():
                 results[job] = _outcome(future, job, loaded, timeout)
         finally:
-            pool.shutdown(wait=False, cancel_futures=True)  # a hung source must not hold planning hostage
+            # A hung source must not hold planning hostage; one still parsing stops at the deadline by itself.
+            pool.shutdown(wait=False, cancel_futures=True)
     # Local files are read here, after the network waits started: CPU-bound parsing gains nothing from threads
     # (the GIL), and a file can neither hang nor be "unknown": a bad one is invalid input.
     for job in jobs:
@@ -120,10 +130,13 @@ def _local_outcome(
 def _outcome(
     future: Future[tuple[Interval, ...]], job: _Job, loaded: LoadedCase, timeout: float
 ) -> tuple[Interval, ...] | str:
+    no_answer = f"{_shown(job.source)}: no answer within {_SAFETY * timeout + 1:g}s"
     if not future.done():
-        return f"{_shown(job.source)}: no answer within {_SAFETY * timeout + 1:g}s"
+        return no_answer
     try:
         return future.result()
+    except ReadAbandoned:  # it stopped at the deadline just before the wait ended
+        return no_answer
     except CalendarError as err:  # a local calendar that cannot be read is invalid input, never "free"
         raise CaseFileError(str(loaded.source), job.field, str(err)) from err
     except SourceUnavailable as err:
