@@ -105,8 +105,11 @@ def test_full_lifecycle_then_audit_show_export_and_verify(opened: Cli) -> None:
     kinds = [e["kind"] for e in exported]
     assert kinds[:2] == ["opened", "plan"]
     assert kinds.count("hold_placed") == 3
-    assert kinds[-1] == "confirm"
-    assert exported[-1]["payload"]["packet_digest"] == digest
+    confirmed = next(e for e in exported if e["kind"] == "confirm")
+    assert confirmed["payload"]["packet_digest"] == digest
+    # what the decision asked of the calendar follows it (ledger-only holds here; no relay: nothing sent)
+    assert set(kinds[kinds.index("confirm") + 1 :]) <= {"readout_on_calendar", "hold_off_calendar"}
+    assert "invite_sent" not in kinds
     rows = list(
         csv.DictReader(io.StringIO(readout("audit", "export", "ESC-48213", "--format", "csv").stdout))
     )

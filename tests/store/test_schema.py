@@ -17,6 +17,7 @@ from readout.adapters.sql import (
     head_revision,
     migrate,
 )
+from readout.adapters.sql.engine import BUSY_TIMEOUT_SECONDS
 from readout.adapters.sql.tables import LIVE_HOLD_INDEX, metadata
 from readout.domain.lifecycle import Action
 from tests.store.builders import at, escalation
@@ -151,6 +152,6 @@ def test_sqlite_files_use_wal_and_wait_for_the_write_lock(tmp_path: Path) -> Non
     try:
         with engine.connect() as connection:
             assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-            assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
+            assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == BUSY_TIMEOUT_SECONDS * 1000
     finally:
         engine.dispose()

@@ -82,7 +82,8 @@ def _header(console: Console, planned: PlannedCase) -> None:
     case, plan = planned.case, planned.plan
     console.rule(f"RCA readout plan  {case.escalation_id}  {case.customer_name}")
     console.print(f"Status: [{_STATUS_STYLE[plan.status]}]{plan.status.value}[/]")
-    console.print(f"Planned at: {_local(planned.now, case.business_zone)} ({planned.now.astimezone(UTC):%Y-%m-%d %H:%M} UTC)")
+    planned_utc = planned.now.astimezone(UTC)
+    console.print(f"Planned at: {_local(planned.now, case.business_zone)} ({planned_utc:%Y-%m-%d %H:%M} UTC)")
     if case.approved_at is not None:
         console.print(
             f"RCA approved: {_local(case.approved_at, case.business_zone)}; readout due within "

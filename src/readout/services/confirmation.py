@@ -31,6 +31,7 @@ from readout.services.effects import (
 )
 from readout.services.eligibility import Eligible, eligible_slots
 from readout.services.escalations import apply_replan
+from readout.services.exceptions import check_not_own_waiver
 from readout.services.plan_json import plan_to_json
 from readout.services.planning import PlannedCase, plan_case_file
 from readout.services.ports import UnitOfWork
@@ -126,9 +127,10 @@ def confirm(deps: Deps, escalation_id: str, user_id: str, packet_digest: str) ->
     for _ in range(_ATTEMPTS):
         now = deps.clock()
         with deps.uow() as uow:
-            actor(uow, user_id, Permission.CONFIRM)
+            user = actor(uow, user_id, Permission.CONFIRM)
             esc = load_escalation(uow, escalation_id)
             slot = _confirmable(uow, esc, packet_digest, now).slot
+            check_not_own_waiver(uow, esc, user, slot)  # who waived a constraint for it does not confirm it
             path, version, waivers = Path(esc.case_path), esc.version, uow.waivers.of(esc.id)
         planned = plan_case_file(path, deps.reader, deps.clock, now, deps.source_timeout)
         packet = _recheck(planned, waivers, slot, esc.packet_digest)
