@@ -636,3 +636,45 @@ def test_errors_never_quote_event_content(
     captured = capsys.readouterr()
     assert _leaks(str(error) + repr(error) + caplog.text + captured.out + captured.err) == []
     assert str(error).startswith(str(CALENDARS / name) + ": line ")
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        (
+            "secret-content-unknown-tzid.ics",
+            "line 7 (in the VEVENT starting at line 4): "
+            "the TZID of DTSTART is not a known time zone and no VTIMEZONE defines it",
+        ),
+        (
+            "secret-content-unclosed-component.ics",
+            "line 11: END:VCALENDAR while a non-standard component (line 4) is still open",
+        ),
+        (
+            "secret-content-stray-end.ics",
+            "line 10: the END of a non-standard component while VCALENDAR (line 1) is still open",
+        ),
+        (
+            "secret-content-event-inside-made-up-component.ics",
+            "a VEVENT is nested inside a non-standard component; RFC 5545 does not allow it",
+        ),
+    ],
+)
+def test_issue_9_errors_never_quote_a_tzid_or_a_component_name(name: str, expected: str) -> None:
+    # A TZID and a component name are whatever the producer wrote: content, for a file or a feed alike (a
+    # feed's error is kept in the plan and the audit trail).
+    data = (CALENDARS / name).read_bytes()
+    assert b"CONFIDENTIAL" in data
+    local = error_of(name)
+    with pytest.raises(CalendarError) as remote:
+        parse_busy(
+            data,
+            source="https://x.example/f.ics",
+            window=window(*NOVEMBER),
+            zone=CHICAGO,
+            tentative_is_busy=True,
+        )
+    for error in (local, remote.value):
+        assert error.detail == expected
+        assert _leaks(str(error) + repr(error)) == []
+        assert error.__cause__ is None

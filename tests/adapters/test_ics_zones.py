@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from icalendar import Calendar, Timezone
+from icalendar import Calendar, Component, Timezone
 
+from readout.adapters.ics_problem import IcsProblem
 from readout.adapters.ics_zones import DefinedZone, utc_instant
 
 CALENDARS = Path(__file__).resolve().parent.parent / "calendars"
@@ -59,3 +60,19 @@ def test_transition_days_resolve_gaps_and_folds_like_zoneinfo() -> None:
         for minute in range(0, 24 * 60, 5):
             wall = day + timedelta(minutes=minute)
             assert utc_instant(wall, zone) == utc_instant(wall, reference), wall
+
+
+@pytest.mark.parametrize("parts", [[], [{"DTSTART": datetime(1970, 1, 1)}]])
+def test_issue_9_a_broken_vtimezone_is_described_without_its_tzid(parts: list[dict[str, datetime]]) -> None:
+    definition = Timezone()
+    definition.add("TZID", "CONFIDENTIAL Lumbergh time")
+    for values in parts:
+        part = Component()
+        part.name = "STANDARD"
+        for key, value in values.items():
+            part.add(key, value)
+        definition.add_component(part)
+    with pytest.raises(IcsProblem) as caught:
+        DefinedZone(definition, "CONFIDENTIAL Lumbergh time")
+    assert "CONFIDENTIAL" not in str(caught.value)
+    assert "Lumbergh" not in caught.value.problem

@@ -10,6 +10,7 @@ Validate with ``context={"base": <case file folder>}`` so calendar paths resolve
 from __future__ import annotations
 
 import re
+import stat
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -27,6 +28,7 @@ from pydantic import (
     model_validator,
 )
 
+from readout.adapters.input_limits import file_kind
 from readout.domain.weekly import parse_day_key, parse_window
 from readout.services.ports import REMOTE_SCHEMES, RemoteSource
 
@@ -152,13 +154,13 @@ def _calendar_path(value: object, info: ValidationInfo) -> Path | RemoteSource:
     base = info.context["base"] if isinstance(info.context, dict) else Path.cwd()
     path = (Path(base) / value).absolute()
     try:
-        if path.is_dir():
-            raise ValueError(f"calendar path is a folder, not an .ics file: {value} ({path})")
-        found = path.is_file()
-    except OSError:
-        found = False
-    if not found:
-        raise ValueError(f"calendar file not found: {value} (looked for {path})")
+        mode = path.stat().st_mode
+    except (OSError, ValueError):
+        raise ValueError(f"calendar file not found: {value} (looked for {path})") from None
+    if stat.S_ISDIR(mode):
+        raise ValueError(f"calendar path is a folder, not an .ics file: {value} ({path})")
+    if not stat.S_ISREG(mode):  # a FIFO would hang the read, /dev/zero never end (docs/limits.md)
+        raise ValueError(f"calendar path is {file_kind(mode)}, not a regular file: {value} ({path})")
     return path
 
 

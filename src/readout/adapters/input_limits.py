@@ -28,6 +28,7 @@ __all__ = [
     "RULE_STEPS",
     "RULE_STEPS_PER_CALENDAR",
     "FileRefused",
+    "file_kind",
     "read_regular_file",
 ]
 
@@ -67,7 +68,7 @@ def read_regular_file(path: Path, max_bytes: int) -> bytes:
     try:
         status = os.fstat(descriptor)
         if not stat.S_ISREG(status.st_mode):
-            raise FileRefused(f"is {_kind(status.st_mode)}, not a regular file")
+            raise FileRefused(f"is {file_kind(status.st_mode)}, not a regular file")
         if status.st_size > max_bytes:
             raise FileRefused(_too_large(f"{status.st_size:,} bytes", max_bytes))
         with os.fdopen(os.dup(descriptor), "rb") as file:
@@ -83,8 +84,8 @@ def _too_large(size: str, max_bytes: int) -> str:
     return f"is {size}; expected at most {max_bytes:,} bytes (see docs/limits.md)"
 
 
-def _kind(mode: int) -> str:
-    """What a file that is not a regular file is, in a few words."""
+def file_kind(mode: int) -> str:
+    """What a file that is not a regular file is, in a few words (``st_mode`` of its status)."""
     if stat.S_ISDIR(mode):
         return "a directory"
     if stat.S_ISFIFO(mode):
