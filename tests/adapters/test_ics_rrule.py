@@ -178,3 +178,55 @@ def test_rules_stepping_in_whole_weeks_stay_on_the_weekday_of_dtstart(text: str)
     start = datetime(2011, 1, 3, 15, 0)  # a Monday, fifteen years back
     low, high = datetime(2026, 11, 2), datetime(2026, 12, 31)
     assert walls(text, start, low, high) == brute_force(text, start, low, high)
+
+
+@st.composite
+def fine_counted_rules(draw: st.DrawFn) -> str:
+    """HOURLY, MINUTELY and SECONDLY COUNT rules with only the parts that add times inside each period, so
+    that every period holds as many occurrences and those skipped can be counted."""
+    freq = draw(st.sampled_from(["HOURLY", "MINUTELY", "SECONDLY"]))
+    parts = {"FREQ": freq, "COUNT": str(draw(st.integers(1, 5_000)))}
+    if draw(st.booleans()):
+        parts["INTERVAL"] = str(draw(st.integers(1, 90)))
+    values = st.lists(st.integers(0, 59), min_size=1, max_size=3, unique=True)
+    if freq == "HOURLY" and draw(st.booleans()):
+        parts["BYMINUTE"] = ",".join(map(str, draw(values)))
+    if freq != "SECONDLY" and draw(st.booleans()):
+        parts["BYSECOND"] = ",".join(map(str, draw(values)))
+    return ";".join(f"{key}={value}" for key, value in parts.items())
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    fine_counted_rules(),
+    st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2026, 10, 1)),
+    st.integers(0, 400_000),
+    st.integers(1, 600),
+)
+def test_issue_9_fine_count_rules_restarted_by_counting_periods_match_walking_them(
+    text: str, start: datetime, ahead: int, minutes: int
+) -> None:
+    # Counting the occurrences skipped lets a MINUTELY COUNT rule from 1900 start near the window; what it finds
+    # there must be what dateutil finds walking every occurrence from DTSTART.
+    start = start.replace(microsecond=0)
+    low = start + timedelta(minutes=ahead, seconds=ahead % 61)
+    high = low + timedelta(minutes=minutes)
+    assert walls(text, start, low, high) == brute_force(text, start, low, high)
+
+
+def test_issue_9_a_minutely_count_rule_is_restarted_in_phase_and_with_its_count(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # From 10:15:20, every 7 minutes at :00 and :30 seconds: the first period holds one (10:15:30), each later
+    # one two, so the 1,000,000th is the :00 of period 500,000 (3,500,000 minutes on) and the last.
+    start, text = datetime(2019, 3, 1, 10, 15, 20), "FREQ=MINUTELY;INTERVAL=7;BYSECOND=0,30;COUNT=1000000"
+    last_period = datetime(2019, 3, 1, 10, 15) + timedelta(minutes=7 * 500_000)
+    low, high = last_period - timedelta(minutes=20), last_period + timedelta(minutes=20)
+    assert walls(text, start, low, high) == [
+        last_period - timedelta(minutes=14),
+        last_period - timedelta(minutes=14, seconds=-30),
+        last_period - timedelta(minutes=7),
+        last_period - timedelta(minutes=7, seconds=-30),
+        last_period,
+    ]
+    assert occurrences_walked(monkeypatch, text, start, (low, high)) < 20  # not the 999,995 before them
