@@ -2,10 +2,9 @@
 
 Two things are counted, because they cost in different places. Occurrences: every start looked at (DTSTART,
 each RDATE, each RRULE start near the window, each override, each FREEBUSY period), each of which becomes an
-interval. Steps: the work dateutil does to find a rule's starts, an occurrence generated or a period passed
-through (a day for DAILY and coarser rules, whose every day it examines; an hour, minute or second for finer
-ones). A calendar past either limit is refused, never read in part; the deadline of a remote read is checked
-each time something is counted.
+interval. Steps: the work dateutil does to find a rule's starts, about a microsecond each (``ics_rrule``
+weighs each period of a rule it passes through and each occurrence it generates). A calendar past either
+limit is refused, never read in part; the deadline of a remote read is checked each time something is counted.
 """
 
 from __future__ import annotations
