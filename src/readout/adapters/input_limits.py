@@ -67,13 +67,10 @@ def read_regular_file(path: Path, max_bytes: int) -> bytes:
     Raises ``FileRefused`` for a FIFO, device, socket or directory, or a file larger than ``max_bytes``; and
     ``OSError`` (``FileNotFoundError``, ``PermissionError``...) when the file cannot be opened or read.
     """
+    _check(os.stat(path), max_bytes)  # a device is not even opened: opening some has effects
     descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     try:
-        status = os.fstat(descriptor)
-        if not stat.S_ISREG(status.st_mode):
-            raise FileRefused(f"is {file_kind(status.st_mode)}, not a regular file")
-        if status.st_size > max_bytes:
-            raise FileRefused(_too_large(f"{status.st_size:,} bytes", max_bytes))
+        _check(os.fstat(descriptor), max_bytes)  # what was opened, should the path have changed since
         with os.fdopen(os.dup(descriptor), "rb") as file:
             data = file.read(max_bytes + 1)
     finally:
@@ -81,6 +78,13 @@ def read_regular_file(path: Path, max_bytes: int) -> bytes:
     if len(data) > max_bytes:  # it grew while it was read
         raise FileRefused(_too_large(f"more than {max_bytes:,} bytes", max_bytes))
     return data
+
+
+def _check(status: os.stat_result, max_bytes: int) -> None:
+    if not stat.S_ISREG(status.st_mode):
+        raise FileRefused(f"is {file_kind(status.st_mode)}, not a regular file")
+    if status.st_size > max_bytes:
+        raise FileRefused(_too_large(f"{status.st_size:,} bytes", max_bytes))
 
 
 def _too_large(size: str, max_bytes: int) -> str:
