@@ -8,48 +8,28 @@ from __future__ import annotations
 
 import email
 import json
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 import pytest
 from icalendar import Calendar
 
 from readout.entrypoints.cli import main
-from tests.support.dav_seed import make_calendar, upload_ics
-from tests.support.dav_servers import DavServer, throwaway_dav_server
-from tests.support.smtp_server import SmtpServer, smtp_server
+from tests.support.caldav_case import caldav_case, events_in, readout_events
+from tests.support.dav_seed import upload_ics
+from tests.support.dav_servers import DavServer
+from tests.support.smtp_server import SmtpServer
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "globex-sso-outage"
 T0 = "2026-11-12T09:00:00-06:00"
-PEOPLE = {"dana": "dana.ics", "ravi": "ravi.ics", "mei": "mei.ics", "sam": "sam.ics", "ana": "ana.ics"}
-
-
-@pytest.fixture
-def dav() -> Iterator[DavServer]:
-    with throwaway_dav_server("radicale") as server:
-        yield server
-
-
-@pytest.fixture
-def relay() -> Iterator[SmtpServer]:
-    with smtp_server() as server:
-        yield server
 
 
 @pytest.fixture
 def case_on_caldav(dav: DavServer, tmp_path: Path) -> Path:
     """The Globex example with every calendar moved onto the CalDAV server."""
-    text = (EXAMPLE / "case.yaml").read_text()
-    for person, file in [*PEOPLE.items(), ("cab", "globex-cab.ics")]:
-        url = make_calendar(dav, person)
-        upload_ics(dav, person, EXAMPLE / "calendars" / file)
-        text = text.replace(f"calendars/{file}", url)
-    assert "calendars/" not in text
-    path = tmp_path / "case.yaml"
-    path.write_text(text)
+    path = caldav_case(dav, tmp_path)
+    assert "calendars/" not in path.read_text()
     return path
 
 
@@ -83,30 +63,8 @@ def run(
     return readout
 
 
-def events_in(dav: DavServer, name: str) -> list[Calendar]:
-    auth = (dav.username, dav.password or "") if dav.username else None
-    body = """<?xml version="1.0"?><c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">
-      <d:prop><c:calendar-data/></d:prop><c:filter><c:comp-filter name="VCALENDAR"/></c:filter></c:calendar-query>"""
-    reply = httpx.request(
-        "REPORT",
-        dav.collection_url(name),
-        content=body,
-        auth=auth,
-        headers={"Depth": "1", "Content-Type": "application/xml"},
-    )
-    found = re.findall(r"<[^>]*calendar-data[^>]*>(.*?)</[^>]*calendar-data>", reply.text, re.S)
-    return [
-        Calendar.from_ical(chunk.replace("&#13;", "\r").replace("&lt;", "<").replace("&gt;", ">"))
-        for chunk in found
-    ]
-
-
 def holds_on(dav: DavServer) -> list[str]:
-    return sorted(
-        str(e.walk("VEVENT")[0].get("STATUS"))
-        for e in events_in(dav, "dana")
-        if e.walk("VEVENT")[0].get("X-READOUT-ESCALATION")
-    )
+    return sorted(status for _, status in readout_events(dav, "dana"))
 
 
 def test_readout_on_caldav_from_plan_to_invitation(
@@ -122,9 +80,7 @@ def test_readout_on_caldav_from_plan_to_invitation(
 
     run("open", str(case_on_caldav), "--as", "priya")
     run("hold", "ESC-48213", "--as", "dana")
-    held = [
-        e.walk("VEVENT")[0] for e in events_in(dav, "dana") if e.walk("VEVENT")[0].get("X-READOUT-ESCALATION")
-    ]
+    held = [e for e in events_in(dav, "dana") if e.get("X-READOUT-ESCALATION")]
     assert len(held) == 3
     for event in held:
         assert (str(event["STATUS"]), str(event["TRANSP"])) == ("TENTATIVE", "OPAQUE")

@@ -14,7 +14,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -26,8 +25,8 @@ from readout.domain.intervals import Interval
 from readout.entrypoints.cli import main
 from tests.support.caldav_case import caldav_case, readout_events
 from tests.support.crashing_readout import CRASHED
-from tests.support.dav_servers import DavServer, throwaway_dav_server
-from tests.support.smtp_server import SmtpServer, smtp_server
+from tests.support.dav_servers import DavServer
+from tests.support.smtp_server import SmtpServer
 
 ROOT = Path(__file__).resolve().parents[2]
 ESC = "ESC-48213"
@@ -69,18 +68,6 @@ class Desk:
 
     def kinds(self) -> list[str]:
         return [e["kind"] for e in json.loads(self("audit", "show", ESC, "--json"))]
-
-
-@pytest.fixture
-def dav() -> Iterator[DavServer]:
-    with throwaway_dav_server("radicale") as server:
-        yield server
-
-
-@pytest.fixture
-def relay() -> Iterator[SmtpServer]:
-    with smtp_server() as server:
-        yield server
 
 
 @pytest.fixture

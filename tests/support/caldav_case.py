@@ -6,12 +6,12 @@ import re
 from pathlib import Path
 
 import httpx
-from icalendar import Calendar
+from icalendar import Calendar, Event
 
 from tests.support.dav_seed import make_calendar, upload_ics
 from tests.support.dav_servers import DavServer
 
-__all__ = ["caldav_case", "readout_events"]
+__all__ = ["caldav_case", "events_in", "readout_events"]
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "globex-sso-outage"
 PEOPLE = {"dana": "dana.ics", "ravi": "ravi.ics", "mei": "mei.ics", "sam": "sam.ics", "ana": "ana.ics"}
@@ -29,8 +29,8 @@ def caldav_case(dav: DavServer, folder: Path) -> Path:
     return path
 
 
-def readout_events(dav: DavServer, name: str) -> list[tuple[str, str]]:
-    """(UID, STATUS) of every event carrying Readout's escalation marker in collection ``name``, by UID."""
+def events_in(dav: DavServer, name: str) -> list[Event]:
+    """The first VEVENT of every calendar object resource in collection ``name``."""
     auth = (dav.username, dav.password or "") if dav.username else None
     body = """<?xml version="1.0"?><c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">
       <d:prop><c:calendar-data/></d:prop><c:filter><c:comp-filter name="VCALENDAR"/></c:filter></c:calendar-query>"""
@@ -42,10 +42,12 @@ def readout_events(dav: DavServer, name: str) -> list[tuple[str, str]]:
         headers={"Depth": "1", "Content-Type": "application/xml"},
     )
     found = re.findall(r"<[^>]*calendar-data[^>]*>(.*?)</[^>]*calendar-data>", reply.text, re.S)
-    events = [
-        Calendar.from_ical(chunk.replace("&#13;", "\r").replace("&lt;", "<").replace("&gt;", ">")).walk(
-            "VEVENT"
-        )[0]
-        for chunk in found
-    ]
-    return sorted((str(e["UID"]), str(e.get("STATUS"))) for e in events if e.get("X-READOUT-ESCALATION"))
+    text = [chunk.replace("&#13;", "\r").replace("&lt;", "<").replace("&gt;", ">") for chunk in found]
+    return [Calendar.from_ical(chunk).walk("VEVENT")[0] for chunk in text]
+
+
+def readout_events(dav: DavServer, name: str) -> list[tuple[str, str]]:
+    """(UID, STATUS) of every event carrying Readout's escalation marker in collection ``name``, by UID."""
+    return sorted(
+        (str(e["UID"]), str(e.get("STATUS"))) for e in events_in(dav, name) if e.get("X-READOUT-ESCALATION")
+    )

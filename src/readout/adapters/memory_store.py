@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from readout.domain.audit import GENESIS, AuditEntry
-from readout.domain.effects import Effect, EffectStatus
+from readout.domain.effects import Effect
 from readout.domain.escalation import Escalation
 from readout.domain.exception_requests import ExceptionRequest, Waiver
 from readout.domain.holds import Hold, HoldStatus
@@ -180,10 +180,6 @@ class _Effects:
             for _, e in sorted(self.data.effects.items())
             if e.due(now) and escalation_id in (None, e.escalation_id)
         ]
-
-    def unsettled(self) -> list[Effect]:
-        settled = (EffectStatus.DONE, EffectStatus.DROPPED)
-        return [e for _, e in sorted(self.data.effects.items()) if e.status not in settled]
 
 
 class _UserAudit:

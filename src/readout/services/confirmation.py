@@ -11,18 +11,19 @@ from datetime import datetime
 from pathlib import Path
 
 from readout.adapters.casefile import load_case
-from readout.domain.case import Person
+from readout.domain.case import Case
 from readout.domain.effects import Effect, EffectKind, EffectStatus
 from readout.domain.escalation import Escalation
 from readout.domain.exception_requests import Waiver
 from readout.domain.holds import Hold, HoldStatus
 from readout.domain.intervals import Interval
-from readout.domain.invite import Invitation, InvitePacket, build_packet, invitation_uid, packet_from_dict
+from readout.domain.invite import Invitation, InvitePacket, build_packet, invitation_uid
 from readout.domain.lifecycle import TRANSITIONS, Action, IllegalTransition, State
 from readout.domain.users import SYSTEM, Permission, User
 from readout.errors import Conflict, Refused
 from readout.services.context import Deps, actor, load_escalation, slot_text
 from readout.services.effects import (
+    cancellation_of,
     carry_out,
     confirm_effect,
     effects_of,
@@ -146,7 +147,7 @@ def confirm(deps: Deps, escalation_id: str, user_id: str, packet_digest: str) ->
                 carry_out(deps, esc.id)
                 return ConfirmOutcome(esc, False, packet)
             hold = _confirmable(uow, esc, packet_digest, now)
-            decided = _decide(uow, deps, esc, hold, packet, user, now)
+            decided = _decide(uow, deps, esc, hold, _invitation(planned.case, packet), user, now)
             uow.escalations.save(esc)
             uow.commit()
         carry_out(deps, esc.id)
@@ -176,14 +177,20 @@ def _confirmable(uow: UnitOfWork, esc: Escalation, packet_digest: str, now: date
 
 
 def _decide(
-    uow: UnitOfWork, deps: Deps, esc: Escalation, hold: Hold, packet: InvitePacket, user: User, now: datetime
+    uow: UnitOfWork,
+    deps: Deps,
+    esc: Escalation,
+    hold: Hold,
+    invitation: Invitation,
+    user: User,
+    now: datetime,
 ) -> list[Effect]:
     """The confirmation itself, with the intents it causes: the hold becomes the readout event, the
     invitation goes out, every other hold is released."""
+    packet = invitation.packet
     uow.holds.update(hold.ended(HoldStatus.CONFIRMED, now, "confirmed"))
     esc.record(now, user.id, "hold_confirmed", {**slot_text(hold.slot), "reason": "confirmed"})
     decided = [confirm_effect(uow, hold, packet, now)]
-    invitation = _invitation(esc, packet, "REQUEST")
     if deps.invites is None:
         esc.record(now, SYSTEM.id, "invite_not_sent", {"method": "REQUEST", "reason": NO_RELAY})
     else:
@@ -204,15 +211,12 @@ def _decide(
     return decided
 
 
-def _invitation(esc: Escalation, packet: InvitePacket, method: str) -> Invitation:
-    organizer = _organizer(esc)
-    sequence = 0 if method == "REQUEST" else 1  # a cancellation supersedes the request (RFC 5546)
-    return Invitation(packet, method, invitation_uid(esc.id), sequence, organizer.name, organizer.email)
-
-
-def _organizer(esc: Escalation) -> Person:
-    case = load_case(Path(esc.case_path)).case
-    return case.people[case.roles["escalation_manager"] or ""]
+def _invitation(case: Case, packet: InvitePacket) -> Invitation:
+    """The iMIP REQUEST for ``packet``, from the escalation manager (who organises the readout)."""
+    organizer = case.people[case.roles["escalation_manager"] or ""]
+    return Invitation(
+        packet, "REQUEST", invitation_uid(case.escalation_id), 0, organizer.name, organizer.email
+    )
 
 
 def _names_packet(given: str, reviewed: str | None) -> bool:
@@ -287,5 +291,4 @@ def _withdraw_invitation(uow: UnitOfWork, deps: Deps, esc: Escalation, now: date
     if deps.invites is None:
         esc.record(now, SYSTEM.id, "invite_not_sent", {"method": "CANCEL", "reason": NO_RELAY})
         return []
-    packet = packet_from_dict(request.payload["packet"])
-    return [invitation_effect(uow, _invitation(esc, packet, "CANCEL"), esc.id, now)]
+    return [invitation_effect(uow, cancellation_of(request), esc.id, now)]

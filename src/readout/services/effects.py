@@ -34,6 +34,7 @@ from readout.services.ports import UnitOfWork
 __all__ = [
     "LEASE",
     "Carried",
+    "cancellation_of",
     "carry_out",
     "confirm_effect",
     "effects_of",
@@ -50,9 +51,8 @@ _EXPIRED_OR_GONE = "the hold is no longer live: nothing to place"
 
 @dataclass
 class Carried:
-    """What one run did: the effects it settled, and escalations that must be planned again."""
+    """What one run leaves to its caller: escalations that must be planned again."""
 
-    settled: list[Effect] = field(default_factory=list)
     replan: dict[str, str] = field(default_factory=dict)  # escalation id -> why
 
 
@@ -133,7 +133,7 @@ def carry_out(deps: Deps, escalation_id: str | None = None) -> Carried:
 
 
 def _one(deps: Deps, effect_id: int, escalation_id: str, carried: Carried) -> None:
-    claimed = _claim(deps, effect_id, escalation_id, carried)
+    claimed = _claim(deps, effect_id, escalation_id)
     if claimed is None:
         return
     effect, hold = claimed
@@ -147,9 +147,7 @@ def _one(deps: Deps, effect_id: int, escalation_id: str, carried: Carried) -> No
         _settle(deps, effect, carried, result=result)
 
 
-def _claim(
-    deps: Deps, effect_id: int, escalation_id: str, carried: Carried
-) -> tuple[Effect, Hold | None] | None:
+def _claim(deps: Deps, effect_id: int, escalation_id: str) -> tuple[Effect, Hold | None] | None:
     """Step 1: take the effect (under the escalation's row lock), or settle it at once when nothing is left
     to do; None when there is nothing to carry out now."""
     now = deps.clock()
@@ -161,12 +159,12 @@ def _claim(
         hold = _hold(uow, effect)
         if effect.status is EffectStatus.IN_FLIGHT and not effect.kind.repeatable:
             why = "the process sending it stopped before recording the outcome: it may have gone out"
-            _finish(uow, esc, effect.given_up(now, why, EffectStatus.UNCERTAIN), carried, now)
+            uow.effects.update(effect.given_up(now, why, EffectStatus.UNCERTAIN))
             _record(esc, now, "invite_uncertain", {"method": effect.payload["method"], "reason": why})
             _commit(uow, esc)
             return None
         if effect.kind is EffectKind.PLACE_HOLD and (hold is None or not hold.is_live(now)):
-            _finish(uow, esc, effect.done(now, {"skipped": _EXPIRED_OR_GONE}), carried, now)
+            uow.effects.update(effect.done(now, {"skipped": _EXPIRED_OR_GONE}))
             _commit(uow, esc)
             return None
         effect = effect.claimed(now, LEASE)
@@ -207,6 +205,13 @@ def _act(deps: Deps, effect: Effect, hold: Hold | None) -> dict[str, Any]:
     return {}
 
 
+def cancellation_of(request: Effect) -> Invitation:
+    """The iMIP CANCEL withdrawing the invitation ``request`` sent (same UID and organizer; a higher
+    SEQUENCE supersedes it, RFC 5546), built from what was sent rather than from today's case file."""
+    sent = _invitation(request.payload)
+    return replace(sent, method="CANCEL", sequence=sent.sequence + 1)
+
+
 def _invitation(payload: dict[str, Any]) -> Invitation:
     return Invitation(
         packet_from_dict(payload["packet"]),
@@ -242,9 +247,9 @@ def _settle(
         if refused is not None:
             _slot_taken(uow, esc, effect, hold, str(refused), carried, now)
         elif failure is not None:
-            _failed(uow, esc, effect, hold, failure, carried, now)
+            _failed(uow, esc, effect, hold, failure, now)
         else:
-            _succeeded(uow, esc, effect, hold, result or {}, carried, now)
+            _succeeded(uow, esc, effect, hold, result or {}, now)
         _commit(uow, esc)
 
 
@@ -262,12 +267,11 @@ def _succeeded(
     effect: Effect,
     hold: Hold | None,
     result: dict[str, Any],
-    carried: Carried,
     now: datetime,
 ) -> None:
     if hold is not None and effect.kind in (EffectKind.PLACE_HOLD, EffectKind.CONFIRM_HOLD):
         uow.holds.update(replace(hold, calendar_ref=result.get("ref") or hold.calendar_ref))
-    _finish(uow, esc, effect.done(now, {k: v for k, v in result.items() if k != "ref"}), carried, now)
+    uow.effects.update(effect.done(now, {k: v for k, v in result.items() if k != "ref"}))
     if effect.kind is EffectKind.SEND_INVITATION:
         payload = {
             "method": effect.payload["method"],
@@ -286,7 +290,6 @@ def _failed(
     effect: Effect,
     hold: Hold | None,
     failure: ReadoutError,
-    carried: Carried,
     now: datetime,
 ) -> None:
     """A passing failure waits for a retry; a refusal (someone changed the event, a recipient refused) or the
@@ -294,7 +297,7 @@ def _failed(
     detail = str(failure)
     final = isinstance(failure, Conflict | NotFound) or _partly_sent(failure)
     settled = effect.given_up(now, detail) if final else effect.retry_later(now, detail)
-    _finish(uow, esc, settled, carried, now)
+    uow.effects.update(settled)
     if settled.status is EffectStatus.PENDING:
         return
     what = {"kind": effect.kind.value, "reason": detail}
@@ -319,7 +322,7 @@ def _slot_taken(
     now: datetime,
 ) -> None:
     """The calendar refused a hold: end every hold placed by the same command and plan again."""
-    _finish(uow, esc, effect.done(now, {"refused": why}), carried, now)
+    uow.effects.update(effect.done(now, {"refused": why}))
     batch = effect.payload.get("batch")
     for other in uow.effects.of(esc.id):
         if other.kind is not EffectKind.PLACE_HOLD or other.payload.get("batch") != batch:
@@ -362,11 +365,6 @@ def after_hold_loss(uow: UnitOfWork, esc: Escalation, now: datetime) -> None:
         esc.transition(
             Action.HOLDS_LOST, now, SYSTEM.id, {"reason": "no live hold left: hold again or re-plan"}
         )
-
-
-def _finish(uow: UnitOfWork, esc: Escalation, effect: Effect, carried: Carried, now: datetime) -> None:
-    uow.effects.update(effect)
-    carried.settled.append(effect)
 
 
 def _record(esc: Escalation, now: datetime, kind: str, payload: dict[str, Any]) -> None:

@@ -211,23 +211,23 @@ def reconcile(deps: Deps) -> list[Hold]:
     now = deps.clock()
     with deps.look() as uow:
         calendars = sorted({h.calendar for e in uow.escalations.list() for h in uow.holds.of(e.id)})
-    released: list[Hold] = []
+    found: list[Hold] = []
     for calendar in calendars:
         try:
-            found = deps.holds.marked(calendar, Interval(now - _ORPHAN_PAST, now + _ORPHAN_FUTURE))
+            found += deps.holds.marked(calendar, Interval(now - _ORPHAN_PAST, now + _ORPHAN_FUTURE))
         except ReadoutError as failure:  # the next round tries again
             log.warning("listing holds on %s failed: %s", calendar, failure)
+    with deps.look() as uow:
+        known = {h.uid for e in uow.escalations.list() for h in uow.holds.of(e.id)}
+    released: list[Hold] = []
+    for orphan in (h for h in found if h.uid not in known):
+        try:
+            deps.holds.release(orphan)
+        except ReadoutError as failure:
+            log.warning("orphan hold %s left alone: %s", orphan.uid, failure)
             continue
-        with deps.look() as uow:
-            known = {h.uid for e in uow.escalations.list() for h in uow.holds.of(e.id)}
-        for orphan in (h for h in found if h.uid not in known):
-            try:
-                deps.holds.release(orphan)
-            except ReadoutError as failure:
-                log.warning("orphan hold %s left alone: %s", orphan.uid, failure)
-                continue
-            released.append(orphan)
-            _audit_orphan(deps, orphan)
+        released.append(orphan)
+        _audit_orphan(deps, orphan)
     return released
 
 

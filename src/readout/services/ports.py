@@ -256,10 +256,6 @@ class Effects(Protocol):
         """Pending effects whose time has come and in-flight ones whose lease ran out, oldest first."""
         ...
 
-    def unsettled(self) -> list[Effect]:
-        """Effects not done: open, failed or uncertain, across escalations."""
-        ...
-
 
 class Users(Protocol):
     """People who act in Readout."""

@@ -138,15 +138,11 @@ def effect_sentence(effect: Effect) -> str:
     """What the effect does and whether it happened, in plain words (never claims what did not happen)."""
     payload = effect.payload
     attendees = payload.get("packet", {}).get("attendees", [])
-    words = (
-        _WHAT[effect.kind]
-        .format(
-            slot=payload.get("start", ""),
-            calendar=payload.get("calendar", "its calendar"),
-            method=payload.get("method", ""),
-            to=f"{len(attendees)} attendee(s)",
-        )
-        .replace("  ", " ")
+    words = _WHAT[effect.kind].format(
+        slot=payload.get("start", ""),
+        calendar=payload.get("calendar", "its calendar"),
+        method=payload.get("method", ""),
+        to=f"{len(attendees)} attendee(s)",
     )
     standing = _STANDING[effect.status]
     if effect.status is EffectStatus.DONE and effect.result.get("skipped"):

@@ -102,9 +102,3 @@ class SqlEffects:
         if escalation_id is not None:
             query = query.where(effects.c.escalation_id == escalation_id)
         return [_effect(row) for row in self._connection.execute(query).mappings()]
-
-    def unsettled(self) -> list[Effect]:
-        """Effects not done: open, failed or uncertain (what status and the alerts show)."""
-        settled = (EffectStatus.DONE.value, EffectStatus.DROPPED.value)
-        query = select(effects).where(effects.c.status.not_in(settled)).order_by(effects.c.id)
-        return [_effect(row) for row in self._connection.execute(query).mappings()]
