@@ -50,7 +50,7 @@ from benchmarks.icsmodel import (
     instant,
     merge_spans,
 )
-from readout.adapters.holiday_calendars import holiday_set, holiday_years
+from readout.adapters.casefile.holidays import holiday_set, holiday_years
 from readout.domain.case import (
     Availability,
     Blackouts,
@@ -232,8 +232,8 @@ class GeneratedCase:
 
 def load_inputs(path: Path, now: datetime | None = None) -> Inputs:
     """The planner's inputs read from a case file the way ``readout plan`` reads them (production code)."""
-    from readout.adapters.casefile import load_case
-    from readout.adapters.ics_files import IcsFileReader
+    from readout.adapters.casefile.loader import load_case
+    from readout.adapters.ics.files import IcsFileReader
     from readout.services.gathering import gather
 
     loaded = load_case(path)

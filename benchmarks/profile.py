@@ -22,8 +22,8 @@ from pathlib import Path
 
 from benchmarks.generate import Shape, generate
 from benchmarks.run import TARGET, fresh_call, run_plan
-from readout.adapters.casefile import load_case
-from readout.adapters.ics import read_blackouts, read_busy
+from readout.adapters.casefile.loader import load_case
+from readout.adapters.ics.reader import read_blackouts, read_busy
 from readout.services.planning import planning_window
 
 __all__ = ["main"]

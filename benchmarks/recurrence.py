@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 from benchmarks.icsmodel import CalendarModel, Event, Rule, expand_busy, ics_text
 from benchmarks.timing import repeat
 from readout.adapters import ics
-from readout.adapters.ics import parse_busy
-from readout.adapters.ics_source import SourceText
+from readout.adapters.ics.reader import parse_busy
+from readout.adapters.ics.source import SourceText
 from readout.domain.intervals import Interval
 
 __all__ = ["AGES", "KINDS", "measure_ages"]

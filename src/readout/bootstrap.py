@@ -28,17 +28,17 @@ def settings(environ: Mapping[str, str] | None = None) -> Settings:
 
 def calendar_reader(config: Settings | None = None) -> CalendarReader:
     """Local ``.ics`` files, ``.ics`` feeds over HTTP(S) and CalDAV collections, by source."""
-    from readout.adapters.calendar_router import RoutingCalendarReader
+    from readout.adapters.routing import RoutingCalendarReader
 
     config = config or settings()
 
     def files() -> CalendarReader:
-        from readout.adapters.ics_files import IcsFileReader
+        from readout.adapters.ics.files import IcsFileReader
 
         return IcsFileReader()
 
     def feeds() -> CalendarReader:
-        from readout.adapters.http_ics import HttpIcsReader
+        from readout.adapters.http.feeds import HttpIcsReader
 
         return HttpIcsReader(
             config.calendars,
@@ -49,7 +49,7 @@ def calendar_reader(config: Settings | None = None) -> CalendarReader:
         )
 
     def caldav() -> CalendarReader:
-        from readout.adapters.caldav_busy import CalDavReader
+        from readout.adapters.caldav.busy import CalDavReader
 
         return CalDavReader(
             config.calendars, config.source_timeout, config.http_max_bytes, policy=config.outbound
@@ -60,11 +60,11 @@ def calendar_reader(config: Settings | None = None) -> CalendarReader:
 
 def hold_calendar(config: Settings, reader: CalendarReader) -> HoldCalendar:
     """Holds on the organizer's CalDAV collection when it has one; otherwise in the ledger only."""
-    from readout.adapters.calendar_router import RoutingHoldCalendar
-    from readout.adapters.memory_hold_calendar import MemoryHoldCalendar
+    from readout.adapters.memory.hold_calendar import MemoryHoldCalendar
+    from readout.adapters.routing import RoutingHoldCalendar
 
     def caldav() -> HoldCalendar:
-        from readout.adapters.caldav_holds import CalDavHoldCalendar
+        from readout.adapters.caldav.holds import CalDavHoldCalendar
 
         return CalDavHoldCalendar(config.calendars, config.source_timeout, reader, policy=config.outbound)
 
@@ -75,7 +75,7 @@ def invite_sender(config: Settings, now: Callable[[], datetime]) -> InviteSender
     """iMIP over the configured SMTP relay; None when there is none (nothing is sent)."""
     if config.smtp is None:
         return None
-    from readout.adapters.smtp_sender import SmtpInviteSender
+    from readout.adapters.mail.smtp import SmtpInviteSender
 
     return SmtpInviteSender(config.smtp, now)
 

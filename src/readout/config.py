@@ -101,8 +101,9 @@ def _covers(prefix: str, origin: _Origin, path: str) -> bool:
 class OutboundPolicy:
     """What the operator allows although not public, and over plain http (``READOUT_OUTBOUND_ALLOW``).
 
-    Empty, the default, is the strict policy: public addresses over HTTPS only (adapters/outbound.py applies
-    it). ``hosts`` are lower-case names with a port (None: any); ``networks`` address ranges with a port."""
+    Empty, the default, is the strict policy: public addresses over HTTPS only (the outbound guard,
+    adapters/http/outbound.py, applies it). ``hosts`` are lower-case names with a port (None: any);
+    ``networks`` address ranges with a port."""
 
     hosts: frozenset[tuple[str, int | None]] = frozenset()
     networks: tuple[tuple[IPv4Network | IPv6Network, int | None], ...] = ()

@@ -20,10 +20,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from dateutil.rrule import _iterinfo, rrule
 
-from readout.adapters import casefile_document, ics_budget, ics_rrule, input_limits
-from readout.adapters.casefile import load_case
-from readout.adapters.ics import parse_busy, read_busy
-from readout.adapters.users_file import load_users
+from readout.adapters import input_limits
+from readout.adapters.casefile import document as casefile_document
+from readout.adapters.casefile.loader import load_case
+from readout.adapters.casefile.users import load_users
+from readout.adapters.ics import budget as ics_budget
+from readout.adapters.ics import rrule as ics_rrule
+from readout.adapters.ics.reader import parse_busy, read_busy
 from readout.domain.intervals import Interval
 from readout.errors import CalendarError, CaseFileError
 

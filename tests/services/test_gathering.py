@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from readout.adapters.casefile import LoadedCase, load_case
+from readout.adapters.casefile.loader import LoadedCase, load_case
 from readout.domain.case import BusyStatus
 from readout.domain.intervals import Interval
 from readout.errors import CalendarError, CaseFileError, SourceUnavailable

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from readout.adapters.casefile import load_case
-from readout.adapters.ics import parse_busy
+from readout.adapters.casefile.loader import load_case
+from readout.adapters.ics.reader import parse_busy
 from readout.domain.case import BusyStatus
 from readout.domain.intervals import Interval
 from readout.services.gathering import gather

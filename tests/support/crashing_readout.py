@@ -21,8 +21,8 @@ __all__ = ["CRASHED"]
 
 
 def _arm(point: str) -> None:
-    from readout.adapters.caldav_holds import CalDavHoldCalendar
-    from readout.adapters.smtp_sender import SmtpInviteSender
+    from readout.adapters.caldav.holds import CalDavHoldCalendar
+    from readout.adapters.mail.smtp import SmtpInviteSender
     from readout.adapters.sql.unit_of_work import SqlUnitOfWork
 
     when, target, nth = point.split(":")

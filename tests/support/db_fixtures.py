@@ -31,7 +31,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
-from readout.adapters.memory_store import MemoryStore, MemoryUnitOfWork
+from readout.adapters.memory.store import MemoryStore, MemoryUnitOfWork
 from readout.adapters.sql import SqlUnitOfWork, create_engine_from_url, migrate
 from readout.adapters.sql.tables import APPEND_ONLY_TRIGGERS
 from readout.services.ports import UnitOfWork

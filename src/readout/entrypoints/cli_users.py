@@ -47,7 +47,7 @@ def run_users(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace) -> int:
     if args.file is None:
         raise Refused("users import needs a FILE")
-    from readout.adapters.users_file import load_users
+    from readout.adapters.casefile.users import load_users
 
     done = import_users(bootstrap.workflow_deps(), load_users(args.file), args.user)
     items = done.entry.payload["users"]

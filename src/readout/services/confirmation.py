@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from readout.adapters.casefile import load_case
+from readout.adapters.casefile.loader import load_case
 from readout.domain.case import Case
 from readout.domain.effects import Effect, EffectKind, EffectStatus
 from readout.domain.escalation import Escalation

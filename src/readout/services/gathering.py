@@ -16,7 +16,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from readout.adapters.casefile import LoadedCase
+from readout.adapters.casefile.loader import LoadedCase
 from readout.domain.case import Availability
 from readout.domain.intervals import Interval
 from readout.domain.plan import Unreadable

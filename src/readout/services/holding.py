@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from readout.adapters.casefile import LoadedCase, load_case
+from readout.adapters.casefile.loader import LoadedCase, load_case
 from readout.domain.effects import Effect
 from readout.domain.escalation import Escalation
 from readout.domain.holds import Hold, HoldStatus, hold_uid

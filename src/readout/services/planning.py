@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from readout.adapters.casefile import LoadedCase, load_case
+from readout.adapters.casefile.loader import LoadedCase, load_case
 from readout.domain.case import Case
 from readout.domain.deadline import deadline, earliest_start
 from readout.domain.intervals import Interval

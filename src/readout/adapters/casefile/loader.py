@@ -1,0 +1,375 @@
+"""Load and validate a case file (YAML or JSON) and build the domain ``Case`` from it.
+
+Everything a user can type ends as a ``CaseFileError`` naming the file, the field path as the user wrote it
+(``people.luis.availability.funday``, ``customer.cab_blackouts.1.end``) and what was expected.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Union, get_args, get_origin
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ValidationError
+
+from readout.adapters.casefile.document import DocumentError, read_document
+from readout.adapters.casefile.holidays import HolidayCalendarError, holiday_set, holiday_years
+from readout.adapters.casefile.schema import (
+    BLACKOUT_SHAPES,
+    AbsoluteBlock,
+    CalendarBlock,
+    CaseFileSpec,
+    CoverageSpec,
+    HolidaySpec,
+    InterpreterSpec,
+    PersonSpec,
+    RolesSpec,
+    WeeklyBlock,
+)
+from readout.domain.case import (
+    Blackouts,
+    Case,
+    Coverage,
+    HolidaySet,
+    Interpreter,
+    MeetingHours,
+    Person,
+    Readout,
+)
+from readout.domain.intervals import Interval
+from readout.domain.names import ROLES
+from readout.domain.weekly import WeeklyWindows, parse_weekly
+from readout.errors import CaseFileError
+from readout.services.ports import RemoteSource
+
+__all__ = ["LoadedCase", "load_case"]
+
+Problem = tuple[str, str]  # (dotted field path, what was expected)
+_MAX_LISTED = 20
+
+
+@dataclass(frozen=True)
+class LoadedCase:
+    """A validated case file: the domain case plus what the edges need (clock override, calendar files).
+
+    ``source`` is the case file's path as given (the one error messages name); calendar paths are absolute.
+    """
+
+    case: Case
+    now: datetime | None
+    calendars: dict[str, Path | RemoteSource]
+    blackout_calendars: tuple[Path | RemoteSource, ...]
+    source: Path
+
+
+def load_case(path: Path) -> LoadedCase:
+    """Read, validate and build the case in ``path``; raise CaseFileError for anything invalid."""
+    file = str(path)
+    try:
+        document = read_document(path)
+        spec = _validate(document, path, file)
+        return _build(spec, path, file)
+    except CaseFileError:
+        raise
+    except DocumentError as exc:
+        raise CaseFileError(file, "", str(exc)) from None
+    except RecursionError:
+        raise CaseFileError(file, "", "nested too deeply to be a case file") from None
+    except Exception as exc:  # last line of defence: user input must never surface as a traceback
+        raise CaseFileError(file, "", f"cannot be loaded ({type(exc).__name__}: {exc})") from exc
+
+
+# --- validation ------------------------------------------------------------------------------------------
+
+
+def _validate(document: Any, path: Path, file: str) -> CaseFileSpec:
+    """Check the top level and version first (other errors are noise in a file of another version)."""
+    if not isinstance(document, dict):
+        got = type(document).__name__
+        raise CaseFileError(
+            file, "", f"expected a mapping at the top level (version: 1, escalation, ...), got {got}"
+        )
+    version = document.get("version")
+    if "version" not in document:
+        raise CaseFileError(file, "version", "missing: expected `version: 1`")
+    if type(version) is not int or version != 1:
+        raise CaseFileError(
+            file, "version", f"expected 1 (the only supported case-file version), got {version!r}"
+        )
+    try:
+        return CaseFileSpec.model_validate(document, context={"base": path.parent.absolute()})
+    except ValidationError as exc:
+        raise _error(file, _problems(exc)) from None
+
+
+def _error(file: str, problems: Sequence[Problem]) -> CaseFileError:
+    """One error: the first problem in the fields, every other one on a line of its own."""
+    (field, expected), rest = problems[0], problems[1:]
+    lines = [f"\n  {f or '(top level)'}: {e}" for f, e in rest[:_MAX_LISTED]]
+    if len(rest) > _MAX_LISTED:
+        lines.append(f"\n  ... and {len(rest) - _MAX_LISTED} more")
+    return CaseFileError(file, field, expected + "".join(lines))
+
+
+def _problems(exc: ValidationError) -> list[Problem]:
+    """Field path and expectation of each pydantic error; unknown keys first (a typo explains the rest)."""
+    errors = sorted(exc.errors(include_url=False), key=lambda e: e["type"] != "extra_forbidden")
+    return [(_dotted(e["loc"]), _expected(e)) for e in errors]
+
+
+def _dotted(loc: Sequence[int | str]) -> str:
+    """The path as the user typed it: no ``[key]`` markers, no union tags."""
+    parts = [
+        str(part)
+        for i, part in enumerate(loc)
+        if part != "[key]" and not (part in BLACKOUT_SHAPES and i > 0 and isinstance(loc[i - 1], int))
+    ]
+    return ".".join(parts)
+
+
+_PLAIN: dict[str, str] = {
+    "string_type": "expected text",
+    "string_too_short": "expected non-empty text",
+    "int_type": "expected a whole number",
+    "float_type": "expected a number",
+    "finite_number": "expected a finite number",
+    "bool_type": "expected true or false",
+    "dict_type": "expected a mapping",
+    "model_type": "expected a mapping",
+    "list_type": "expected a list",
+}
+_WITH_CTX: dict[str, Callable[[dict[str, Any]], str]] = {
+    "greater_than": lambda c: f"expected a number greater than {c['gt']:g}",
+    "greater_than_equal": lambda c: f"expected a number of at least {c['ge']:g}",
+    "less_than_equal": lambda c: f"expected a number of at most {c['le']:g}",
+    "literal_error": lambda c: f"expected {c['expected']}",
+}
+
+
+def _expected(error: Any) -> str:
+    """Human words for one pydantic error dict."""
+    kind, ctx, value = error["type"], error.get("ctx", {}), error.get("input")
+    if kind == "missing":
+        return "missing: this key is required"
+    if kind == "extra_forbidden":
+        return _unknown_key(error["loc"])
+    if kind == "value_error":
+        return str(ctx["error"])
+    if kind == "too_short":
+        return "expected at least one entry, got none"
+    text = _PLAIN.get(kind) or (_WITH_CTX[kind](ctx) if kind in _WITH_CTX else str(error["msg"]))
+    if isinstance(value, dict | list):
+        return f"{text}, got a {'mapping' if isinstance(value, dict) else 'list'}"
+    shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+    return f"{text}, got {shown}"
+
+
+def _unknown_key(loc: Sequence[int | str]) -> str:
+    allowed = _allowed_keys(loc[:-1])
+    if not allowed:
+        return "unknown key"
+    close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown key{hint}; expected one of: {', '.join(allowed)}"
+
+
+def _allowed_keys(loc: Sequence[int | str]) -> list[str]:
+    """Keys of the model found by walking ``loc`` down from the root schema; [] when not a model."""
+    node: Any = CaseFileSpec
+    for part in loc:
+        node = _step(_unwrap(node), part)
+    node = _unwrap(node)
+    return list(node.model_fields) if isinstance(node, type) and issubclass(node, BaseModel) else []
+
+
+def _unwrap(node: Any) -> Any:
+    while get_origin(node) is Annotated or (get_origin(node) in (Union, types.UnionType) and _one_arm(node)):
+        node = get_args(node)[0] if get_origin(node) is Annotated else _one_arm(node)
+    return node
+
+
+def _one_arm(node: Any) -> Any:
+    arms = [a for a in get_args(node) if a is not type(None)]
+    return arms[0] if len(arms) == 1 else None
+
+
+def _step(node: Any, part: int | str) -> Any:
+    if isinstance(part, str) and part in BLACKOUT_SHAPES:
+        return BLACKOUT_SHAPES[part]
+    if isinstance(node, type) and issubclass(node, BaseModel):
+        field = node.model_fields.get(str(part))
+        return field.annotation if field else None
+    args = get_args(node)
+    if get_origin(node) is dict and args:
+        return args[1]
+    return args[0] if get_origin(node) is list and args else None
+
+
+# --- building the domain case ----------------------------------------------------------------------------
+
+
+def _build(spec: CaseFileSpec, path: Path, file: str) -> LoadedCase:
+    problems: list[Problem] = []
+    _check_references(spec, problems)
+    case = _case(spec, _years(spec), problems)
+    if problems:
+        raise _error(file, problems)
+    return LoadedCase(
+        case=case,
+        now=spec.now,
+        calendars=_calendars(spec),
+        blackout_calendars=tuple(
+            b.calendar for b in spec.customer.cab_blackouts if isinstance(b, CalendarBlock)
+        ),
+        source=path,
+    )
+
+
+def _check_references(spec: CaseFileSpec, problems: list[Problem]) -> None:
+    """Cross-field rules pydantic cannot see: interpreter ids unique and apart from people.
+
+    Roles and optional attendees naming nobody are not errors: the planner reports them (not ready / unknown).
+    """
+    first: dict[str, int] = {}
+    for i, interpreter in enumerate(spec.interpreters):
+        if interpreter.id in first:
+            where = f"interpreters.{first[interpreter.id]}"
+            problems.append((f"interpreters.{i}.id", f"expected a unique id; {interpreter.id!r} is {where}"))
+        first.setdefault(interpreter.id, i)
+        if interpreter.id in spec.people:
+            problems.append(
+                (f"interpreters.{i}.id", f"expected an id not used in people, got {interpreter.id!r}")
+            )
+
+
+def _years(spec: CaseFileSpec) -> range:
+    """Holiday years: around the approval, else the file's ``now``, else this year (RCA not approved yet)."""
+    anchor = spec.escalation.customer_safe_rca_approved_at or spec.now or datetime.now(UTC)
+    readout = spec.escalation.readout
+    return holiday_years(anchor.year, readout.due_business_days if readout else 5)
+
+
+def _holidays(spec: HolidaySpec | None, field: str, years: range, problems: list[Problem]) -> HolidaySet:
+    if spec is None:
+        return HolidaySet()
+    try:
+        return holiday_set(spec.country, spec.subdiv, spec.extra, years)
+    except HolidayCalendarError as exc:
+        problems.append((f"{field}.{exc.part}", str(exc)))
+        return HolidaySet()
+
+
+def _case(spec: CaseFileSpec, years: range, problems: list[Problem]) -> Case:
+    customer, escalation = spec.customer, spec.escalation
+    policy = spec.policy
+    business = policy.business_days if policy else None
+    customer_holidays = _holidays(customer.holidays, "customer.holidays", years, problems)
+    business_holidays = customer_holidays
+    if business and business.holidays is not None:
+        business_holidays = _holidays(business.holidays, "policy.business_days.holidays", years, problems)
+    holds = policy.holds if policy else None
+    return Case(
+        escalation_id=escalation.id,
+        customer_id=customer.id,
+        customer_name=customer.name or customer.id,
+        customer_zone=customer.timezone,
+        approved_at=escalation.customer_safe_rca_approved_at,
+        readout=_readout(spec),
+        business_zone=business.timezone if business and business.timezone else customer.timezone,
+        business_holidays=business_holidays,
+        people={pid: _person(pid, p) for pid, p in spec.people.items()},
+        roles=_roles(spec.roles),
+        optional_attendees=tuple(spec.optional_attendees),
+        interpreters=tuple(_interpreter(i) for i in spec.interpreters),
+        coverage=_coverage(policy.coverage if policy else None, years, problems),
+        meeting_hours=_meeting_hours(spec, customer_holidays),
+        blackouts=_blackouts(spec),
+        granularity=policy.granularity_minutes if policy else 15,
+        tentative_is_busy=policy.tentative_is_busy if policy else True,
+        hold_count=holds.count if holds else 3,
+        hold_ttl=timedelta(hours=holds.ttl_hours if holds else 24),
+        summary=escalation.summary,
+    )
+
+
+def _readout(spec: CaseFileSpec) -> Readout:
+    r = spec.escalation.readout
+    if r is None:
+        return Readout(due_business_days=5, duration=timedelta(minutes=60), min_notice=timedelta(0))
+    return Readout(
+        due_business_days=r.due_business_days,
+        duration=timedelta(minutes=r.duration_minutes),
+        min_notice=timedelta(hours=r.min_notice_hours),
+        language=r.language,
+        modality=r.modality,
+    )
+
+
+def _weekly(spec: Mapping[str, str | list[str]] | None, zone: ZoneInfo) -> WeeklyWindows | None:
+    return None if spec is None else parse_weekly(spec, zone)
+
+
+def _protected(blocks: Iterable[WeeklyBlock], zone: ZoneInfo) -> tuple[WeeklyWindows, ...]:
+    return tuple(parse_weekly(b.weekly, b.timezone or zone) for b in blocks)
+
+
+def _person(pid: str, p: PersonSpec) -> Person:
+    return Person(
+        id=pid,
+        name=p.name or pid,
+        email=p.email,
+        zone=p.timezone,
+        availability=_weekly(p.availability, p.timezone),
+        protected=_protected(p.protected, p.timezone),
+        has_calendar=p.calendar is not None,
+    )
+
+
+def _interpreter(i: InterpreterSpec) -> Interpreter:
+    return Interpreter(
+        id=i.id,
+        name=i.name or i.id,
+        email=i.email,
+        zone=i.timezone,
+        languages=tuple(i.languages),
+        approved_for=tuple(i.approved_for),
+        availability=_weekly(i.availability, i.timezone),
+        has_calendar=i.calendar is not None,
+    )
+
+
+def _roles(roles: RolesSpec | None) -> dict[str, str | None]:
+    """All four roles; absent, null or empty means unassigned (the planner reports it, it is not an error)."""
+    return {role: (getattr(roles, role) or None) if roles else None for role in ROLES}
+
+
+def _coverage(spec: CoverageSpec | None, years: range, problems: list[Problem]) -> Coverage | None:
+    if spec is None:
+        return None
+    holidays = _holidays(spec.holidays, "policy.coverage.holidays", years, problems)
+    return Coverage(hours=parse_weekly(spec.hours, spec.timezone), holidays=holidays)
+
+
+def _meeting_hours(spec: CaseFileSpec, holidays: HolidaySet) -> MeetingHours | None:
+    hours = spec.customer.meeting_hours
+    return None if hours is None else MeetingHours(parse_weekly(hours, spec.customer.timezone), holidays)
+
+
+def _blackouts(spec: CaseFileSpec) -> Blackouts:
+    blocks, zone = spec.customer.cab_blackouts, spec.customer.timezone
+    return Blackouts(
+        absolute=tuple(Interval(b.start, b.end) for b in blocks if isinstance(b, AbsoluteBlock)),
+        weekly=_protected((b for b in blocks if isinstance(b, WeeklyBlock)), zone),
+    )
+
+
+def _calendars(spec: CaseFileSpec) -> dict[str, Path | RemoteSource]:
+    """Calendar file per person or interpreter id (the two id spaces are kept apart by validation)."""
+    found = {pid: p.calendar for pid, p in spec.people.items() if p.calendar is not None}
+    found.update({i.id: i.calendar for i in spec.interpreters if i.calendar is not None})
+    return found

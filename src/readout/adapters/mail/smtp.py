@@ -1,0 +1,143 @@
+"""Send iMIP invitations through an SMTP relay (the ``InviteSender`` port).
+
+Fail closed: with ``starttls`` set, a relay that does not offer STARTTLS (or whose certificate does not
+verify) gets neither the credentials nor the message. With ``starttls`` off the operator chose a plaintext
+relay (a local MTA, say) and credentials, if any, go in the clear. A relay that does not offer AUTH when
+credentials are configured is refused too, rather than sending unauthenticated.
+
+Every failure is an ``InviteNotSent`` naming the relay and what went wrong, never the password; when the
+relay accepted some recipients and refused others it is ``InvitePartlySent`` with the refused addresses.
+Resending is safe either way: the same UID and SEQUENCE only update the event in calendars that have it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import smtplib
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from readout.adapters.mail.imip import build_message, recipients
+from readout.config import SmtpSettings
+from readout.domain.invite import Invitation
+from readout.errors import ReadoutError
+
+__all__ = ["InviteNotSent", "InvitePartlySent", "SmtpInviteSender"]
+
+_MAX_REPLY = 120  # characters of a relay's reply kept in an error message
+
+
+@dataclass
+class InviteNotSent(ReadoutError):
+    """The relay (``host:port``) did not take the invitation; ``detail`` says why."""
+
+    relay: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"invitation not sent via {self.relay}: {self.detail}"
+
+
+@dataclass
+class InvitePartlySent(InviteNotSent):
+    """The relay took the invitation for some attendees and refused ``refused``."""
+
+    refused: tuple[str, ...] = ()
+
+
+class SmtpInviteSender:
+    """``InviteSender`` over SMTP. ``tls_context`` verifies the relay (default: the system's CAs)."""
+
+    def __init__(
+        self,
+        settings: SmtpSettings,
+        clock: Callable[[], datetime],
+        *,
+        tls_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self._settings = settings
+        self._clock = clock
+        self._tls_context = tls_context
+
+    @property
+    def relay(self) -> str:
+        """``host:port`` of the relay, for messages."""
+        return f"{self._settings.host}:{self._settings.port}"
+
+    def send(self, invitation: Invitation) -> None:
+        """Send ``invitation`` to every attendee; InviteNotSent (or InvitePartlySent) on failure."""
+        message = build_message(invitation, self._settings.sender, self._clock())
+        to = recipients(invitation)
+        if not to:
+            raise InviteNotSent(self.relay, "the invitation has no attendees")
+        try:
+            refused = self._deliver(message.as_bytes(), to)
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise self._refused(tuple(exc.recipients), partly=False) from None
+        except smtplib.SMTPAuthenticationError as exc:
+            raise self._error(f"authentication as {self._user()!r} failed ({exc.smtp_code})") from None
+        except smtplib.SMTPServerDisconnected as exc:
+            if isinstance(exc.__context__, TimeoutError):  # smtplib rewraps a read timeout
+                raise self._error(f"no answer within {self._settings.timeout:g} s") from None
+            raise self._error("the relay closed the connection") from None
+        except smtplib.SMTPResponseException as exc:
+            raise self._error(f"relay answered {exc.smtp_code} {self._reply(exc.smtp_error)}") from None
+        except smtplib.SMTPException as exc:
+            raise self._error(self._scrub(str(exc)) or type(exc).__name__) from None
+        except ssl.SSLError as exc:
+            raise self._error(f"TLS failed ({exc.reason or type(exc).__name__})") from None
+        except TimeoutError:
+            raise self._error(f"no answer within {self._settings.timeout:g} s") from None
+        except OSError as exc:
+            raise self._error(f"cannot connect ({exc.strerror or type(exc).__name__})") from None
+        if refused:
+            raise self._refused(tuple(refused), partly=True)
+
+    def _deliver(self, message: bytes, to: list[str]) -> dict[str, tuple[int, bytes]]:
+        """One SMTP session: EHLO, STARTTLS (required when configured), AUTH, MAIL, RCPT, DATA."""
+        settings = self._settings
+        smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+        try:
+            smtp.ehlo()
+            if settings.starttls:
+                if not smtp.has_extn("starttls"):
+                    raise smtplib.SMTPNotSupportedError(
+                        "relay does not offer STARTTLS; nothing sent (credentials included)"
+                    )
+                smtp.starttls(context=self._tls_context or ssl.create_default_context())
+                smtp.ehlo()
+            if settings.credentials is not None:
+                if not smtp.has_extn("auth"):
+                    raise smtplib.SMTPNotSupportedError("relay does not offer AUTH; nothing sent")
+                smtp.login(settings.credentials.username, settings.credentials.password)
+            return smtp.sendmail(settings.sender, to, message)
+        finally:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                smtp.quit()
+            smtp.close()
+
+    def _refused(self, addresses: tuple[str, ...], *, partly: bool) -> InviteNotSent:
+        listed = ", ".join(addresses)
+        if partly:
+            return InvitePartlySent(self.relay, f"refused some attendees: {listed}", addresses)
+        return InviteNotSent(self.relay, f"refused every attendee: {listed}")
+
+    def _error(self, detail: str) -> InviteNotSent:
+        return InviteNotSent(self.relay, self._scrub(detail))
+
+    def _reply(self, raw: bytes | str) -> str:
+        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+        text = " ".join(text.split())
+        return text if len(text) <= _MAX_REPLY else text[: _MAX_REPLY - 3] + "..."
+
+    def _user(self) -> str:
+        return self._settings.credentials.username if self._settings.credentials else ""
+
+    def _scrub(self, text: str) -> str:
+        """Belt and braces: a relay echoing the password back must not put it in our message."""
+        credentials = self._settings.credentials
+        if credentials is not None and credentials.password:
+            text = text.replace(credentials.password, "***")
+        return text

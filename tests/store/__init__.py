@@ -1,1 +1,0 @@
-"""The SQL store against its contract, on memory, SQLite and PostgreSQL."""
