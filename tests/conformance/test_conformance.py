@@ -673,6 +673,45 @@ def test_c29_year_boundary_holiday() -> None:
 
 
 # --------------------------------------------------------------------------------------------------
+# C30  interpreter languages: BCP 47 tags, RFC 4647 basic filtering, case-insensitive (spec section 4)
+# --------------------------------------------------------------------------------------------------
+# London; approved Mon 11-02 -> d1 Tue 11-03; deadline 2026-11-04T00:00Z; earliest = now = 11-03T08:00Z.
+# UTC hourly starts 08..23 = 16.  Roster (all London, all approved for acme):
+#   pt_bare [pt] tue 08-10 -> 08, 09;  pt_pt [pt-PT] tue 10-12 -> 10, 11;
+#   pt_br [PT-br] tue 12-14 -> 12, 13;  en_pt_br [en, pt-br] tue 14-15 -> 14.
+def test_c30a_language_region_is_served_only_by_that_region() -> None:
+    # Requested pt-BR: neither pt (broader) nor pt-PT (other region) serves it; PT-br and pt-br do
+    # (case-insensitive).  Compliant 12, 13 (pt_br), 14 (en_pt_br); INTERPRETER 16 - 3 = 13.
+    r = plan("c30a_language_tag_region", "2026-11-03T08:00:00Z")
+    got = {(c["start"], c["interpreter"]) for c in r["candidates"]}
+    assert r["status"] == "ready"
+    assert got == {
+        ("2026-11-03T12:00:00Z", "pt_br"),
+        ("2026-11-03T13:00:00Z", "pt_br"),
+        ("2026-11-03T14:00:00Z", "en_pt_br"),
+    }
+    assert_violations(r, {"INTERPRETER": 13})
+
+
+def test_c30b_bare_language_is_served_by_every_region() -> None:
+    # Requested pt: pt, pt-PT, PT-br and pt-br all start with "pt" then "-" or end -> 08..14 (7 starts);
+    # INTERPRETER 16 - 7 = 9.
+    r = plan("c30b_language_tag_bare", "2026-11-03T08:00:00Z")
+    got = {(c["start"], c["interpreter"]) for c in r["candidates"]}
+    assert r["status"] == "ready"
+    assert got == {
+        ("2026-11-03T08:00:00Z", "pt_bare"),
+        ("2026-11-03T09:00:00Z", "pt_bare"),
+        ("2026-11-03T10:00:00Z", "pt_pt"),
+        ("2026-11-03T11:00:00Z", "pt_pt"),
+        ("2026-11-03T12:00:00Z", "pt_br"),
+        ("2026-11-03T13:00:00Z", "pt_br"),
+        ("2026-11-03T14:00:00Z", "en_pt_br"),
+    }
+    assert_violations(r, {"INTERPRETER": 9})
+
+
+# --------------------------------------------------------------------------------------------------
 # Disagreements with the spec
 # --------------------------------------------------------------------------------------------------
 def test_c27_nested_vcalendar_is_not_silently_free() -> None:

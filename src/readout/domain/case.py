@@ -12,6 +12,7 @@ from enum import Enum
 from zoneinfo import ZoneInfo
 
 from readout.domain.intervals import Interval
+from readout.domain.languages import served_by_any
 from readout.domain.timeline import Timeline
 from readout.domain.weekly import WeeklyWindows
 
@@ -77,10 +78,10 @@ class Interpreter:
     has_calendar: bool = False
 
     def qualifies(self, language: str, customer_id: str) -> bool:
-        """Speaks ``language`` (tags compare case-insensitively, as BCP 47 says) and is approved for the
-        customer (or for every customer)."""
+        """Speaks a language that serves ``language`` (BCP 47 tags, RFC 4647 basic filtering, any case:
+        ``pt`` is served by ``pt-BR``, ``pt-BR`` not by ``pt``) and is approved for the customer (or all)."""
         approved = "*" in self.approved_for or customer_id in self.approved_for
-        return approved and language.casefold() in (spoken.casefold() for spoken in self.languages)
+        return approved and served_by_any(self.languages, language)
 
 
 @dataclass(frozen=True)
