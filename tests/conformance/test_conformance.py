@@ -712,6 +712,58 @@ def test_c30b_bare_language_is_served_by_every_region() -> None:
 
 
 # --------------------------------------------------------------------------------------------------
+# C31  a floating DTSTART/DTEND beside a zoned (TZID or Z) other one is read in the owner's zone
+# --------------------------------------------------------------------------------------------------
+def test_c31_floating_end_beside_zoned_start_is_in_the_owners_zone() -> None:
+    # London; approved Mon 11-02 -> d1 Tue 11-03; deadline 2026-11-04T00:00Z; earliest = now = 11-03T08:00Z.
+    # UTC hourly starts 08..23 = 16.  dana (America/Chicago, CST -06):
+    #   a: DTSTART London 10:00 (GMT) = 10Z, floating DTEND 06:00 -> 06:00 CST = 12Z -> 10, 11 busy.
+    #      (Read in London, the DTEND would be 06Z, before the start: not what the file says.)
+    #   b: DTSTART 15:00Z, floating DTEND 10:00 -> 16Z -> 15.  (As UTC: 10Z, before the start.)
+    #   c: floating DTSTART 12:00 -> 18Z, DTEND Tokyo 11-04 04:00 JST = 11-03T19Z -> 18.
+    # ATTENDEE:escalation_manager 4; compliant 16 - 4 = 12.
+    r = plan("c31_floating_end_beside_zoned_start", "2026-11-03T08:00:00Z")
+    busy = {z(f"2026-11-03T{h:02d}:00:00Z") for h in (10, 11, 15, 18)}
+    assert r["status"] == "ready"
+    assert r["deadline"] == "2026-11-04T00:00:00Z"
+    free = [t for t in grid("2026-11-03T08:00:00Z", "2026-11-03T23:00:00Z", 60) if t not in busy]
+    assert cand_set(r) == slots(free, 60)
+    assert_violations(r, {"ATTENDEE:escalation_manager": 4})
+
+
+# --------------------------------------------------------------------------------------------------
+# C32  DURATION: weeks and days nominal, hours, minutes and seconds exact (RFC 5545 3.3.6), across DST
+# --------------------------------------------------------------------------------------------------
+def test_c32_duration_nominal_days_exact_hours_across_fall_back() -> None:
+    # T = America/Chicago (no holidays).  approved Fri 2026-10-30 -> d1 Mon 11-02; deadline Tue 11-03
+    # 00:00 CST = 2026-11-03T06:00Z.  earliest = now = 2026-11-01T15:00Z.  No coverage -> UTC hourly grid:
+    # starts 11-01T15Z .. 11-03T05Z = 9 + 24 + 6 = 39.
+    # Every role holder (all Chicago) has one event from Sat 10-31 12:00 CDT = 17:00Z; 11-01 is the
+    # fall-back day (CDT -05 -> CST -06), so one local day from 12:00 CDT ends 12:00 CST = 11-01T18Z (25 h).
+    #   dana PT24H: exactly 24 h -> 11-01T17Z -> starts 15, 16 busy (2).
+    #   ravi P1D: one local day -> 18Z -> 15, 16, 17 (3).
+    #   mei PT26H: exactly 26 h -> 19Z -> 15..18 (4).
+    #   luis P1DT2H: one local day (18Z) then 2 exact hours -> 20Z -> 15..19 (5).
+    # Compliant: 11-01T20Z .. 11-03T05Z = 34.
+    r = plan("c32_duration_nominal_days_exact_hours", "2026-11-01T15:00:00Z")
+    assert r["status"] == "ready"
+    assert r["earliest_start"] == "2026-11-01T15:00:00Z"
+    assert r["deadline"] == "2026-11-03T06:00:00Z"
+    compliant = grid("2026-11-01T20:00:00Z", "2026-11-03T05:00:00Z", 60)
+    assert len(compliant) == 34
+    assert cand_set(r) == slots(compliant, 60)
+    assert_violations(
+        r,
+        {
+            "ATTENDEE:escalation_manager": 2,
+            "ATTENDEE:fix_owner": 3,
+            "ATTENDEE:customer_success_director": 4,
+            "ATTENDEE:customer_incident_manager": 5,
+        },
+    )
+
+
+# --------------------------------------------------------------------------------------------------
 # Disagreements with the spec
 # --------------------------------------------------------------------------------------------------
 def test_c27_nested_vcalendar_is_not_silently_free() -> None:

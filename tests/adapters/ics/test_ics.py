@@ -112,6 +112,35 @@ def test_duration_in_hours_is_exact_across_a_dst_change() -> None:
     ]
 
 
+def test_duration_pt24h_is_exactly_24_hours_across_a_dst_change() -> None:
+    # DTSTART 2026-03-07 12:00 CST (18:00Z), DURATION PT24H: 24 real hours, 2026-03-08 18:00Z (13:00 CDT on
+    # the wall), not one local day (12:00 CDT = 17:00Z, which P1D gives).
+    assert busy("dst-exact-24-hours-duration.ics", ("2026-03-06T00:00", "2026-03-10T00:00")) == [
+        iv("2026-03-07T18:00", "2026-03-08T18:00")
+    ]
+
+
+def test_duration_days_are_nominal_and_hours_exact_in_one_value() -> None:
+    # P1DT2H from 2026-03-07 12:00 CST (18:00Z): one local day to 03-08 12:00 CDT (17:00Z), then 2 real
+    # hours: 19:00Z.  PT26H from 03-14 12:00 CDT (17:00Z): 03-15 19:00Z.  PT26H from 10-31 12:00 CDT
+    # (17:00Z) across the fall-back: 11-01 19:00Z (13:00 CST), not a local day plus 2 h (20:00Z).
+    assert busy("dst-day-then-exact-hours-duration.ics", ("2026-03-01T00:00", "2026-11-03T00:00")) == [
+        iv("2026-03-07T18:00", "2026-03-08T19:00"),
+        iv("2026-03-14T17:00", "2026-03-15T19:00"),
+        iv("2026-10-31T17:00", "2026-11-01T19:00"),
+    ]
+
+
+def test_rdate_period_durations_are_nominal_days_and_exact_hours() -> None:
+    # Master 2026-03-01 12:00 CST (18:00Z) for PT1H.  RDATE 03-07 12:00 CST/P1D: to 03-08 12:00 CDT (17:00Z,
+    # 23 h).  RDATE 10-31 20:00 CDT (11-01 01:00Z)/PT24H: 24 real hours, 11-02 01:00Z (11-01 19:00 CST).
+    assert busy("dst-period-durations.ics", ("2026-02-28T00:00", "2026-11-03T00:00")) == [
+        iv("2026-03-01T18:00", "2026-03-01T19:00"),
+        iv("2026-03-07T18:00", "2026-03-08T17:00"),
+        iv("2026-11-01T01:00", "2026-11-02T01:00"),
+    ]
+
+
 # --- Recurrence ---------------------------------------------------------------------------------------------
 
 
@@ -299,6 +328,36 @@ def test_floating_time_is_read_in_the_owners_zone() -> None:
     # 09:00-10:00 with no TZID and no Z: Kolkata (+5:30) 03:30Z; Chicago (CST, -6) 15:00Z.
     assert busy("floating-time.ics", zone=KOLKATA) == [iv("2026-11-05T03:30", "2026-11-05T04:30")]
     assert busy("floating-time.ics", zone=CHICAGO) == [iv("2026-11-05T15:00", "2026-11-05T16:00")]
+
+
+def test_floating_value_beside_a_zoned_one_is_still_read_in_the_owners_zone() -> None:
+    # An RFC-invalid mix exports produce; each floating value is read in the owner's zone (Chicago, CST -6),
+    # never in the zone of the other property:
+    #   DTSTART Kolkata 11-05 20:00 (14:30Z), floating DTEND 10:00 -> 16:00Z (in Kolkata: 04:30Z, before it);
+    #   DTSTART 11-06 15:00Z, floating DTEND 10:00 -> 16:00Z (as UTC: 10:00Z, before it);
+    #   floating DTSTART 11-09 09:00 -> 15:00Z, DTEND 16:00Z;
+    #   weekly from 11-10 14:00 London (GMT = 14:00Z), floating DTEND 09:00 -> 15:00Z: every instance 1 h.
+    assert busy("floating-end-beside-zoned-start.ics", ("2026-11-02T00:00", "2026-11-20T00:00")) == [
+        iv("2026-11-05T14:30", "2026-11-05T16:00"),
+        iv("2026-11-06T15:00", "2026-11-06T16:00"),
+        iv("2026-11-09T15:00", "2026-11-09T16:00"),
+        iv("2026-11-10T14:00", "2026-11-10T15:00"),
+        iv("2026-11-17T14:00", "2026-11-17T15:00"),
+    ]
+
+
+def test_floating_end_that_really_ends_before_a_zoned_start_is_refused() -> None:
+    # DTSTART 10:00 Chicago (16:00Z), floating DTEND 11:00. A Chicago owner: one hour (17:00Z). A Kolkata
+    # owner: 11:00 IST = 05:30Z, before the start; the file says so, the calendar is malformed (spec section
+    # 4: never taken as free) and the message says why the end moved.
+    name = "floating-end-really-before-zoned-start.ics"
+    assert busy(name) == [iv("2026-11-05T16:00", "2026-11-05T17:00")]
+    with pytest.raises(CalendarError) as caught:
+        busy(name, zone=KOLKATA)
+    assert caught.value.detail == (
+        "line 8 (in the VEVENT starting at line 4): the end is before the start "
+        "(the end has no TZID or Z, so it is read in the calendar owner's time zone)"
+    )
 
 
 def test_duration_replaces_a_missing_dtend() -> None:

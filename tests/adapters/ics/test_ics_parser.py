@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 import inspect
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -64,9 +64,15 @@ def _component(component: Component) -> object:
         if event and name not in TIMING:
             continue
         values = component[name] if isinstance(component[name], list) else [component[name]]
-        props.append((name, [(type(v).__name__, v.to_ical(), sorted(v.params.items())) for v in values]))
+        props.append((name, [(_library_type(v), v.to_ical(), sorted(v.params.items())) for v in values]))
     errors = [(prop, "error") for prop, _ in component.errors if not event or prop is None or prop in TIMING]
     return (component.name, props, errors, [_component(child) for child in component.subcomponents])
+
+
+def _library_type(value: object) -> str:
+    """icalendar's value type of a property; the parser reads durations with subclasses that keep them as
+    written (``durations.py``), which are the same values to everything but busy time."""
+    return next(kind.__name__ for kind in type(value).__mro__ if kind.__module__.startswith("icalendar"))
 
 
 def library(content: str) -> list[Component]:
@@ -180,3 +186,26 @@ def test_every_property_busy_time_reads_is_one_the_parser_keeps() -> None:
     }
     assert {"DTSTART", "RRULE", "STATUS"} <= names  # the scan finds the reads
     assert names - {"FREEBUSY"} <= TIMING  # FREEBUSY is read from VFREEBUSY, whose lines are all kept
+
+
+def test_durations_keep_how_they_were_written() -> None:
+    # icalendar reads P1D and PT24H as the same timedelta; busy time needs the nominal days apart (RFC 5545
+    # 3.3.6): DURATION, RDATE periods and FREEBUSY periods all keep them, and the value is icalendar's.
+    calendar = parse_calendars(
+        "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:1\r\nDTSTART:20260307T120000\r\nDURATION:PT24H\r\n"
+        "RDATE;VALUE=PERIOD:20260308T000000/P1DT2H,20260309T000000/PT26H,20260310T000000/20260311T000000\r\n"
+        "END:VEVENT\r\nBEGIN:VFREEBUSY\r\nFREEBUSY:20260307T000000Z/P1W,20260307T000000Z/PT3H\r\n"
+        "END:VFREEBUSY\r\nEND:VCALENDAR\r\n"
+    )[0]
+    event, freebusy = calendar.subcomponents
+    duration = event["DURATION"].dt
+    periods = [item.dt[1] for item in event["RDATE"].dts]
+    fb = [prop.dt[1] for prop in freebusy["FREEBUSY"]]
+    assert duration == timedelta(days=1)
+    assert duration.nominal_days == 0
+    assert [(p, getattr(p, "nominal_days", None)) for p in periods] == [
+        (timedelta(days=1, hours=2), 1),
+        (timedelta(hours=26), 0),
+        (datetime(2026, 3, 11), None),  # an end, not a duration
+    ]
+    assert [(p, p.nominal_days) for p in fb] == [(timedelta(weeks=1), 7), (timedelta(hours=3), 0)]

@@ -257,12 +257,11 @@ def _within_until(rule: vRecur, when: When, clock: Clock, frame: tzinfo | None) 
 
 def _rdates(master: Component, length: Length, clock: Clock) -> Iterator[tuple[When, Length]]:
     """RDATE starts; a PERIOD value brings its own length."""
-    for prop in _values(master, "RDATE"):
-        tzid = prop.params.get("TZID")
-        if not isinstance(prop.dt, tuple):
-            yield clock.when(prop.dt, tzid, "RDATE"), length
+    for value, tzid in _values(master, "RDATE"):
+        if not isinstance(value, tuple):
+            yield clock.when(value, tzid, "RDATE"), length
             continue
-        begin, finish = clock.when(prop.dt[0], tzid, "RDATE"), prop.dt[1]
+        begin, finish = clock.when(value[0], tzid, "RDATE"), value[1]
         if isinstance(finish, timedelta):
             yield begin, Length.of_duration(finish)
         else:
@@ -272,8 +271,7 @@ def _rdates(master: Component, length: Length, clock: Clock) -> Iterator[tuple[W
 def _exdates(master: Component, clock: Clock, frame: tzinfo | None) -> set[_Key]:
     """Occurrences deleted by EXDATE; a DATE value deletes every occurrence on that local day."""
     return {
-        _key(clock.when(prop.dt, prop.params.get("TZID"), "EXDATE"), clock, frame)
-        for prop in _values(master, "EXDATE")
+        _key(clock.when(value, tzid, "EXDATE"), clock, frame) for value, tzid in _values(master, "EXDATE")
     }
 
 
@@ -334,14 +332,25 @@ def _length(component: Component, start: When, clock: Clock) -> Length:
 
 
 def _length_between(start: When, end: When, clock: Clock) -> Length:
-    """Whole days between two dates; otherwise the exact time between the two instants."""
+    """Whole days between two dates; otherwise the exact time between the two instants, each floating value
+    read in the owner's zone, never in the zone of the other (spec section 4)."""
     if start.all_day and end.all_day:
         length = Length(days=(end.day - start.day).days)
     else:
-        length = Length(exact=clock.instant(end, start.tz) - clock.instant(start))
+        length = Length(exact=clock.instant(end) - clock.instant(start))
     if length.days < 0 or length.exact < timedelta(0):
-        raise IcsProblem("the end is before the start", prop="DTEND")
+        raise IcsProblem(f"the end is before the start{_floating_note(start, end)}", prop="DTEND")
     return length
+
+
+def _floating_note(start: When, end: When) -> str:
+    """Why an end may look after its start yet is not: one value is floating, the other zoned."""
+    floating = [
+        name for name, when in (("start", start), ("end", end)) if when.tz is None and not when.all_day
+    ]
+    if len(floating) != 1 or start.all_day or end.all_day:
+        return ""
+    return f" (the {floating[0]} has no TZID or Z, so it is read in the calendar owner's time zone)"
 
 
 def _span(start: When, length: Length, clock: Clock, frame: tzinfo | None = None) -> Interval:
@@ -365,10 +374,13 @@ def _read(component: Component, name: str, clock: Clock) -> When:
     return clock.when(props[0].dt, props[0].params.get("TZID"), name)
 
 
-def _values(component: Component, name: str) -> Iterator[vDDDTypes]:
-    """Each value of a list property (RDATE, EXDATE), which may also appear on several lines."""
+def _values(component: Component, name: str) -> Iterator[tuple[Any, str | None]]:
+    """Each value of a list property (RDATE, EXDATE), which may also appear on several lines, with the TZID
+    it was written with (a parameter of the line, so a PERIOD's nominal days are counted in that zone)."""
     for prop in _typed(component, name, vDDDLists):
-        yield from prop.dts
+        line_tzid = prop.params.get("TZID")
+        for item in prop.dts:
+            yield item.dt, item.params.get("TZID") or line_tzid
 
 
 _Prop = TypeVar("_Prop")

@@ -28,6 +28,7 @@ from icalendar.parser.content_line import NEWLINE, UFOLD
 from icalendar.parser.ical.calendar import CalendarIcalParser
 from icalendar.prop import vCalAddress, vDDDTypes, vInt, vText, vUnknown, vUri
 
+from readout.adapters.ics.durations import keeping_written_durations
 from readout.services import read_deadline
 
 __all__ = ["TIMING", "parse_calendars"]
@@ -122,12 +123,14 @@ class _BusyTimeParser(CalendarIcalParser):
             self._dispatch(name, params, value, _content_line(line))
 
     def get_factory_for_property(self, name: str, params: Parameters) -> Any:
-        """icalendar's choice of value type, remembered per name when no VALUE parameter overrides it."""
+        """icalendar's choice of value type, remembered per name when no VALUE parameter overrides it;
+        durations are kept as written (``durations.py``)."""
         if "VALUE" in params:
-            return super().get_factory_for_property(name, params)
+            return keeping_written_durations(name, super().get_factory_for_property(name, params))
         factory = self._factories.get(name)
         if factory is None:
-            factory = self._factories[name] = super().get_factory_for_property(name, params)
+            factory = super().get_factory_for_property(name, params)
+            factory = self._factories[name] = keeping_written_durations(name, factory)
         return factory
 
     def _skipped(self, name: str, parameters: str) -> bool:

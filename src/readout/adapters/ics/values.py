@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Timezone
 
 from readout.adapters.ics.budget import Budget
+from readout.adapters.ics.durations import WrittenDuration
 from readout.adapters.ics.problem import IcsProblem
 from readout.adapters.ics.zones import ZoneBook, utc_instant
 
@@ -52,10 +53,12 @@ class Length:
 
     @classmethod
     def of_duration(cls, duration: timedelta) -> Length:
-        """Split a DURATION: its day part is nominal, the rest exact (``PT24H`` reads as ``P1D``)."""
+        """Split a DURATION as it was written: its weeks and days are nominal, its hours, minutes and
+        seconds exact (``P1D`` is one local day, ``PT24H`` exactly 24 hours, ``P1DT2H`` a day, then 2 h)."""
         if duration < timedelta(0):
             raise IcsProblem("DURATION is negative", prop="DURATION")
-        return cls(duration.days, duration - timedelta(days=duration.days))
+        days = duration.nominal_days if isinstance(duration, WrittenDuration) else 0
+        return cls(days, duration - timedelta(days=days))
 
     @property
     def upper_bound(self) -> timedelta:
