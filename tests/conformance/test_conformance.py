@@ -764,6 +764,27 @@ def test_c32_duration_nominal_days_exact_hours_across_fall_back() -> None:
 
 
 # --------------------------------------------------------------------------------------------------
+# C33  grid read on the wall clock on a day whose offset shifts by 30 minutes (Australia/Lord_Howe)
+# --------------------------------------------------------------------------------------------------
+def test_c33_lord_howe_half_hour_shift_grid_is_wall_clock_hours() -> None:
+    # T = Australia/Lord_Howe (no holidays).  approved Thu 2026-10-01 -> d1 Fri 10-02, d2 Mon 10-05;
+    # deadline Tue 10-06 00:00 (+11:00) = 2026-10-05T13:00Z.  earliest = now = 2026-10-03T14:00Z
+    # (Sun 10-04 00:30 +10:30).  Coverage Lord Howe daily 00-24 (joined): every start is covered.
+    # Sun 10-04 02:00 (+10:30) jumps to 02:30 (+11:00).  Hourly wall-clock starts: 01:00 +10:30 = 14:30Z;
+    # 02:00 does not exist (no start); 03:00 +11:00 = 16:00Z, then every hour to Mon 23:00 = 10-05T12:00Z
+    # (ends at the deadline) -> 1 + 45 = 46.  (Counting 60 elapsed minutes from midnight would give 02:30 and
+    # 03:30 on the wall, 15:00Z and 16:30Z.)
+    r = plan("c33_lord_howe_half_hour_dst_grid", "2026-10-03T14:00:00Z")
+    starts = [z("2026-10-03T14:30:00Z"), *grid("2026-10-03T16:00:00Z", "2026-10-05T12:00:00Z", 60)]
+    assert len(starts) == 46
+    assert r["status"] == "ready"
+    assert r["earliest_start"] == "2026-10-03T14:00:00Z"
+    assert r["deadline"] == "2026-10-05T13:00:00Z"
+    assert cand_set(r) == slots(starts, 60)
+    assert_violations(r, {})
+
+
+# --------------------------------------------------------------------------------------------------
 # Disagreements with the spec
 # --------------------------------------------------------------------------------------------------
 def test_c27_nested_vcalendar_is_not_silently_free() -> None:

@@ -737,3 +737,24 @@ def test_issue_9_errors_never_quote_a_tzid_or_a_component_name(name: str, expect
         assert error.detail == expected
         assert _leaks(str(error) + repr(error)) == []
         assert error.__cause__ is None
+
+
+def test_floating_thisandfuture_recurrence_id_is_read_in_the_series_zone() -> None:
+    # Daily 09:00-10:00 London (GMT = 09Z) from 11-02; a THISANDFUTURE override with floating RECURRENCE-ID
+    # 11-04 09:00 (the series' zone: 09Z, not the Chicago owner's 15Z) moves it and later ones to 11:00Z.
+    text = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:s\r\nDTSTAMP:20261001T000000Z\r\n"
+        "DTSTART;TZID=Europe/London:20261102T090000\r\nDTEND;TZID=Europe/London:20261102T100000\r\n"
+        "RRULE:FREQ=DAILY;COUNT=4\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:s\r\nDTSTAMP:20261001T000000Z\r\n"
+        "RECURRENCE-ID;RANGE=THISANDFUTURE:20261104T090000\r\nDTSTART:20261104T110000Z\r\n"
+        "DTEND:20261104T120000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    got = parse_busy(
+        text.encode(), source="s.ics", window=window(*NOVEMBER), zone=CHICAGO, tentative_is_busy=True
+    )
+    assert list(got) == [
+        iv("2026-11-02T09:00", "2026-11-02T10:00"),
+        iv("2026-11-03T09:00", "2026-11-03T10:00"),
+        iv("2026-11-04T11:00", "2026-11-04T12:00"),
+        iv("2026-11-05T11:00", "2026-11-05T12:00"),
+    ]

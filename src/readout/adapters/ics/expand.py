@@ -181,7 +181,7 @@ def _regular(
 ) -> Iterator[Occurrence]:
     """The master's own occurrences, minus EXDATEs and replaced ones, THISANDFUTURE shifts applied."""
     start = _start(master, clock)
-    futures = _futures(replaced, clock)
+    futures = _futures(replaced, clock, start.tz)
     traits, seen = Traits.of(master), set[_Key]()
     looked = 0
     for when, length in _starts(master, start, clock, window, futures, budget):
@@ -275,15 +275,15 @@ def _exdates(master: Component, clock: Clock, frame: tzinfo | None) -> set[_Key]
     }
 
 
-def _futures(replaced: dict[_Key, Component], clock: Clock) -> list[_Future]:
-    """THISANDFUTURE overrides, earliest first."""
+def _futures(replaced: dict[_Key, Component], clock: Clock, frame: tzinfo | None) -> list[_Future]:
+    """THISANDFUTURE overrides, earliest first (a floating RECURRENCE-ID read in the series' ``frame``)."""
     futures: list[_Future] = []
     for override in replaced.values():
         rid = _typed(override, "RECURRENCE-ID", vDDDTypes)
         if not rid or str(rid[0].params.get("RANGE", "")).upper() != "THISANDFUTURE":
             continue
         try:
-            since = clock.instant(_read(override, "RECURRENCE-ID", clock))
+            since = clock.instant(_read(override, "RECURRENCE-ID", clock), frame)
             start = _start(override, clock)
             span = _span(start, _length(override, start, clock), clock)
         except IcsProblem as problem:
