@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from readout.config import Settings, load_settings
 
 if TYPE_CHECKING:
+    from readout.domain.case_document import CaseDocument, LoadedCase
     from readout.services.context import Deps
     from readout.services.ports import CalendarReader, HoldCalendar, InviteSender, UnitOfWork
 
@@ -60,7 +61,7 @@ def calendar_reader(config: Settings | None = None) -> CalendarReader:
 
 def hold_calendar(config: Settings, reader: CalendarReader) -> HoldCalendar:
     """Holds on the organizer's CalDAV collection when it has one; otherwise in the ledger only."""
-    from readout.adapters.memory.hold_calendar import MemoryHoldCalendar
+    from readout.adapters.ledger_only import LedgerOnlyHoldCalendar
     from readout.adapters.routing import RoutingHoldCalendar
 
     def caldav() -> HoldCalendar:
@@ -68,7 +69,7 @@ def hold_calendar(config: Settings, reader: CalendarReader) -> HoldCalendar:
 
         return CalDavHoldCalendar(config.calendars, config.source_timeout, reader, policy=config.outbound)
 
-    return RoutingHoldCalendar(caldav, MemoryHoldCalendar())
+    return RoutingHoldCalendar(caldav, LedgerOnlyHoldCalendar())
 
 
 def invite_sender(config: Settings, now: Callable[[], datetime]) -> InviteSender | None:
@@ -78,6 +79,15 @@ def invite_sender(config: Settings, now: Callable[[], datetime]) -> InviteSender
     from readout.adapters.mail.smtp import SmtpInviteSender
 
     return SmtpInviteSender(config.smtp, now)
+
+
+class _CaseFiles:
+    """The case-file builder, imported when a command first builds a case (status and list never do)."""
+
+    def build(self, document: CaseDocument) -> LoadedCase:
+        from readout.adapters.casefile.loader import CaseFileBuilder
+
+        return CaseFileBuilder().build(document)
 
 
 def clock(now: datetime | None = None) -> Callable[[], datetime]:
@@ -130,6 +140,7 @@ def workflow_deps(now: datetime | None = None, environ: Mapping[str, str] | None
         reader=reader,
         holds=hold_calendar(config, reader),
         clock=when,
+        cases=_CaseFiles(),
         invites=invite_sender(config, when),
         source_timeout=config.source_timeout,
     )

@@ -5,9 +5,7 @@ so that an edge added to (or dropped from) ``TRANSITIONS`` fails here until the 
 row of that table is a re-plan, which (see the note under the table) ends in planned, or in opened when the case
 is not ready; both are listed for every open state.
 
-One edge is not in the States table: the table calls confirmed final, while the "Review and confirmation"
-section of the same document says a confirmed readout can be cancelled (withdrawn with an iMIP CANCEL), and the
-code allows it. It is listed separately (``WITHDRAWAL``) so that the disagreement stays visible.
+A confirmed readout can only be cancelled (withdrawn with an iMIP CANCEL); cancelled is the one final state.
 """
 
 from __future__ import annotations
@@ -74,19 +72,14 @@ DOCUMENTED: dict[State, set[tuple[Action, State]]] = {
         (A.REJECT_EXCEPTION, S.EXCEPTION_REJECTED),
         *_replan_and_cancel(),
     },
-    # confirmed, cancelled | nothing (final)
-    S.CONFIRMED: set(),
+    # confirmed | cancel -> cancelled (the attendees get an iMIP CANCEL when the invitation went out)
+    S.CONFIRMED: {(A.CANCEL, S.CANCELLED)},
+    # cancelled | nothing (final)
     S.CANCELLED: set(),
 }
 
-# docs/workflow.md, "Review and confirmation": "Cancelling a confirmed readout takes its event off the
-# calendar ..." -- at odds with "confirmed ... nothing (final)" in the States table.
-WITHDRAWAL = {S.CONFIRMED: {(A.CANCEL, S.CANCELLED)}}
-
 EDGES: dict[tuple[State, Action], State] = {
-    (state, action): target
-    for state in State
-    for action, target in DOCUMENTED[state] | WITHDRAWAL.get(state, set())
+    (state, action): target for state in State for action, target in DOCUMENTED[state]
 }
 
 
@@ -102,7 +95,7 @@ def test_the_transition_table_is_exactly_the_documented_edge_list() -> None:
 @pytest.mark.parametrize("state", list(State), ids=[s.value for s in State])
 def test_each_state_allows_exactly_its_documented_actions(state: State) -> None:
     allowed = {(a, t) for (s, a), t in TRANSITIONS.items() if s is state}
-    assert allowed == DOCUMENTED[state] | WITHDRAWAL.get(state, set())
+    assert allowed == DOCUMENTED[state]
 
 
 def test_an_escalated_readout_cannot_request_another_exception() -> None:
@@ -111,8 +104,6 @@ def test_an_escalated_readout_cannot_request_another_exception() -> None:
     assert (A.REQUEST_EXCEPTION, S.EXCEPTION_REQUESTED) not in DOCUMENTED[S.ESCALATED]
 
 
-def test_the_only_departure_from_the_states_table_is_withdrawing_a_confirmed_readout() -> None:
-    documented_only = {(s, a): t for s in State for a, t in DOCUMENTED[s]}
-    extra = {k: v for k, v in TRANSITIONS.items() if k not in documented_only}
-    assert extra == {(S.CONFIRMED, A.CANCEL): S.CANCELLED}
-    assert all(TRANSITIONS.get(k) == v for k, v in documented_only.items())
+def test_a_confirmed_readout_can_only_be_cancelled_and_cancelled_is_final() -> None:
+    assert {a for (s, a) in TRANSITIONS if s is S.CONFIRMED} == {A.CANCEL}
+    assert not [a for (s, a) in TRANSITIONS if s is S.CANCELLED]

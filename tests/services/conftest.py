@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from readout.adapters.casefile.loader import CaseFileBuilder
 from readout.adapters.ics.files import IcsFileReader
 from readout.adapters.memory.hold_calendar import MemoryHoldCalendar
 from readout.adapters.memory.invites import MemoryInviteSender
@@ -50,7 +51,14 @@ def deps(
     invites: MemoryInviteSender,
 ) -> Deps:
     seed_users(store_uow)
-    return Deps(uow=store_uow, reader=IcsFileReader(), holds=hold_calendar, clock=clock, invites=invites)
+    return Deps(
+        uow=store_uow,
+        reader=IcsFileReader(),
+        holds=hold_calendar,
+        clock=clock,
+        cases=CaseFileBuilder(),
+        invites=invites,
+    )
 
 
 @pytest.fixture

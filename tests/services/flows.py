@@ -16,15 +16,17 @@ from typing import Any
 
 import yaml
 
+from readout.adapters.casefile.loader import read_case_file
 from readout.adapters.memory.hold_calendar import MemoryHoldCalendar
+from readout.adapters.plan_json import plan_to_json
 from readout.domain.audit import AuditEntry
+from readout.domain.eligibility import Eligible, eligible_slots
 from readout.domain.escalation import Escalation
 from readout.domain.exception_requests import ExceptionRequest, Waiver
 from readout.domain.holds import Hold, HoldStatus
 from readout.domain.users import Role, User
 from readout.services.context import Deps
-from readout.services.eligibility import Eligible, eligible_slots
-from readout.services.escalations import PlanOutcome, open_escalation
+from readout.services.escalations import PlanOutcome, open_escalation, update_case
 from readout.services.ports import UnitOfWork
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -140,7 +142,11 @@ class Desk:
         """Copy the case, set the clock to the file's own ``now`` and open the escalation."""
         case = self.copy(name)
         self.clock.set(yaml.safe_load(case.read_text())["now"])
-        return open_escalation(self.deps, case, user)
+        return open_escalation(self.deps, read_case_file(case), user)
+
+    def update(self, escalation_id: str, name: str, user: str = EM) -> PlanOutcome:
+        """Store the (edited) copy of case ``name`` as the escalation's next version and re-plan."""
+        return update_case(self.deps, escalation_id, read_case_file(self.copy(name)), user)
 
     def escalation(self, escalation_id: str) -> Escalation:
         with self.deps.uow() as uow:
@@ -180,13 +186,16 @@ class Desk:
         return [e.kind for e in self.decisions(escalation_id)]
 
     def plan(self, escalation_id: str) -> dict[str, Any] | None:
+        """The latest stored plan in the spec's JSON form."""
         with self.deps.uow() as uow:
-            return uow.plans.latest(escalation_id)
+            found = uow.plans.latest(escalation_id)
+        return None if found is None else plan_to_json(found, None)
 
     def eligible(self, escalation_id: str) -> list[Eligible]:
         """Slots that may be held now: compliant ones and fully waived near misses."""
         with self.deps.uow() as uow:
-            return eligible_slots(uow.plans.latest(escalation_id) or {}, uow.waivers.of(escalation_id))
+            plan = uow.plans.latest(escalation_id)
+            return eligible_slots(plan, uow.waivers.of(escalation_id)) if plan else []
 
     def snapshot(self, escalation_id: str) -> Snapshot:
         esc = self.escalation(escalation_id)

@@ -162,15 +162,28 @@ def test_confirm_after_the_slot_was_booked_elsewhere_goes_back_to_planning_with_
     assert "confirm" not in reviewed.kinds(GLOBEX_ID)
 
 
-def test_confirm_after_the_invite_packet_changed_goes_back_to_planning(reviewed: Desk) -> None:
-    # The customer incident manager's e-mail address changed: the reviewed packet is no longer what goes out.
+def test_an_edited_case_file_changes_nothing_until_it_is_stored_as_a_new_version(reviewed: Desk) -> None:
+    # The customer incident manager's e-mail address changed in the file: the stored record is the truth,
+    # so the reviewed packet still confirms as reviewed.
     edit(reviewed.copy(GLOBEX), "luis.garza@globex.example", "l.garza@globex.example")
 
     outcome = confirm(reviewed.deps, GLOBEX_ID, EM, reviewed_digest(reviewed))
 
-    assert outcome.confirmed is False
-    assert "packet changed" in outcome.reason
-    assert reviewed.escalation(GLOBEX_ID).state is State.PLANNED
+    assert outcome.confirmed is True
+    assert outcome.packet is not None
+    assert "luis.garza@globex.example" in {a.email for a in outcome.packet.attendees}
+
+
+def test_a_new_case_version_after_review_sends_the_readout_back_to_planning(reviewed: Desk) -> None:
+    # Stored as a new version, the changed address re-plans at once: the reviewed packet cannot be confirmed.
+    edit(reviewed.copy(GLOBEX), "luis.garza@globex.example", "l.garza@globex.example")
+    updated = reviewed.update(GLOBEX_ID, GLOBEX)
+
+    assert updated.new_version is True
+    assert updated.escalation.state is State.PLANNED
+    with pytest.raises(IllegalTransition):
+        confirm(reviewed.deps, GLOBEX_ID, EM, reviewed_digest(reviewed))
+    assert "confirm" not in reviewed.kinds(GLOBEX_ID)
 
 
 def _planned(desk: Desk) -> None:

@@ -11,12 +11,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from readout.adapters.casefile.loader import LoadedCase, load_case
+from readout.adapters.casefile.loader import load_case
 from readout.domain.case import BusyStatus
+from readout.domain.case_document import LoadedCase
 from readout.domain.intervals import Interval
+from readout.domain.sources import CalendarSource, RemoteSource
 from readout.errors import CalendarError, CaseFileError, SourceUnavailable
 from readout.services.gathering import gather
-from readout.services.ports import CalendarSource, RemoteSource
 
 ROOT = Path(__file__).resolve().parents[2]
 GLOBEX = ROOT / "examples" / "globex-sso-outage" / "case.yaml"

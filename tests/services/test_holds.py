@@ -151,7 +151,10 @@ def test_replanning_releases_holds_on_slots_that_no_longer_comply(held: Desk) ->
         held.copy(GLOBEX), 'availability: {tue-thu: "09:00-13:00"}', 'availability: {wed-thu: "09:00-13:00"}'
     )
 
-    plan_escalation(held.deps, GLOBEX_ID, EM, "customer availability changed")
+    plan_escalation(held.deps, GLOBEX_ID, EM, "calendars read again")
+    assert len(held.live_holds(GLOBEX_ID)) == 3, "an edited file changes nothing until it is stored"
+
+    held.update(GLOBEX_ID, GLOBEX)
 
     assert held.live_holds(GLOBEX_ID) == []
     assert {h.end_reason for h in held.holds(GLOBEX_ID)} == {"slot no longer compliant"}
@@ -163,7 +166,7 @@ def test_never_two_live_holds_of_one_escalation_on_one_slot_even_after_the_organ
     held: Desk,
 ) -> None:
     edit(held.copy(GLOBEX), "escalation_manager: dana", "escalation_manager: sam")
-    plan_escalation(held.deps, GLOBEX_ID, EM, "escalation manager handed over to Sam")
+    held.update(GLOBEX_ID, GLOBEX)
 
     hold_slots(held.deps, GLOBEX_ID, EM)
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from readout.adapters.plan_json import parse_utc
 from readout.domain.exception_requests import Decision, Route
 from readout.domain.lifecycle import IllegalTransition, State
-from readout.errors import Conflict, PermissionDenied
+from readout.errors import PermissionDenied
 from readout.services.escalations import plan_escalation
 from readout.services.holding import hold_slots
 from tests.services.flows import (
@@ -75,16 +76,21 @@ def test_a_case_without_rca_approval_stays_opened_until_the_approval_arrives(des
     assert desk.holds(GLOBEX_ID) == []
 
     edit(case, UNAPPROVED, APPROVED)
-    outcome = plan_escalation(desk.deps, GLOBEX_ID, PSM, "RCA approved customer-safe")
+    assert plan_escalation(desk.deps, GLOBEX_ID, PSM).escalation.state is State.OPENED  # not stored yet
+    outcome = desk.update(GLOBEX_ID, GLOBEX, user=PSM)
 
     assert outcome.escalation.state is State.PLANNED
+    assert outcome.new_version
+    assert outcome.escalation.case_version == 2
     assert desk.escalation(GLOBEX_ID).state is State.PLANNED
     assert desk.kinds(GLOBEX_ID)[-2:] == ["case_changed", "plan"]
-    last = desk.audit(GLOBEX_ID)[-1]
+    changed, last = desk.audit(GLOBEX_ID)[-2:]
+    assert changed.payload["version"] == 2
+    assert changed.payload["from"] != changed.payload["to"] == outcome.escalation.case_digest
     assert (last.actor, last.payload["from"], last.payload["reason"]) == (
         PSM,
         "opened",
-        "RCA approved customer-safe",
+        "case document updated",
     )
 
 
@@ -141,9 +147,50 @@ def test_replanning_a_needs_exception_case_supersedes_the_open_request(desk: Des
     assert "exception_superseded" in desk.kinds(FREEZE_ID)
 
 
-def test_opening_the_same_escalation_twice_is_refused_and_keeps_the_first(desk: Desk) -> None:
+def test_opening_an_open_escalation_again_with_the_same_file_stores_no_new_version(desk: Desk) -> None:
+    first = desk.open(GLOBEX)
+    again = desk.open(GLOBEX, user=PSM)
+
+    assert again.new_version is False
+    assert again.escalation.case_version == 1
+    assert again.escalation.case_digest == first.escalation.case_digest
+    with desk.deps.uow() as uow:
+        assert [v.version for v in uow.cases.of(GLOBEX_ID)] == [1]
+    assert "case_changed" not in desk.kinds(GLOBEX_ID)
+
+
+def test_opening_an_open_escalation_with_a_changed_file_stores_version_2(desk: Desk) -> None:
     desk.open(GLOBEX)
-    before = desk.snapshot(GLOBEX_ID)
-    with pytest.raises(Conflict):
-        desk.open(GLOBEX, user=PSM)
-    assert desk.snapshot(GLOBEX_ID) == before
+    edit(desk.copy(GLOBEX), "duration_minutes: 60", "duration_minutes: 45")
+
+    again = desk.open(GLOBEX, user=PSM)
+
+    assert again.new_version is True
+    with desk.deps.uow() as uow:
+        versions = uow.cases.of(GLOBEX_ID)
+    assert [(v.version, v.imported_by) for v in versions] == [(1, EM), (2, PSM)]
+    assert versions[1].document.body["escalation"]["readout"]["duration_minutes"] == 45
+    plan = desk.plan(GLOBEX_ID)
+    assert plan is not None
+    minutes = {(parse_utc(c["end"]) - parse_utc(c["start"])).seconds // 60 for c in plan["candidates"]}
+    assert minutes == {45}
+
+
+def test_after_open_the_case_file_can_go_the_store_is_the_record(desk: Desk) -> None:
+    case = desk.open(GLOBEX).escalation
+    desk.copy(GLOBEX).unlink()
+
+    outcome = plan_escalation(desk.deps, GLOBEX_ID, PSM)
+    hold_slots(desk.deps, GLOBEX_ID, EM)
+
+    assert outcome.escalation.case_digest == case.case_digest
+    assert desk.escalation(GLOBEX_ID).state is State.HELD
+    assert len(desk.live_holds(GLOBEX_ID)) == 3
+
+
+def test_the_internal_summary_is_not_part_of_the_stored_record(desk: Desk) -> None:
+    desk.open(GLOBEX)
+    with desk.deps.uow() as uow:
+        (stored,) = uow.cases.of(GLOBEX_ID)
+    assert "summary" not in stored.document.body["escalation"]
+    assert "SSO token validation" not in stored.document.text

@@ -13,7 +13,6 @@ from readout.domain.holds import HoldStatus
 from readout.domain.lifecycle import IllegalTransition, State
 from readout.errors import Refused
 from readout.services.confirmation import confirm, review
-from readout.services.escalations import plan_escalation
 from readout.services.exceptions import reject, request_exception
 from readout.services.holding import hold_slots, reap
 from tests.services.flows import (
@@ -35,9 +34,9 @@ APPROVAL = "customer_safe_rca_approved_at: 2026-11-11T16:40:00-06:00"
 
 
 def replan(desk: Desk, reason: str) -> None:
-    """Plan the stored escalation again from its (possibly edited) case file and current calendars: the one
-    place to follow if the re-plan use case changes shape."""
-    plan_escalation(desk.deps, GLOBEX_ID, EM, reason)
+    """Store the (possibly edited) case file as the escalation's next version and plan again: the stored
+    record is the truth, so an edit counts only once it is stored."""
+    desk.update(GLOBEX_ID, GLOBEX)
 
 
 # --- 1. policy.holds is read from the case -----------------------------------------------------------------

@@ -52,6 +52,7 @@ def everything_stored(desk: Desk, store_uow: Callable[[], UnitOfWork]) -> str:
         parts.append(repr(uow.users.list()))
         for esc in uow.escalations.list():
             parts.append(repr(dataclasses.asdict(esc)))
+            parts += [v.document.text for v in uow.cases.of(esc.id)]
             parts.append(json.dumps(uow.plans.latest(esc.id), default=str))
             parts += [repr(h) for h in uow.holds.of(esc.id)]
             parts += [repr(r) for r in uow.exceptions.of(esc.id)]

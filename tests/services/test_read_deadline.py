@@ -20,8 +20,8 @@ from readout.adapters.casefile.loader import load_case
 from readout.adapters.ics.reader import parse_busy
 from readout.domain.case import BusyStatus
 from readout.domain.intervals import Interval
+from readout.domain.sources import CalendarSource, RemoteSource
 from readout.services.gathering import gather
-from readout.services.ports import CalendarSource, RemoteSource
 from readout.services.read_deadline import ReadAbandoned, check, run_before
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,6 +10,7 @@ from dataclasses import replace
 
 import pytest
 
+from readout.adapters.casefile.loader import CaseFileBuilder
 from readout.adapters.ics.files import IcsFileReader
 from readout.adapters.memory.hold_calendar import MemoryHoldCalendar
 from readout.domain.audit import AuditEntry, entry_hash
@@ -32,7 +33,9 @@ WAIVED = u(2026, 11, 24, 11)  # the freeze example's first near miss: breaks COV
 @pytest.fixture
 def deps(store_uow: Callable[[], UnitOfWork], clock: Clock, hold_calendar: MemoryHoldCalendar) -> Deps:
     """A store with no users at all (the workflow conftest's ``deps`` seeds them without an import)."""
-    return Deps(uow=store_uow, reader=IcsFileReader(), holds=hold_calendar, clock=clock)
+    return Deps(
+        uow=store_uow, reader=IcsFileReader(), holds=hold_calendar, clock=clock, cases=CaseFileBuilder()
+    )
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar
 
+from readout.domain.sources import CALDAV_SCHEMES, FEED_SCHEMES, RemoteSource
 from readout.errors import SourceUnavailable
-from readout.services.ports import CALDAV_SCHEMES, FEED_SCHEMES, RemoteSource
 
 if TYPE_CHECKING:  # annotations only: planning a case file routes reads but never loads the hold types
     from zoneinfo import ZoneInfo
@@ -16,7 +16,8 @@ if TYPE_CHECKING:  # annotations only: planning a case file routes reads but nev
     from readout.domain.holds import Hold
     from readout.domain.intervals import Interval
     from readout.domain.invite import InvitePacket
-    from readout.services.ports import CalendarReader, CalendarSource, HoldCalendar
+    from readout.domain.sources import CalendarSource
+    from readout.services.ports import CalendarReader, HoldCalendar
 
 __all__ = [
     "CALDAV_SCHEMES",

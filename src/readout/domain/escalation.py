@@ -18,10 +18,11 @@ class Escalation:
     """One readout to schedule. Changes go through ``transition`` and ``record`` so that each is audited."""
 
     id: str
-    case_path: str
-    case_digest: str
+    case_digest: str  # of the stored case document in force (``case_version``)
     customer_id: str
     opened_at: datetime
+    case_version: int = 1  # 0: opened from a file before documents were stored, and not imported
+    legacy_case_path: str | None = None  # that file (stores made before revision 0005 only)
     state: State = State.OPENED
     approved_at: datetime | None = None
     deadline: datetime | None = None
@@ -43,6 +44,11 @@ class Escalation:
         self.state = after
         self.record(at, actor, action.value, {**payload, "from": before.value, "to": after.value})
         return after
+
+    def require(self, action: Action) -> None:
+        """The one guard of the lifecycle: IllegalTransition (and nothing changed) unless the state allows
+        ``action``. Use cases call it before they change anything else."""
+        next_state(self.state, action)
 
     def record(self, at: datetime, actor: str, kind: str, payload: dict[str, Any]) -> AuditEntry:
         """Append an audit entry to the chain (written by the store with the escalation)."""

@@ -16,6 +16,7 @@ __all__ = [
     "intersect",
     "merge",
     "to_micros",
+    "utc_text",
 ]
 
 
@@ -93,3 +94,8 @@ def to_micros(moment: datetime) -> int:
 def from_micros(micros: int) -> datetime:
     """The UTC instant ``micros`` microseconds after the epoch."""
     return _EPOCH + timedelta(microseconds=micros)
+
+
+def utc_text(moment: datetime | None) -> str | None:
+    """``YYYY-MM-DDTHH:MM:SSZ`` (the form of plans and audit entries), or None."""
+    return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -130,9 +130,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     plan.add_argument("--reason", default="re-plan requested", help="why the escalation is re-planned")
 
-    opened = _add(verbs, "open", "open the escalation of a case file and plan it")
+    opened = _add(
+        verbs,
+        "open",
+        "store a case file as an escalation's record and plan it (again: a new version if it changed)",
+    )
     opened.add_argument("case", type=Path, metavar="CASE")
     _acting(opened)
+
+    update = _add(verbs, "update", "store a changed case file as the escalation's next version and re-plan")
+    update.add_argument("escalation", metavar="ESC")
+    update.add_argument("case", type=Path, metavar="CASE")
+    _acting(update)
 
     hold = _add(verbs, "hold", "place tentative holds on the best eligible slots (or extend / release them)")
     hold.add_argument("escalation", metavar="ESC")

@@ -32,13 +32,16 @@ def _plan(args: argparse.Namespace) -> int:
 
         return cli_workflow.replan(args)
     from readout import bootstrap
-    from readout.services.plan_json import plan_to_json
-    from readout.services.planning import plan_case_file
+    from readout.adapters.casefile.loader import load_case
+    from readout.adapters.plan_json import plan_to_json
+    from readout.services.planning import plan_case
 
     limit = None if args.all else args.limit
     config = bootstrap.settings()
     reader = bootstrap.calendar_reader(config)
-    planned = plan_case_file(path, reader, bootstrap.clock(), args.now, config.source_timeout)
+    loaded = load_case(path)
+    when = args.now or loaded.now or bootstrap.clock()()
+    planned = plan_case(loaded, reader, when, config.source_timeout)
 
     def show(console: Console) -> None:
         from readout.entrypoints.report import render_plan

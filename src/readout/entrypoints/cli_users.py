@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from readout import bootstrap
 from readout.domain.audit import AuditEntry
+from readout.domain.intervals import utc_text
 from readout.entrypoints.cli_output import emit
 from readout.errors import Refused
-from readout.services.plan_json import utc_text
 from readout.services.users import import_users, users_audit_trail
 
 if TYPE_CHECKING:

@@ -1,6 +1,6 @@
 """The workflow verbs of the CLI (open, hold, exceptions, review, confirm, cancel, reap, status, list, audit,
 users) and re-planning a stored escalation: they all work on the store, so this module is imported only when
-one of them runs (``readout plan CASE`` does not need it). The verbs that re-read a case file or calendars
+one of them runs (``readout plan CASE`` does not need it). The verbs that read a case file or calendars
 import their use cases when they run, so that reading the store (status, list, audit, users) does not load
 the case-file and calendar parsers.
 """
@@ -18,10 +18,10 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from readout import bootstrap
+from readout.adapters.plan_json import plan_to_json
 from readout.entrypoints.cli_output import emit
 from readout.errors import Refused
 from readout.services import queries
-from readout.services.plan_json import plan_to_json
 from readout.services.users import verify_users_chain
 from readout.services.views import (
     audit_view,
@@ -66,7 +66,8 @@ def _deps(args: argparse.Namespace) -> Deps:
 
 
 def replan(args: argparse.Namespace) -> int:
-    """``readout plan ESC --as USER``: re-plan a stored escalation, re-reading its case file and calendars."""
+    """``readout plan ESC --as USER``: re-plan a stored escalation from its stored case, reading the
+    calendars again."""
     from readout.services.escalations import plan_escalation
 
     limit = None if args.all else args.limit
@@ -76,14 +77,18 @@ def replan(args: argparse.Namespace) -> int:
 
 
 def _show_outcome(args: argparse.Namespace, outcome: PlanOutcome, limit: int | None) -> None:
+    esc = outcome.escalation
     data = {
-        "escalation": escalation_view(outcome.escalation),
+        "escalation": escalation_view(esc),
+        "case_version": {"version": esc.case_version, "digest": esc.case_digest, "new": outcome.new_version},
         "plan": plan_to_json(outcome.planned.plan, limit),
         "exception_request": request_view(outcome.request) if outcome.request else None,
     }
 
     def show(console: Console) -> None:
         plan_report().render_plan(outcome.planned, console, limit)
+        if outcome.new_version:
+            console.print(f"\nStored case document version {esc.case_version} ({esc.case_digest[:12]}...).")
         console.print(
             f"\nEscalation {outcome.escalation.id} is now [bold]{outcome.escalation.state.value}[/]."
         )
@@ -95,9 +100,20 @@ def _show_outcome(args: argparse.Namespace, outcome: PlanOutcome, limit: int | N
 
 
 def _open(args: argparse.Namespace) -> int:
+    from readout.adapters.casefile.loader import read_case_file
     from readout.services.escalations import open_escalation
 
-    _show_outcome(args, open_escalation(_deps(args), args.case, args.user), 5)
+    document = read_case_file(args.case)
+    _show_outcome(args, open_escalation(_deps(args), document, args.user), 5)
+    return 0
+
+
+def _update(args: argparse.Namespace) -> int:
+    from readout.adapters.casefile.loader import read_case_file
+    from readout.services.escalations import update_case
+
+    document = read_case_file(args.case)
+    _show_outcome(args, update_case(_deps(args), args.escalation, document, args.user), 5)
     return 0
 
 
@@ -268,7 +284,7 @@ def _status(args: argparse.Namespace) -> int:
         "exception_requests": [request_view(r) for r in status.requests],
         "waivers": [waiver_view(w) for w in status.waivers],
         "effects": [effect_view(e) for e in status.effects],
-        "plan": status.plan,
+        "plan": plan_to_json(status.plan, None) if status.plan else None,
     }
     emit(args, data, lambda c: workflow_report().render_status(c, status))
     return 0
@@ -341,6 +357,7 @@ def _users(args: argparse.Namespace) -> int:
 
 _HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "open": _open,
+    "update": _update,
     "hold": _hold,
     "request-exception": _decision,
     "approve": _decision,

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from readout.domain.audit import AuditEntry
 from readout.domain.holds import Hold
+from readout.domain.intervals import utc_text
 from readout.services.confirmation import Review
 from readout.services.queries import Status
 from readout.services.views import effect_sentence, escalation_view, hold_view, request_view, waiver_view
@@ -61,12 +62,12 @@ def render_status(console: Console, status: Status) -> None:
     if status.plan:
         plan = status.plan
         console.print(
-            f"Latest plan: {plan['status']}, {plan['compliant_count']} compliant, "
-            f"{plan['near_miss_count']} near misses; causes: {', '.join(plan['causes']) or '-'}"
+            f"Latest plan: {plan.status.value}, {len(plan.candidates)} compliant, "
+            f"{len(plan.near_misses)} near misses; causes: {', '.join(plan.causes) or '-'}"
         )
-        for c in plan["candidates"][:5]:
-            interp = c["interpreter"] or "-"
-            console.print(f"  {c['start']} - {c['end'][11:]}  score {c['score']:.3f}  interpreter {interp}")
+        for c in plan.candidates[:5]:
+            start, end = utc_text(c.start) or "", utc_text(c.end) or ""
+            console.print(f"  {start} - {end[11:]}  score {c.score:.3f}  interpreter {c.interpreter or '-'}")
     if status.holds:
         render_holds(console, status.holds)
     for request in status.requests:

@@ -8,20 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
-from readout.adapters.casefile.loader import load_case
 from readout.domain.case import Case
 from readout.domain.effects import Effect, EffectKind, EffectStatus
+from readout.domain.eligibility import Eligible, eligible_slots
 from readout.domain.escalation import Escalation
 from readout.domain.exception_requests import Waiver
 from readout.domain.holds import Hold, HoldStatus
 from readout.domain.intervals import Interval
 from readout.domain.invite import Invitation, InvitePacket, build_packet, invitation_uid
-from readout.domain.lifecycle import TRANSITIONS, Action, IllegalTransition, State
+from readout.domain.lifecycle import Action, IllegalTransition, State
 from readout.domain.users import SYSTEM, Permission, User
 from readout.errors import Conflict, Refused
-from readout.services.context import Deps, actor, load_escalation, slot_text
+from readout.services.context import Deps, actor, load_escalation, slot_text, stored_case
 from readout.services.effects import (
     cancellation_of,
     carry_out,
@@ -30,11 +29,9 @@ from readout.services.effects import (
     end_with_release,
     invitation_effect,
 )
-from readout.services.eligibility import Eligible, eligible_slots
 from readout.services.escalations import apply_replan
 from readout.services.exceptions import check_not_own_waiver
-from readout.services.plan_json import plan_to_json
-from readout.services.planning import PlannedCase, plan_case_file
+from readout.services.planning import PlannedCase, plan_case
 from readout.services.ports import UnitOfWork
 
 __all__ = ["NO_RELAY", "CancelOutcome", "ConfirmOutcome", "Review", "cancel", "confirm", "review"]
@@ -75,8 +72,9 @@ class CancelOutcome:
 
 
 def _eligible_at(uow: UnitOfWork, esc: Escalation, start: datetime) -> Eligible | None:
-    plan = uow.plans.latest(esc.id) or {}
-    return next((e for e in eligible_slots(plan, uow.waivers.of(esc.id)) if e.slot.start == start), None)
+    plan = uow.plans.latest(esc.id)
+    eligible = eligible_slots(plan, uow.waivers.of(esc.id)) if plan else []
+    return next((e for e in eligible if e.slot.start == start), None)
 
 
 def _live_hold(uow: UnitOfWork, esc: Escalation, slot: Interval, now: datetime) -> Hold | None:
@@ -89,12 +87,11 @@ def review(deps: Deps, escalation_id: str, user_id: str, start: datetime) -> Rev
     with deps.uow() as uow:
         user = actor(uow, user_id, Permission.REVIEW)
         esc = load_escalation(uow, escalation_id)
-        if esc.state not in (State.HELD, State.AWAITING_CONFIRMATION):
-            raise IllegalTransition(esc.state, Action.REVIEW)
+        esc.require(Action.REVIEW)
         chosen = _eligible_at(uow, esc, start)
         if chosen is None or _live_hold(uow, esc, chosen.slot, now) is None:
             raise Refused("review a slot that is eligible and held live (see `readout status`)")
-        packet = build_packet(load_case(Path(esc.case_path)).case, chosen.slot, chosen.interpreter)
+        packet = build_packet(stored_case(deps, uow, esc).case, chosen.slot, chosen.interpreter)
         esc.review_slot, esc.review_interpreter, esc.packet_digest = (
             chosen.slot,
             chosen.interpreter,
@@ -127,13 +124,13 @@ def confirm(deps: Deps, escalation_id: str, user_id: str, packet_digest: str) ->
     """
     for _ in range(_ATTEMPTS):
         now = deps.clock()
-        with deps.uow() as uow:
+        with deps.look() as uow:
             user = actor(uow, user_id, Permission.CONFIRM)
             esc = load_escalation(uow, escalation_id)
             slot = _confirmable(uow, esc, packet_digest, now).slot
             check_not_own_waiver(uow, esc, user, slot)  # who waived a constraint for it does not confirm it
-            path, version, waivers = Path(esc.case_path), esc.version, uow.waivers.of(esc.id)
-        planned = plan_case_file(path, deps.reader, deps.clock, now, deps.source_timeout)
+            loaded, version, waivers = stored_case(deps, uow, esc), esc.version, uow.waivers.of(esc.id)
+        planned = plan_case(loaded, deps.reader, now, deps.source_timeout)
         packet = _recheck(planned, waivers, slot, esc.packet_digest)
         with deps.uow() as uow:
             user = actor(uow, user_id, Permission.CONFIRM)
@@ -157,7 +154,8 @@ def confirm(deps: Deps, escalation_id: str, user_id: str, packet_digest: str) ->
 
 def _confirmable(uow: UnitOfWork, esc: Escalation, packet_digest: str, now: datetime) -> Hold:
     """The live hold on the reviewed slot, once every gate before the free/busy check has passed."""
-    if esc.state is not State.AWAITING_CONFIRMATION or esc.review_slot is None:
+    esc.require(Action.CONFIRM)
+    if esc.review_slot is None:  # awaiting confirmation always has a reviewed slot; fail closed anyway
         raise IllegalTransition(esc.state, Action.CONFIRM)
     if not _names_packet(packet_digest, esc.packet_digest):
         raise Refused("that packet digest is not the reviewed one: copy it from `readout review`")
@@ -229,8 +227,7 @@ def _recheck(
 ) -> InvitePacket | str:
     """Whether a plan from fresh calendars still allows the slot with the reviewed packet: the packet to
     confirm, or what no longer holds."""
-    fresh = plan_to_json(planned.plan, None)
-    still = next((e for e in eligible_slots(fresh, waivers) if e.slot == slot), None)
+    still = next((e for e in eligible_slots(planned.plan, waivers) if e.slot == slot), None)
     if still is None:
         return "free/busy changed: the reviewed slot is no longer compliant"
     packet = build_packet(planned.case, slot, still.interpreter)
@@ -246,8 +243,7 @@ def cancel(deps: Deps, escalation_id: str, user_id: str, reason: str) -> CancelO
     with deps.uow() as uow:
         user = actor(uow, user_id, Permission.CANCEL)
         esc = load_escalation(uow, escalation_id)
-        if (esc.state, Action.CANCEL) not in TRANSITIONS:
-            raise IllegalTransition(esc.state, Action.CANCEL)
+        esc.require(Action.CANCEL)
         decided = _withdraw_invitation(uow, deps, esc, now) if esc.state is State.CONFIRMED else []
         for effect in uow.effects.of(esc.id):
             if effect.kind is EffectKind.CONFIRM_HOLD and effect.status is EffectStatus.PENDING:

@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from readout.domain.escalation import Escalation
-from readout.domain.intervals import Interval
+from readout.domain.intervals import Interval, utc_text
 from readout.domain.users import SYSTEM, Permission, User, may
-from readout.errors import NotFound, PermissionDenied
-from readout.services.plan_json import utc_text
-from readout.services.ports import CalendarReader, HoldCalendar, InviteSender, UnitOfWork
+from readout.errors import NotFound, PermissionDenied, Refused
+from readout.services.ports import CalendarReader, CaseBuilder, HoldCalendar, InviteSender, UnitOfWork
 
-__all__ = ["Deps", "actor", "load_escalation", "slot_text"]
+if TYPE_CHECKING:
+    from readout.domain.case_document import LoadedCase
+
+__all__ = ["Deps", "actor", "load_escalation", "slot_text", "stored_case"]
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,7 @@ class Deps:
     reader: CalendarReader
     holds: HoldCalendar
     clock: Callable[[], datetime]
+    cases: CaseBuilder
     invites: InviteSender | None = None  # None: no relay configured; confirmation records the packet only
     source_timeout: float = 10.0
     view: Callable[[], UnitOfWork] | None = None  # read-only units of work (default: ``uow``)
@@ -59,3 +62,18 @@ def load_escalation(uow: UnitOfWork, escalation_id: str) -> Escalation:
 def slot_text(slot: Interval) -> dict[str, Any]:
     """A slot as audit-log data."""
     return {"start": utc_text(slot.start), "end": utc_text(slot.end)}
+
+
+def stored_case(deps: Deps, uow: UnitOfWork, esc: Escalation) -> LoadedCase:
+    """The case built from the escalation's stored case document (the version in force), never from a file.
+
+    Refused for an escalation opened from a file before documents were stored whose file could not be
+    imported when the store was upgraded: it names the file and how to store a document."""
+    stored = uow.cases.latest(esc.id)
+    if stored is None:
+        where = f" from {esc.legacy_case_path}" if esc.legacy_case_path else ""
+        raise Refused(
+            f"escalation {esc.id} was opened{where} before case documents were stored, and that file could "
+            f"not be imported when the store was upgraded; store its case with `readout update {esc.id} CASE`"
+        )
+    return deps.cases.build(stored.document)

@@ -1,29 +1,32 @@
-"""Use cases: open an escalation from its case file, and (re-)plan it.
+"""Use cases: open an escalation from its case document, store a new version, and (re-)plan it.
 
-Planning is where escalation happens at once: a plan with no eligible slot opens an exception request to the
-waiver approvers when near misses exist, and goes straight to support leadership when none do.
+The stored case document is the escalation's record: opening stores it as version 1, a changed document is
+a new version (audited with both digests, then planned), and every later command builds its case from the
+stored version. Planning is where escalation happens at once: a plan with no eligible slot opens an
+exception request to the waiver approvers when near misses exist, and goes straight to support leadership
+when none do.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
+from readout.domain.case_document import CaseDocument, CaseVersion, LoadedCase, storable
+from readout.domain.eligibility import eligible_slots, near_miss_options
 from readout.domain.escalation import Escalation
 from readout.domain.exception_requests import Decision, ExceptionRequest, Route, route_for
 from readout.domain.holds import HoldStatus
+from readout.domain.intervals import utc_text
 from readout.domain.lifecycle import Action
-from readout.domain.plan import PlanStatus
+from readout.domain.plan import Plan, PlanStatus
+from readout.domain.sources import RemoteSource
 from readout.domain.users import SYSTEM, Permission, User
 from readout.errors import Conflict, Refused
-from readout.services.context import Deps, actor, load_escalation, slot_text
+from readout.services.context import Deps, actor, load_escalation, slot_text, stored_case
 from readout.services.effects import carry_out, end_with_release
-from readout.services.eligibility import eligible_slots, near_miss_options
-from readout.services.plan_json import plan_to_json, utc_text
-from readout.services.planning import PlannedCase, plan_case_file
+from readout.services.planning import PlannedCase, plan_case
 from readout.services.ports import UnitOfWork
 
 __all__ = [
@@ -33,6 +36,7 @@ __all__ = [
     "open_escalation",
     "plan_escalation",
     "replan_stored",
+    "update_case",
 ]
 
 OPTIONS_OFFERED = 5  # near misses carried by an exception request
@@ -42,32 +46,47 @@ _AUDITED_CANDIDATES = 10  # candidates listed in the audit entry of a plan (all 
 
 @dataclass(frozen=True)
 class PlanOutcome:
-    """What planning did to the escalation."""
+    """What planning did to the escalation (and whether it stored a new version of its case document)."""
 
     escalation: Escalation
     planned: PlannedCase
     request: ExceptionRequest | None
+    new_version: bool = False
 
 
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def open_escalation(deps: Deps, document: CaseDocument, user_id: str) -> PlanOutcome:
+    """Open the escalation a case document describes, store the document as version 1, and plan it.
 
-
-def open_escalation(deps: Deps, case_path: Path, user_id: str) -> PlanOutcome:
-    """Open the escalation described by a case file and plan it right away."""
+    Opening an escalation that is already open stores the document as its next version instead
+    (``update_case``)."""
+    loaded = _storable(deps, document)
+    document = loaded.document
+    escalation_id = loaded.case.escalation_id
+    with deps.look() as uow:
+        actor(uow, user_id, Permission.OPEN_AND_PLAN)
+        exists = uow.escalations.get(escalation_id) is not None
+    if exists:
+        return update_case(deps, escalation_id, document, user_id)
     now = deps.clock()
-    planned = plan_case_file(case_path, deps.reader, deps.clock, now, deps.source_timeout)
-    case = planned.case
+    planned = plan_case(loaded, deps.reader, now, deps.source_timeout)
+    case = loaded.case
     with deps.uow() as uow:
         user = actor(uow, user_id, Permission.OPEN_AND_PLAN)
         esc = Escalation(
-            id=case.escalation_id,
-            case_path=str(case_path.resolve()),
-            case_digest=_digest(case_path),
-            customer_id=case.customer_id,
-            opened_at=now,
+            id=case.escalation_id, case_digest=document.digest, customer_id=case.customer_id, opened_at=now
         )
-        esc.record(now, user.id, "opened", {"customer": case.customer_id, "case_digest": esc.case_digest})
+        uow.cases.add(CaseVersion(esc.id, 1, document, user.id, now))
+        esc.record(
+            now,
+            user.id,
+            "opened",
+            {
+                "customer": case.customer_id,
+                "case_digest": document.digest,
+                "case_version": 1,
+                "origin": document.origin,
+            },
+        )
         uow.escalations.add(esc)
         outcome = _apply_plan(uow, esc, planned, user, now, "opened")
         uow.escalations.save(esc)
@@ -75,35 +94,65 @@ def open_escalation(deps: Deps, case_path: Path, user_id: str) -> PlanOutcome:
     return outcome
 
 
+def update_case(deps: Deps, escalation_id: str, document: CaseDocument, user_id: str) -> PlanOutcome:
+    """Store a changed case document as the escalation's next version (audited with the old and new
+    digests) and plan again; an unchanged document only plans again."""
+    loaded = _storable(deps, document)
+    if loaded.case.escalation_id != escalation_id:
+        raise Refused(f"{document.origin} describes {loaded.case.escalation_id}, not {escalation_id}")
+    return replan_stored(deps, escalation_id, user_id, "case document updated", loaded)
+
+
+def _storable(deps: Deps, document: CaseDocument) -> LoadedCase:
+    """The case of ``document`` as it will be stored (no internal summary); Refused when it names a calendar
+    URL with a query, whose token would be stored with it."""
+    loaded = deps.cases.build(storable(document))
+    tokens = sorted(
+        source.shown
+        for source in (*loaded.calendars.values(), *loaded.blackout_calendars)
+        if isinstance(source, RemoteSource) and source.carries_query
+    )
+    if tokens:
+        raise Refused(
+            f"{document.origin}: calendar URL {tokens[0]} carries a query (a token?) that would be stored "
+            "with the escalation; give its credentials in READOUT_SECRETS_FILE and a URL without a query"
+        )
+    return loaded
+
+
 def plan_escalation(
     deps: Deps, escalation_id: str, user_id: str, reason: str = "re-plan requested"
 ) -> PlanOutcome:
-    """Re-read the case file and calendars and plan again (inputs changed, approval arrived, hold lost)."""
+    """Read the calendars again and plan from the stored case (inputs changed, approval came, hold lost)."""
     return replan_stored(deps, escalation_id, user_id, reason)
 
 
-def replan_stored(deps: Deps, escalation_id: str, user_id: str | None, reason: str) -> PlanOutcome:
-    """Plan a stored escalation again: calendars are read outside any transaction, then the plan is applied
-    if nobody changed the escalation meanwhile (else read and plan again). ``user_id`` None: Readout."""
+def replan_stored(
+    deps: Deps, escalation_id: str, user_id: str | None, reason: str, changed: LoadedCase | None = None
+) -> PlanOutcome:
+    """Plan a stored escalation again, from its stored case or from ``changed`` (a new version to store):
+    calendars are read outside any transaction, then the plan is applied if nobody changed the escalation
+    meanwhile (else read and plan again). ``user_id`` None: Readout itself."""
     for _ in range(_REPLAN_ATTEMPTS):
         now = deps.clock()
-        with deps.uow() as uow:
+        with deps.look() as uow:
             _planner(uow, user_id)
             esc = load_escalation(uow, escalation_id)
-            if esc.is_final:
-                raise Refused(f"escalation {esc.id} is {esc.state.value}: nothing to plan")
-            path, version = Path(esc.case_path), esc.version
-        planned = plan_case_file(path, deps.reader, deps.clock, now, deps.source_timeout)
+            esc.require(Action.PLAN)
+            loaded = changed or stored_case(deps, uow, esc)
+            version = esc.version
+        planned = plan_case(loaded, deps.reader, now, deps.source_timeout)
         with deps.uow() as uow:
             user = _planner(uow, user_id)
             esc = load_escalation(uow, escalation_id)
             if esc.version != version:
                 continue  # changed while the calendars were read: plan from the new state
+            stored = _store_version(uow, esc, loaded.document, user, now) if changed else False
             outcome = apply_replan(uow, esc, planned, user, now, reason)
             uow.escalations.save(esc)
             uow.commit()
         carry_out(deps, escalation_id)
-        return outcome
+        return PlanOutcome(outcome.escalation, outcome.planned, outcome.request, stored)
     raise Conflict(f"escalation {escalation_id} kept changing while it was planned; try again")
 
 
@@ -111,41 +160,58 @@ def _planner(uow: UnitOfWork, user_id: str | None) -> User:
     return SYSTEM if user_id is None else actor(uow, user_id, Permission.OPEN_AND_PLAN)
 
 
+def _store_version(
+    uow: UnitOfWork, esc: Escalation, document: CaseDocument, user: User, now: datetime
+) -> bool:
+    """Store ``document`` as the next version when it differs from the one in force; whether it did."""
+    if document.digest == esc.case_digest and esc.case_version:
+        return False
+    version = esc.case_version + 1
+    uow.cases.add(CaseVersion(esc.id, version, document, user.id, now))
+    esc.record(
+        now,
+        user.id,
+        "case_changed",
+        {"from": esc.case_digest, "to": document.digest, "version": version, "origin": document.origin},
+    )
+    esc.case_digest, esc.case_version = document.digest, version
+    return True
+
+
 def apply_replan(
     uow: UnitOfWork, esc: Escalation, planned: PlannedCase, user: User, now: datetime, reason: str
 ) -> PlanOutcome:
     """Apply a fresh plan to a stored escalation inside the caller's unit of work (the caller saves and
     commits, then carries out the releases this writes)."""
-    if esc.is_final:
-        raise Refused(f"escalation {esc.id} is {esc.state.value}: nothing to plan")
-    path = Path(esc.case_path)
+    esc.require(Action.PLAN)
     if planned.case.escalation_id != esc.id:
-        raise Refused(f"{path} now describes {planned.case.escalation_id}, not {esc.id}")
-    digest = _digest(path)
-    if digest != esc.case_digest:
-        esc.record(now, user.id, "case_changed", {"from": esc.case_digest, "to": digest})
-        esc.case_digest = digest
+        raise Refused(f"{planned.loaded.source} describes {planned.case.escalation_id}, not {esc.id}")
     outcome = _apply_plan(uow, esc, planned, user, now, reason)
     _release_ineligible_holds(uow, esc, now, planned.plan.status is PlanStatus.NOT_READY)
     return outcome
 
 
-def _plan_payload(plan: dict[str, Any], reason: str) -> dict[str, Any]:
+def _plan_payload(plan: Plan, reason: str) -> dict[str, Any]:
     return {
         "reason": reason,
-        "status": plan["status"],
-        "not_ready": plan["not_ready"],
-        "deadline": plan["deadline"],
-        "earliest_start": plan["earliest_start"],
+        "status": plan.status.value,
+        "not_ready": list(plan.not_ready),
+        "deadline": utc_text(plan.deadline),
+        "earliest_start": utc_text(plan.earliest_start),
         "candidates_offered": [
-            {k: c[k] for k in ("start", "end", "score", "interpreter")}
-            for c in plan["candidates"][:_AUDITED_CANDIDATES]
+            {
+                "start": utc_text(c.start),
+                "end": utc_text(c.end),
+                "score": c.score,
+                "interpreter": c.interpreter,
+            }
+            for c in plan.candidates[:_AUDITED_CANDIDATES]
         ],
-        "compliant_count": plan["compliant_count"],
-        "near_miss_count": plan["near_miss_count"],
-        "rejected_by_family": plan["violations"],
-        "causes": plan["causes"],
-        "unknown": plan["unknown"],
+        "compliant_count": len(plan.candidates),
+        "near_miss_count": len(plan.near_misses),
+        "rejected_by_family": dict(plan.violations),
+        "causes": list(plan.causes),
+        "unknown": [{"id": u.id, "role": u.role, "error": u.error} for u in plan.unknown],
     }
 
 
@@ -153,24 +219,21 @@ def _apply_plan(
     uow: UnitOfWork, esc: Escalation, planned: PlannedCase, user: User, now: datetime, reason: str
 ) -> PlanOutcome:
     plan = planned.plan
-    data = plan_to_json(plan, None)
     esc.approved_at, esc.deadline = planned.case.approved_at, plan.deadline
     _supersede_open_requests(uow, esc, now)
     if plan.status is PlanStatus.NOT_READY:
-        esc.transition(Action.PLAN_NOT_READY, now, user.id, _plan_payload(data, reason))
+        esc.transition(Action.PLAN_NOT_READY, now, user.id, _plan_payload(plan, reason))
         return PlanOutcome(esc, planned, None)
-    uow.plans.add(esc.id, now, data)
-    esc.transition(Action.PLAN, now, user.id, _plan_payload(data, reason))
-    if eligible_slots(data, uow.waivers.of(esc.id)):
+    uow.plans.add(esc.id, now, plan)
+    esc.transition(Action.PLAN, now, user.id, _plan_payload(plan, reason))
+    if eligible_slots(plan, uow.waivers.of(esc.id)):
         if esc.first_viable_at is None:
             esc.first_viable_at = now
         return PlanOutcome(esc, planned, None)
-    return PlanOutcome(esc, planned, _escalate_at_once(uow, esc, data, now))
+    return PlanOutcome(esc, planned, _escalate_at_once(uow, esc, plan, now))
 
 
-def _escalate_at_once(
-    uow: UnitOfWork, esc: Escalation, plan: dict[str, Any], now: datetime
-) -> ExceptionRequest:
+def _escalate_at_once(uow: UnitOfWork, esc: Escalation, plan: Plan, now: datetime) -> ExceptionRequest:
     """No eligible slot: ask the waiver approvers about the nearest options, else support leadership."""
     options = near_miss_options(plan, OPTIONS_OFFERED)
     request = uow.exceptions.add(
@@ -178,9 +241,9 @@ def _escalate_at_once(
             id=0,
             escalation_id=esc.id,
             requested_at=now,
-            requested_by="readout",
+            requested_by=SYSTEM.id,
             route=route_for(options),
-            causes=tuple(plan["causes"]),
+            causes=plan.causes,
             options=options,
             deadline=esc.deadline,
             reason="no compliant slot before the deadline",
@@ -194,7 +257,7 @@ def _escalate_at_once(
         "deadline": utc_text(esc.deadline),
     }
     action = Action.REQUEST_EXCEPTION if request.route is Route.WAIVER_APPROVERS else Action.ESCALATE
-    esc.transition(action, now, "readout", payload)
+    esc.transition(action, now, SYSTEM.id, payload)
     return request
 
 
@@ -202,9 +265,9 @@ def _supersede_open_requests(uow: UnitOfWork, esc: Escalation, now: datetime) ->
     for request in uow.exceptions.of(esc.id):
         if request.decision is Decision.OPEN:
             uow.exceptions.update(
-                request.decided(Decision.SUPERSEDED, "readout", now, "a newer plan was made")
+                request.decided(Decision.SUPERSEDED, SYSTEM.id, now, "a newer plan was made")
             )
-            esc.record(now, "readout", "exception_superseded", {"request": request.id})
+            esc.record(now, SYSTEM.id, "exception_superseded", {"request": request.id})
 
 
 def _release_ineligible_holds(uow: UnitOfWork, esc: Escalation, now: datetime, not_ready: bool) -> None:

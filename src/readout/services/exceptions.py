@@ -14,16 +14,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from readout.domain.eligibility import near_miss_options
 from readout.domain.escalation import Escalation
 from readout.domain.exception_requests import Decision, ExceptionRequest, Route, Waiver
-from readout.domain.intervals import Interval
-from readout.domain.lifecycle import TRANSITIONS, Action, IllegalTransition
+from readout.domain.intervals import Interval, utc_text
+from readout.domain.lifecycle import Action
 from readout.domain.users import SYSTEM, Permission, User, may, may_waive
 from readout.errors import NotFound, PermissionDenied, Refused
 from readout.services.context import Deps, actor, load_escalation, slot_text
-from readout.services.eligibility import near_miss_options
 from readout.services.escalations import OPTIONS_OFFERED
-from readout.services.plan_json import utc_text
 from readout.services.ports import UnitOfWork
 
 __all__ = [
@@ -47,8 +46,7 @@ class DecisionOutcome:
 
 
 def _open_request(uow: UnitOfWork, esc: Escalation, action: Action) -> ExceptionRequest:
-    if (esc.state, action) not in TRANSITIONS:
-        raise IllegalTransition(esc.state, action)
+    esc.require(action)
     found = [r for r in uow.exceptions.of(esc.id) if r.decision is Decision.OPEN]
     if not found:
         raise NotFound(f"{esc.id} has no open exception request")
@@ -61,13 +59,14 @@ def request_exception(deps: Deps, escalation_id: str, user_id: str, reason: str)
     with deps.uow() as uow:
         user = actor(uow, user_id, Permission.REQUEST_EXCEPTION)
         esc = load_escalation(uow, escalation_id)
+        esc.require(Action.REQUEST_EXCEPTION)
         if not reason.strip():
             raise Refused("an exception request needs a reason")
-        plan = uow.plans.latest(esc.id) or {}
+        plan = uow.plans.latest(esc.id)
         request = uow.exceptions.add(
             ExceptionRequest(
-                0, esc.id, now, user.id, Route.SUPPORT_LEADERSHIP, tuple(plan.get("causes", [])),
-                near_miss_options(plan, OPTIONS_OFFERED), esc.deadline, reason,
+                0, esc.id, now, user.id, Route.SUPPORT_LEADERSHIP, plan.causes if plan else (),
+                near_miss_options(plan, OPTIONS_OFFERED) if plan else (), esc.deadline, reason,
             )
         )  # fmt: skip
         esc.transition(

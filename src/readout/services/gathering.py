@@ -16,12 +16,13 @@ from functools import partial
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from readout.adapters.casefile.loader import LoadedCase
 from readout.domain.case import Availability
+from readout.domain.case_document import LoadedCase
 from readout.domain.intervals import Interval
 from readout.domain.plan import Unreadable
+from readout.domain.sources import CalendarSource, RemoteSource
 from readout.errors import CalendarError, CaseFileError, SourceUnavailable
-from readout.services.ports import CalendarReader, CalendarSource, RemoteSource
+from readout.services.ports import CalendarReader
 from readout.services.read_deadline import ReadAbandoned, run_before
 
 if TYPE_CHECKING:

@@ -12,17 +12,19 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from readout.adapters.casefile.loader import LoadedCase, load_case
+from readout.domain.case_document import LoadedCase
 from readout.domain.effects import Effect
+from readout.domain.eligibility import Eligible, eligible_slots
 from readout.domain.escalation import Escalation
 from readout.domain.holds import Hold, HoldStatus, hold_uid
-from readout.domain.intervals import Interval
-from readout.domain.lifecycle import TRANSITIONS, Action, IllegalTransition
-from readout.domain.users import SYSTEM, Permission
+from readout.domain.intervals import Interval, utc_text
+from readout.domain.lifecycle import Action
+from readout.domain.sources import RemoteSource
+from readout.domain.users import SYSTEM, Permission, User
 from readout.errors import ReadoutError, Refused
-from readout.services.context import Deps, actor, load_escalation, slot_text
+from readout.services.context import Deps, actor, load_escalation, slot_text, stored_case
 from readout.services.effects import (
     Carried,
     after_hold_loss,
@@ -31,9 +33,7 @@ from readout.services.effects import (
     end_with_release,
     place_effect,
 )
-from readout.services.eligibility import eligible_slots
-from readout.services.plan_json import utc_text
-from readout.services.ports import RemoteSource, UnitOfWork
+from readout.services.ports import UnitOfWork
 
 __all__ = ["HoldOutcome", "extend_holds", "hold_slots", "reap", "reconcile", "release_holds", "settle"]
 
@@ -74,37 +74,57 @@ def hold_slots(deps: Deps, escalation_id: str, user_id: str) -> HoldOutcome:
     with deps.uow() as uow:
         user = actor(uow, user_id, Permission.HOLD)
         esc = load_escalation(uow, escalation_id)
-        if (esc.state, Action.HOLD) not in TRANSITIONS:
-            raise IllegalTransition(esc.state, Action.HOLD)
+        esc.require(Action.HOLD)
         decided = _expire_overdue(uow, esc, now)  # the reaper may not have run yet
-        loaded = load_case(Path(esc.case_path))
-        case = loaded.case
-        plan = uow.plans.latest(esc.id) or {}
-        wanted = eligible_slots(plan, uow.waivers.of(esc.id))[: case.hold_count]
-        if not wanted:
-            raise Refused(f"{esc.id} has no eligible slot to hold: plan again or request an exception")
-        calendar = _organizer_calendar(loaded)
-        organizer = case.people.get(case.roles["escalation_manager"] or "")
-        zone = organizer.zone if organizer else None
-        batch = f"hold@{esc.id}#{esc.audit_seq}"
-        placed: list[Hold] = []
-        for option in wanted:
-            uid = hold_uid(esc.id, option.slot, calendar)
-            stored = uow.holds.add(Hold(0, uid, esc.id, option.slot, calendar, now, now + case.hold_ttl))
-            if stored is None:
-                continue  # already held live: holding is idempotent
-            placed.append(stored)
-            decided.append(place_effect(uow, stored, zone, batch, now))
-            payload = {
-                **slot_text(stored.slot),
-                "calendar": calendar,
-                "expires_at": utc_text(stored.expires_at),
-            }
-            esc.record(now, user.id, "hold_placed", payload)
+        loaded = stored_case(deps, uow, esc)
+        wanted = _wanted(uow, esc, loaded.case.hold_count)
+        placed = _record_holds(uow, esc, loaded, wanted, user, now, decided)
         esc.transition(Action.HOLD, now, user.id, {"placed": len(placed), "live": len(_live(uow, esc, now))})
         uow.escalations.save(esc)
         uow.commit()
     return settle(deps, esc.id, tuple(placed), decided)
+
+
+def _wanted(uow: UnitOfWork, esc: Escalation, count: int) -> list[Eligible]:
+    """The best ``count`` eligible slots of the latest plan; Refused when there is none."""
+    plan = uow.plans.latest(esc.id)
+    wanted = eligible_slots(plan, uow.waivers.of(esc.id))[:count] if plan else []
+    if not wanted:
+        raise Refused(f"{esc.id} has no eligible slot to hold: plan again or request an exception")
+    return wanted
+
+
+def _record_holds(
+    uow: UnitOfWork,
+    esc: Escalation,
+    loaded: LoadedCase,
+    wanted: list[Eligible],
+    user: User,
+    now: datetime,
+    decided: list[Effect],
+) -> list[Hold]:
+    """Record a live hold per wanted slot not held yet (idempotent) with the intent to put it on the
+    organizer's calendar and its audit entry; the holds recorded."""
+    case = loaded.case
+    calendar = _organizer_calendar(loaded)
+    zone = _organizer_zone(loaded)
+    batch = f"hold@{esc.id}#{esc.audit_seq}"
+    placed: list[Hold] = []
+    for option in wanted:
+        uid = hold_uid(esc.id, option.slot, calendar)
+        stored = uow.holds.add(Hold(0, uid, esc.id, option.slot, calendar, now, now + case.hold_ttl))
+        if stored is None:
+            continue  # already held live: holding is idempotent
+        placed.append(stored)
+        decided.append(place_effect(uow, stored, zone, batch, now))
+        payload = {**slot_text(stored.slot), "calendar": calendar, "expires_at": utc_text(stored.expires_at)}
+        esc.record(now, user.id, "hold_placed", payload)
+    return placed
+
+
+def _organizer_zone(loaded: LoadedCase) -> ZoneInfo | None:
+    organizer = loaded.case.people.get(loaded.case.roles["escalation_manager"] or "")
+    return organizer.zone if organizer else None
 
 
 def settle(deps: Deps, escalation_id: str, placed: tuple[Hold, ...], decided: list[Effect]) -> HoldOutcome:
@@ -145,7 +165,7 @@ def extend_holds(deps: Deps, escalation_id: str, user_id: str, ttl: timedelta | 
     with deps.uow() as uow:
         user = actor(uow, user_id, Permission.HOLD)
         esc = load_escalation(uow, escalation_id)
-        ttl = ttl or load_case(Path(esc.case_path)).case.hold_ttl
+        ttl = ttl or stored_case(deps, uow, esc).case.hold_ttl
         live = _live(uow, esc, now)
         if not live:
             raise Refused(f"{esc.id} has no live hold to extend")

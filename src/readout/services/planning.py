@@ -1,15 +1,13 @@
-"""Use case: plan one case file. Loads the case, reads the calendars it needs, runs the pure planner."""
+"""Use case: plan one case. Reads the calendars it needs (outside any transaction), runs the pure planner."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
-from readout.adapters.casefile.loader import LoadedCase, load_case
 from readout.domain.case import Case
+from readout.domain.case_document import LoadedCase
 from readout.domain.deadline import deadline, earliest_start
 from readout.domain.intervals import Interval
 from readout.domain.plan import Plan
@@ -17,7 +15,7 @@ from readout.domain.planner import not_ready_reasons, plan
 from readout.services.gathering import gather
 from readout.services.ports import CalendarReader
 
-__all__ = ["PlannedCase", "plan_case_file", "planning_window"]
+__all__ = ["PlannedCase", "plan_case", "planning_window"]
 
 # Calendars are read a day beyond the planning span so that buffers near its edges see their neighbours.
 _MARGIN = timedelta(days=1)
@@ -47,16 +45,10 @@ def planning_window(case: Case, now: datetime) -> Interval | None:
     return Interval(min(earliest, due) - _MARGIN, max(earliest, due) + _MARGIN)
 
 
-def plan_case_file(
-    path: Path,
-    reader: CalendarReader,
-    clock: Callable[[], datetime],
-    now: datetime | None = None,
-    source_timeout: float = 10.0,
+def plan_case(
+    loaded: LoadedCase, reader: CalendarReader, when: datetime, source_timeout: float = 10.0
 ) -> PlannedCase:
-    """Plan the case in ``path`` at ``now`` (else the file's ``now``, else the clock)."""
-    loaded = load_case(path)
-    when = now or loaded.now or clock()
+    """Plan ``loaded`` as of ``when``: read its calendars, then run the planner."""
     case = loaded.case
     window = planning_window(case, when)
     if window is None or not_ready_reasons(case):

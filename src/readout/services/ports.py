@@ -2,29 +2,32 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
-# The ports name domain types only in signatures: importing them for the type checker alone keeps the
-# case-file adapter (which needs RemoteSource) from loading the workflow's domain at start-up.
+from readout.domain.sources import CalendarSource
+
+# The ports name domain types only in signatures: importing them for the type checker alone keeps an
+# adapter that needs one port from loading the workflow's whole domain at start-up.
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
     from readout.domain.audit import AuditEntry
+    from readout.domain.case_document import CaseDocument, CaseVersion, LoadedCase
     from readout.domain.effects import Effect
     from readout.domain.escalation import Escalation
     from readout.domain.exception_requests import ExceptionRequest, Waiver
     from readout.domain.holds import Hold
     from readout.domain.intervals import Interval
     from readout.domain.invite import Invitation, InvitePacket
+    from readout.domain.plan import Plan
     from readout.domain.users import User
 
 __all__ = [
     "AuditLog",
     "CalendarReader",
-    "CalendarSource",
+    "CaseBuilder",
+    "CaseVersions",
     "Effects",
     "Escalations",
     "ExceptionRequests",
@@ -32,61 +35,11 @@ __all__ = [
     "HoldLedger",
     "InviteSender",
     "Plans",
-    "RemoteSource",
     "UnitOfWork",
     "UserAudit",
     "Users",
     "Waivers",
 ]
-
-
-FEED_SCHEMES = ("http", "https", "webcal")  # an .ics feed
-CALDAV_SCHEMES = ("caldav", "caldavs")  # a CalDAV collection
-REMOTE_SCHEMES = FEED_SCHEMES + CALDAV_SCHEMES
-
-
-@dataclass(frozen=True)
-class RemoteSource:
-    """A calendar named by URL (``https://``, ``webcal://``, ``caldav://``). Its credentials never come from
-    the case file; ``shown`` is the URL without user information or query, for messages, plans and audit."""
-
-    url: str
-
-    @property
-    def scheme(self) -> str:
-        """The URL's scheme, lower case (``https``, ``webcal``, ``caldavs``...)."""
-        return self.url.partition("://")[0].lower()
-
-    @property
-    def is_caldav(self) -> bool:
-        """Whether the URL names a CalDAV collection (``caldav://``, ``caldavs://``): holds can go there."""
-        return self.scheme in CALDAV_SCHEMES
-
-    @property
-    def shown(self) -> str:
-        """The URL with any ``user:password@`` and fragment removed and its query (which may carry a token,
-        ``?token=...``) replaced by ``?(redacted)``: what messages name and plans and the audit trail keep."""
-        scheme, authority, path, query = _url_parts(self.url)
-        host = authority.rpartition("@")[2]
-        if ":" in host and not host.rpartition(":")[2].isdigit() and not host.endswith("]"):
-            return f"{scheme}://(unreadable host)/"  # e.g. a password with a raw "/" in it: show nothing
-        return f"{scheme}://{host}{path}{'?(redacted)' if query else ''}"
-
-    @property
-    def carries_credentials(self) -> bool:
-        """Whether the URL holds a ``user:password@`` (never sent: credentials come from the settings)."""
-        return "@" in _url_parts(self.url)[1]
-
-
-def _url_parts(url: str) -> tuple[str, str, str, str]:
-    """Scheme, authority, path (with its leading ``/``) and query of ``url``; the fragment is dropped."""
-    scheme, _, rest = url.partition("://")
-    rest, _, query = rest.partition("#")[0].partition("?")
-    authority, slash, path = rest.partition("/")
-    return scheme, authority, slash + path, query
-
-
-CalendarSource = Path | RemoteSource
 
 
 class CalendarReader(Protocol):
@@ -136,6 +89,15 @@ class HoldCalendar(Protocol):
         ...
 
 
+class CaseBuilder(Protocol):
+    """Validates a case document (the case-file schema and rules) and builds the domain case from it."""
+
+    def build(self, document: CaseDocument) -> LoadedCase:
+        """The validated case; CaseFileError naming ``document.origin``, the field path and what was
+        expected."""
+        ...
+
+
 class InviteSender(Protocol):
     """Delivers iMIP invitations (RFC 6047). Only ever called after a named human confirmed."""
 
@@ -165,14 +127,31 @@ class Escalations(Protocol):
 
 
 class Plans(Protocol):
-    """Plans made for an escalation (the JSON result of spec section 6, all candidates)."""
+    """Plans made for an escalation (every candidate and near miss; the store keeps them as the spec's JSON
+    result)."""
 
-    def add(self, escalation_id: str, made_at: datetime, plan: dict[str, Any]) -> None:
+    def add(self, escalation_id: str, made_at: datetime, plan: Plan) -> None:
         """Store a plan."""
         ...
 
-    def latest(self, escalation_id: str) -> dict[str, Any] | None:
+    def latest(self, escalation_id: str) -> Plan | None:
         """The newest plan, or None."""
+        ...
+
+
+class CaseVersions(Protocol):
+    """The stored versions of each escalation's case document."""
+
+    def add(self, version: CaseVersion) -> None:
+        """Store a new version; Conflict when that escalation already has that version number."""
+        ...
+
+    def latest(self, escalation_id: str) -> CaseVersion | None:
+        """The newest version, or None (an escalation opened before documents were stored, not imported)."""
+        ...
+
+    def of(self, escalation_id: str) -> list[CaseVersion]:
+        """Every version, oldest first."""
         ...
 
 
@@ -294,6 +273,7 @@ class UnitOfWork(Protocol):
     """One transaction over the store: everything commits together or not at all."""
 
     escalations: Escalations
+    cases: CaseVersions
     plans: Plans
     holds: HoldLedger
     exceptions: ExceptionRequests

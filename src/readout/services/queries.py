@@ -5,13 +5,13 @@ Importing users and the users chain are in ``services.users``."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from readout.domain.audit import AuditEntry, verify_chain
 from readout.domain.effects import Effect, EffectStatus
 from readout.domain.escalation import Escalation
 from readout.domain.exception_requests import ExceptionRequest, Waiver
 from readout.domain.holds import Hold
+from readout.domain.plan import Plan
 from readout.services.context import Deps, load_escalation
 
 __all__ = ["Status", "audit_trail", "escalation_status", "list_escalations", "verify_audit"]
@@ -25,7 +25,7 @@ class Status:
     """Everything a reviewer needs about one escalation."""
 
     escalation: Escalation
-    plan: dict[str, Any] | None
+    plan: Plan | None
     holds: tuple[Hold, ...]
     requests: tuple[ExceptionRequest, ...]
     waivers: tuple[Waiver, ...]

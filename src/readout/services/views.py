@@ -9,7 +9,7 @@ from readout.domain.effects import Effect, EffectKind, EffectStatus
 from readout.domain.escalation import Escalation
 from readout.domain.exception_requests import ExceptionRequest, Waiver
 from readout.domain.holds import Hold
-from readout.services.plan_json import utc_text
+from readout.domain.intervals import utc_text
 
 __all__ = [
     "audit_view",

@@ -31,8 +31,8 @@ from readout.config import Credentials, CredentialStore
 from readout.domain.holds import Hold, hold_uid
 from readout.domain.intervals import Interval
 from readout.domain.invite import InviteAttendee, InvitePacket
+from readout.domain.sources import RemoteSource
 from readout.errors import Conflict, SlotTaken, SourceUnavailable
-from readout.services.ports import RemoteSource
 from tests.support.dav_servers import (
     DAV_SERVERS,
     LOOPBACK,

@@ -25,8 +25,8 @@ from readout.adapters.http.feeds import HttpIcsReader, http_url
 from readout.adapters.ics.reader import read_busy
 from readout.config import Credentials, CredentialStore
 from readout.domain.intervals import Interval
+from readout.domain.sources import RemoteSource
 from readout.errors import SourceUnavailable
-from readout.services.ports import RemoteSource
 from tests.support.ics_http_server import LOOPBACK, Feed, FeedServer, closed_port, self_signed_tls
 
 CALENDARS = Path(__file__).resolve().parents[2] / "calendars"

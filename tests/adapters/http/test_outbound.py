@@ -24,8 +24,8 @@ from readout.adapters.http.feeds import HttpIcsReader
 from readout.adapters.http.outbound import REFUSED, is_public
 from readout.config import Credentials, CredentialStore, OutboundPolicy
 from readout.domain.intervals import Interval
+from readout.domain.sources import RemoteSource
 from readout.errors import SourceUnavailable
-from readout.services.ports import RemoteSource
 from tests.support.ics_http_server import LOOPBACK, Feed, FeedServer, closed_port
 
 CALENDARS = Path(__file__).resolve().parents[2] / "calendars"

@@ -21,10 +21,11 @@ from pathlib import Path
 import pytest
 from icalendar import Calendar, Event
 
-from readout.adapters.casefile.loader import LoadedCase, load_case
+from readout.adapters.casefile.loader import load_case
 from readout.adapters.mail.imip import UninvitableAttendee, build_calendar
 from readout.adapters.mail.smtp import InviteNotSent, InvitePartlySent, SmtpInviteSender
 from readout.config import Credentials, SmtpSettings
+from readout.domain.case_document import LoadedCase
 from readout.domain.intervals import Interval
 from readout.domain.invite import Invitation, build_packet, invitation_uid
 from tests.support.smtp_server import HOST, SmtpServer, TlsFiles, self_signed_certificate, smtp_server

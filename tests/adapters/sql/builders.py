@@ -26,7 +26,7 @@ def escalation(escalation_id: str = "ESC-1", *, opened: datetime | None = None) 
     """A new escalation with nothing recorded yet."""
     return Escalation(
         id=escalation_id,
-        case_path=f"cases/{escalation_id}.yaml",
+        legacy_case_path=None,
         case_digest="sha256:" + "ab" * 32,
         customer_id="globex",
         opened_at=opened or at(3, 8, 15, 123456),

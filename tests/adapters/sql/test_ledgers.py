@@ -9,6 +9,7 @@ import pytest
 
 from readout.domain.exception_requests import Decision
 from readout.domain.holds import HoldStatus
+from readout.domain.plan import Candidate, NearMiss, Plan, PlanStatus, Unreadable, Unverified
 from readout.domain.users import Role
 from tests.adapters.sql.builders import at, escalation, exception_request, hold, user, waiver
 from tests.support.db_fixtures import Store
@@ -140,21 +141,29 @@ def test_waivers_are_recorded_per_escalation_in_order(uow_factory: Store) -> Non
 
 
 def test_the_latest_plan_is_the_last_added(uow_factory: Store) -> None:
-    older = {"status": "needs_exception", "candidates": [], "violations": {"COVERAGE": 3}}
-    newer = {
-        "status": "ready",
-        "candidates": [{"start": "2031-03-10T15:00:00Z", "score": 0.75, "why": ["é"]}],
-    }
+    older = Plan("ESC-1", PlanStatus.NEEDS_EXCEPTION, violations={"COVERAGE": 3}, causes=("COVERAGE",))
+    newer = Plan(
+        "ESC-1",
+        PlanStatus.READY,
+        earliest_start=at(3, 10),
+        deadline=at(9, 23),
+        candidates=(Candidate(at(10, 15), at(10, 16), "ana", 0.75, ("é",)),),
+        near_misses=(NearMiss(at(10, 17), at(10, 18), ("COVERAGE",), None),),
+        slots_considered=42,
+        unverified=(Unverified("sam", "escalation_manager"),),
+        unknown=(Unreadable("ravi", "fix_owner", "timed out"),),
+    )
+    not_ready = Plan("ESC-2", PlanStatus.NOT_READY, not_ready=("RCA_NOT_APPROVED",))
     with uow_factory() as uow:
         assert uow.plans.latest("ESC-1") is None
         uow.plans.add("ESC-1", at(3, 9), older)
-        uow.plans.add("ESC-2", at(3, 9, 30), {"status": "not_ready"})
+        uow.plans.add("ESC-2", at(3, 9, 30), not_ready)
         uow.plans.add("ESC-1", at(3, 10), newer)
         uow.commit()
 
     with uow_factory() as uow:
-        assert uow.plans.latest("ESC-1") == newer
-        assert uow.plans.latest("ESC-2") == {"status": "not_ready"}
+        assert uow.plans.latest("ESC-1") == newer  # every field comes back as it was
+        assert uow.plans.latest("ESC-2") == not_ready
 
 
 def test_users_are_put_replaced_and_listed_by_id(uow_factory: Store) -> None:
@@ -182,7 +191,7 @@ def test_leaving_without_commit_rolls_everything_back(uow_factory: Store) -> Non
     with uow_factory() as uow:
         uow.escalations.add(escalation())
         uow.holds.add(hold())
-        uow.plans.add("ESC-1", at(3), {"status": "ready"})
+        uow.plans.add("ESC-1", at(3), Plan("ESC-1", PlanStatus.READY))
         uow.exceptions.add(exception_request())
         uow.waivers.add(waiver())
         uow.users.put(user())

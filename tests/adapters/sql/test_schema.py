@@ -24,6 +24,7 @@ from tests.adapters.sql.builders import at, escalation
 from tests.support.db_fixtures import Store, drop_append_only_guard
 
 TABLES = {
+    "case_versions",
     "escalations",
     "plans",
     "holds",

@@ -20,8 +20,8 @@ from readout.adapters.caldav.collection import CalDavConnector
 from readout.adapters.ics.reader import parse_blackouts, parse_busy
 from readout.config import CredentialStore, OutboundPolicy
 from readout.domain.intervals import Interval
+from readout.domain.sources import CalendarSource, RemoteSource
 from readout.errors import CalendarError, SourceUnavailable
-from readout.services.ports import CalendarSource, RemoteSource
 
 __all__ = ["CalDavReader"]
 

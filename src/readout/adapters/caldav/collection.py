@@ -30,8 +30,8 @@ import httpx
 from readout.adapters.http.replies import failure_reason, guarded_client, limited_body
 from readout.config import CredentialStore, OutboundPolicy
 from readout.domain.intervals import Interval
+from readout.domain.sources import CALDAV_SCHEMES, RemoteSource
 from readout.errors import SourceUnavailable
-from readout.services.ports import CALDAV_SCHEMES, RemoteSource
 
 __all__ = ["CalDavCollection", "CalDavConnector", "Reply", "caldav_http_url"]
 

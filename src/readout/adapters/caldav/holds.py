@@ -30,8 +30,9 @@ from readout.config import CredentialStore, OutboundPolicy
 from readout.domain.holds import Hold
 from readout.domain.intervals import Interval
 from readout.domain.invite import InvitePacket
+from readout.domain.sources import RemoteSource
 from readout.errors import Conflict, SlotTaken
-from readout.services.ports import CalendarReader, RemoteSource
+from readout.services.ports import CalendarReader
 
 __all__ = ["HOLD_SUMMARY", "CalDavHoldCalendar", "hold_resource_name"]
 

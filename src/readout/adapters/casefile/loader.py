@@ -1,7 +1,10 @@
-"""Load and validate a case file (YAML or JSON) and build the domain ``Case`` from it.
+"""Case documents in and out of the case-file format: read a case file (YAML or JSON) into a ``CaseDocument``,
+and validate a document and build the domain ``Case`` from it (the ``CaseBuilder`` port).
 
-Everything a user can type ends as a ``CaseFileError`` naming the file, the field path as the user wrote it
-(``people.luis.availability.funday``, ``customer.cab_blackouts.1.end``) and what was expected.
+Everything a user can type ends as a ``CaseFileError`` naming the file (or the document's origin), the field
+path as the user wrote it (``people.luis.availability.funday``, ``customer.cab_blackouts.1.end``) and what
+was expected. A file's local calendar paths are made absolute when it is read, so the stored document names
+the same calendars wherever it is used from.
 """
 
 from __future__ import annotations
@@ -9,10 +12,9 @@ from __future__ import annotations
 import difflib
 import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
@@ -20,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 from readout.adapters.casefile.document import DocumentError, read_document
 from readout.adapters.casefile.holidays import HolidayCalendarError, holiday_set, holiday_years
 from readout.adapters.casefile.schema import (
+    _URL,
     BLACKOUT_SHAPES,
     AbsoluteBlock,
     CalendarBlock,
@@ -41,39 +44,61 @@ from readout.domain.case import (
     Person,
     Readout,
 )
+from readout.domain.case_document import CaseDocument, LoadedCase
 from readout.domain.intervals import Interval
 from readout.domain.names import ROLES
+from readout.domain.sources import CalendarSource
 from readout.domain.weekly import WeeklyWindows, parse_weekly
 from readout.errors import CaseFileError
-from readout.services.ports import RemoteSource
 
-__all__ = ["LoadedCase", "load_case"]
+__all__ = ["CaseFileBuilder", "load_case", "read_case_file"]
 
+_T = TypeVar("_T")
 Problem = tuple[str, str]  # (dotted field path, what was expected)
 _MAX_LISTED = 20
 
 
-@dataclass(frozen=True)
-class LoadedCase:
-    """A validated case file: the domain case plus what the edges need (clock override, calendar files).
-
-    ``source`` is the case file's path as given (the one error messages name); calendar paths are absolute.
-    """
-
-    case: Case
-    now: datetime | None
-    calendars: dict[str, Path | RemoteSource]
-    blackout_calendars: tuple[Path | RemoteSource, ...]
-    source: Path
+def read_case_file(path: Path) -> CaseDocument:
+    """Read and validate the case file at ``path``: its data as a case document, calendar paths absolute."""
+    return _load(path)[0]
 
 
 def load_case(path: Path) -> LoadedCase:
     """Read, validate and build the case in ``path``; raise CaseFileError for anything invalid."""
+    document, spec = _load(path)
+    return _guarded(document.origin, lambda: _build(spec, document))
+
+
+class CaseFileBuilder:
+    """The ``CaseBuilder`` port: a document is validated by the case file's schema and rules. Relative local
+    calendar paths (a document not read from a file) resolve against ``calendar_root``."""
+
+    def __init__(self, calendar_root: Path | None = None) -> None:
+        self._root = calendar_root
+
+    def build(self, document: CaseDocument) -> LoadedCase:
+        """The validated case; CaseFileError naming the document's origin, the field and the expectation."""
+        base = self._root or Path.cwd()
+        origin = document.origin
+        return _guarded(origin, lambda: _build(_validate(dict(document.body), base, origin), document))
+
+
+def _load(path: Path) -> tuple[CaseDocument, CaseFileSpec]:
     file = str(path)
+
+    def load() -> tuple[CaseDocument, CaseFileSpec]:
+        data = read_document(path)
+        spec = _validate(data, path.parent.absolute(), file)
+        document = CaseDocument(_absolute_calendars(data, path.parent.absolute()), file)
+        document.digest  # noqa: B018  (refuses values JSON cannot carry now, not when stored)
+        return document, spec
+
+    return _guarded(file, load)
+
+
+def _guarded(file: str, step: Callable[[], _T]) -> _T:
     try:
-        document = read_document(path)
-        spec = _validate(document, path, file)
-        return _build(spec, path, file)
+        return step()
     except CaseFileError:
         raise
     except DocumentError as exc:
@@ -84,10 +109,30 @@ def load_case(path: Path) -> LoadedCase:
         raise CaseFileError(file, "", f"cannot be loaded ({type(exc).__name__}: {exc})") from exc
 
 
+def _absolute_calendars(data: dict[str, Any], base: Path) -> dict[str, Any]:
+    """A copy of validated case data whose local calendar paths are absolute (URLs stay as written)."""
+
+    def absolute(holder: Any) -> Any:
+        value = holder.get("calendar") if isinstance(holder, dict) else None
+        if not isinstance(value, str) or _URL.match(value):
+            return holder
+        return {**holder, "calendar": str((base / value).absolute())}
+
+    out = dict(data)
+    if isinstance(data.get("people"), dict):
+        out["people"] = {pid: absolute(p) for pid, p in data["people"].items()}
+    if isinstance(data.get("interpreters"), list):
+        out["interpreters"] = [absolute(i) for i in data["interpreters"]]
+    customer = data.get("customer")
+    if isinstance(customer, dict) and isinstance(customer.get("cab_blackouts"), list):
+        out["customer"] = {**customer, "cab_blackouts": [absolute(b) for b in customer["cab_blackouts"]]}
+    return out
+
+
 # --- validation ------------------------------------------------------------------------------------------
 
 
-def _validate(document: Any, path: Path, file: str) -> CaseFileSpec:
+def _validate(document: Any, base: Path, file: str) -> CaseFileSpec:
     """Check the top level and version first (other errors are noise in a file of another version)."""
     if not isinstance(document, dict):
         got = type(document).__name__
@@ -102,7 +147,7 @@ def _validate(document: Any, path: Path, file: str) -> CaseFileSpec:
             file, "version", f"expected 1 (the only supported case-file version), got {version!r}"
         )
     try:
-        return CaseFileSpec.model_validate(document, context={"base": path.parent.absolute()})
+        return CaseFileSpec.model_validate(document, context={"base": base})
     except ValidationError as exc:
         raise _error(file, _problems(exc)) from None
 
@@ -213,7 +258,8 @@ def _step(node: Any, part: int | str) -> Any:
 # --- building the domain case ----------------------------------------------------------------------------
 
 
-def _build(spec: CaseFileSpec, path: Path, file: str) -> LoadedCase:
+def _build(spec: CaseFileSpec, document: CaseDocument) -> LoadedCase:
+    file = document.origin
     problems: list[Problem] = []
     _check_references(spec, problems)
     case = _case(spec, _years(spec), problems)
@@ -226,7 +272,7 @@ def _build(spec: CaseFileSpec, path: Path, file: str) -> LoadedCase:
         blackout_calendars=tuple(
             b.calendar for b in spec.customer.cab_blackouts if isinstance(b, CalendarBlock)
         ),
-        source=path,
+        document=document,
     )
 
 
@@ -368,7 +414,7 @@ def _blackouts(spec: CaseFileSpec) -> Blackouts:
     )
 
 
-def _calendars(spec: CaseFileSpec) -> dict[str, Path | RemoteSource]:
+def _calendars(spec: CaseFileSpec) -> dict[str, CalendarSource]:
     """Calendar file per person or interpreter id (the two id spaces are kept apart by validation)."""
     found = {pid: p.calendar for pid, p in spec.people.items() if p.calendar is not None}
     found.update({i.id: i.calendar for i in spec.interpreters if i.calendar is not None})

@@ -29,8 +29,8 @@ from pydantic import (
 )
 
 from readout.adapters.input_limits import file_kind
+from readout.domain.sources import REMOTE_SCHEMES, RemoteSource
 from readout.domain.weekly import parse_day_key, parse_window
-from readout.services.ports import REMOTE_SCHEMES, RemoteSource
 
 __all__ = [
     "BLACKOUT_SHAPES",

@@ -42,8 +42,8 @@ from readout.adapters.http.replies import failure_reason, guarded_client, limite
 from readout.adapters.ics.reader import parse_blackouts, parse_busy
 from readout.config import CredentialStore, OutboundPolicy
 from readout.domain.intervals import Interval
+from readout.domain.sources import FEED_SCHEMES, CalendarSource, RemoteSource
 from readout.errors import CalendarError, SourceUnavailable
-from readout.services.ports import FEED_SCHEMES, CalendarSource, RemoteSource
 
 __all__ = ["HttpIcsReader", "http_url"]
 

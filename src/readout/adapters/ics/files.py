@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 from readout.adapters.ics.reader import read_blackouts, read_busy
 from readout.domain.intervals import Interval
+from readout.domain.sources import CalendarSource, RemoteSource
 from readout.errors import SourceUnavailable
-from readout.services.ports import CalendarSource, RemoteSource
 
 __all__ = ["IcsFileReader"]
 

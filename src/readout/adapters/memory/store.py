@@ -5,13 +5,14 @@ from __future__ import annotations
 import copy
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
 
 from readout.domain.audit import GENESIS, AuditEntry
+from readout.domain.case_document import CaseVersion
 from readout.domain.effects import Effect
 from readout.domain.escalation import Escalation
 from readout.domain.exception_requests import ExceptionRequest, Waiver
 from readout.domain.holds import Hold, HoldStatus
+from readout.domain.plan import Plan
 from readout.domain.users import User
 from readout.errors import Conflict
 
@@ -23,7 +24,8 @@ class MemoryStore:
 
     def __init__(self) -> None:
         self.escalations: dict[str, Escalation] = {}
-        self.plans: dict[str, list[dict[str, Any]]] = {}
+        self.plans: dict[str, list[Plan]] = {}
+        self.cases: dict[str, list[CaseVersion]] = {}
         self.holds: dict[int, Hold] = {}
         self.exceptions: list[ExceptionRequest] = []
         self.waivers: list[Waiver] = []
@@ -67,12 +69,30 @@ class _Plans:
     def __init__(self, data: MemoryStore) -> None:
         self.data = data
 
-    def add(self, escalation_id: str, made_at: datetime, plan: dict[str, Any]) -> None:
-        self.data.plans.setdefault(escalation_id, []).append(copy.deepcopy(plan))
+    def add(self, escalation_id: str, made_at: datetime, plan: Plan) -> None:
+        self.data.plans.setdefault(escalation_id, []).append(plan)
 
-    def latest(self, escalation_id: str) -> dict[str, Any] | None:
+    def latest(self, escalation_id: str) -> Plan | None:
         plans = self.data.plans.get(escalation_id)
-        return copy.deepcopy(plans[-1]) if plans else None
+        return plans[-1] if plans else None
+
+
+class _CaseVersions:
+    def __init__(self, data: MemoryStore) -> None:
+        self.data = data
+
+    def add(self, version: CaseVersion) -> None:
+        versions = self.data.cases.setdefault(version.escalation_id, [])
+        if any(v.version == version.version for v in versions):
+            raise Conflict(f"escalation {version.escalation_id} already has case version {version.version}")
+        versions.append(version)
+
+    def latest(self, escalation_id: str) -> CaseVersion | None:
+        versions = self.data.cases.get(escalation_id)
+        return max(versions, key=lambda v: v.version) if versions else None
+
+    def of(self, escalation_id: str) -> list[CaseVersion]:
+        return sorted(self.data.cases.get(escalation_id, []), key=lambda v: v.version)
 
 
 class _Holds:
@@ -208,6 +228,7 @@ class MemoryUnitOfWork:
     def __enter__(self) -> MemoryUnitOfWork:
         self._work = copy.deepcopy(self.store)
         self.escalations = _Escalations(self._work)
+        self.cases = _CaseVersions(self._work)
         self.plans = _Plans(self._work)
         self.holds = _Holds(self._work)
         self.exceptions = _Exceptions(self._work)

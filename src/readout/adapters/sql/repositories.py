@@ -1,4 +1,5 @@
-"""Escalations, their audit entries, plans and users, over one SQLAlchemy connection (one transaction).
+"""Escalations, their audit entries, case versions, plans and users, over one SQLAlchemy connection (one
+transaction).
 
 Locking: ``Escalations.get`` reads with ``SELECT ... FOR UPDATE`` (PostgreSQL), so a second unit of work
 that gets the same escalation waits until the first ends; on SQLite every unit of work already holds the
@@ -11,28 +12,32 @@ transaction usable (PostgreSQL would otherwise refuse every later statement).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, insert, select, update
+from sqlalchemy import Connection, RowMapping, Select, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from readout.adapters.sql.tables import audit_entries, escalations, plans, users
+from readout.adapters.plan_json import plan_from_json, plan_to_json
+from readout.adapters.sql.tables import audit_entries, case_versions, escalations, plans, users
 from readout.domain.audit import AuditEntry
+from readout.domain.case_document import CaseDocument, CaseVersion
 from readout.domain.escalation import Escalation
 from readout.domain.intervals import Interval
 from readout.domain.lifecycle import State
+from readout.domain.plan import Plan
 from readout.domain.users import Role, User
 from readout.errors import Conflict
 
-__all__ = ["SqlAuditLog", "SqlEscalations", "SqlPlans", "SqlUsers"]
+__all__ = ["SqlAuditLog", "SqlCaseVersions", "SqlEscalations", "SqlPlans", "SqlUsers"]
 
 # Escalation fields stored as they are (the rest need converting).
 _PLAIN_FIELDS = (
-    "case_path",
     "case_digest",
+    "case_version",
     "customer_id",
     "opened_at",
     "approved_at",
@@ -52,6 +57,7 @@ def _escalation_values(escalation: Escalation) -> dict[str, Any]:
     values = {name: getattr(escalation, name) for name in _PLAIN_FIELDS}
     slot = escalation.review_slot
     values.update(
+        case_path=escalation.legacy_case_path,
         state=escalation.state.value,
         review_start=slot.start if slot else None,
         review_end=slot.end if slot else None,
@@ -65,6 +71,7 @@ def _escalation(row: RowMapping) -> Escalation:
         id=row["id"],
         state=State(row["state"]),
         review_slot=Interval(start, end) if start is not None and end is not None else None,
+        legacy_case_path=row["case_path"],
         **{name: row[name] for name in _PLAIN_FIELDS},
     )
 
@@ -165,24 +172,77 @@ class SqlAuditLog:
 
 
 class SqlPlans:
-    """The ``Plans`` port."""
+    """The ``Plans`` port: each plan stored as the spec's JSON result, every candidate and near miss."""
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
-    def add(self, escalation_id: str, made_at: datetime, plan: dict[str, Any]) -> None:
+    def add(self, escalation_id: str, made_at: datetime, plan: Plan) -> None:
         """Store a plan."""
         self._connection.execute(
-            insert(plans).values(escalation_id=escalation_id, made_at=made_at, plan=plan)
+            insert(plans).values(escalation_id=escalation_id, made_at=made_at, plan=plan_to_json(plan, None))
         )
 
-    def latest(self, escalation_id: str) -> dict[str, Any] | None:
+    def latest(self, escalation_id: str) -> Plan | None:
         """The newest plan, or None."""
         query = (
             select(plans.c.plan).where(plans.c.escalation_id == escalation_id).order_by(plans.c.seq.desc())
         )
-        found: dict[str, Any] | None = self._connection.execute(query.limit(1)).scalar()
-        return found
+        found = self._connection.execute(query.limit(1)).scalar()
+        return None if found is None else plan_from_json(found)
+
+
+class SqlCaseVersions:
+    """The ``CaseVersions`` port: the canonical JSON text of each version, as hashed."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def add(self, version: CaseVersion) -> None:
+        """Store a version; Conflict when the escalation has that version number already."""
+        document = version.document
+        try:
+            with self._connection.begin_nested():
+                self._connection.execute(
+                    insert(case_versions).values(
+                        escalation_id=version.escalation_id,
+                        version=version.version,
+                        document=document.text,
+                        digest=document.digest,
+                        origin=document.origin,
+                        imported_by=version.imported_by,
+                        imported_at=version.imported_at,
+                    )
+                )
+        except IntegrityError as error:
+            raise Conflict(
+                f"escalation {version.escalation_id} already has case version {version.version}"
+            ) from error
+
+    def latest(self, escalation_id: str) -> CaseVersion | None:
+        """The newest version, or None."""
+        query = self._query(escalation_id).order_by(case_versions.c.version.desc()).limit(1)
+        row = self._connection.execute(query).mappings().first()
+        return None if row is None else _case_version(row)
+
+    def of(self, escalation_id: str) -> list[CaseVersion]:
+        """Every version, oldest first."""
+        query = self._query(escalation_id).order_by(case_versions.c.version)
+        return [_case_version(row) for row in self._connection.execute(query).mappings()]
+
+    @staticmethod
+    def _query(escalation_id: str) -> Select[Any]:
+        return select(case_versions).where(case_versions.c.escalation_id == escalation_id)
+
+
+def _case_version(row: RowMapping) -> CaseVersion:
+    return CaseVersion(
+        escalation_id=row["escalation_id"],
+        version=row["version"],
+        document=CaseDocument(json.loads(row["document"]), row["origin"]),
+        imported_by=row["imported_by"],
+        imported_at=row["imported_at"],
+    )
 
 
 class SqlUsers:

@@ -37,6 +37,7 @@ __all__ = [
     "USER_AUDIT_TRIGGERS",
     "UtcDateTime",
     "audit_entries",
+    "case_versions",
     "effects",
     "escalations",
     "exception_requests",
@@ -89,8 +90,9 @@ escalations = Table(
     "escalations",
     metadata,
     Column("id", String, primary_key=True),
-    Column("case_path", Text, nullable=False),
+    Column("case_path", Text),  # the file of an escalation opened before documents were stored (0005)
     Column("case_digest", String, nullable=False),
+    Column("case_version", Integer, nullable=False),
     Column("customer_id", String, nullable=False),
     Column("opened_at", UtcDateTime, nullable=False, index=True),
     Column("state", String, nullable=False),
@@ -106,6 +108,19 @@ escalations = Table(
     Column("version", Integer, nullable=False),
     Column("audit_seq", Integer, nullable=False),
     Column("audit_head", String, nullable=False),
+)
+
+# The escalation record: each version of its case document, as canonical JSON text (hashed as stored).
+case_versions = Table(
+    "case_versions",
+    metadata,
+    Column("escalation_id", String, primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("document", Text, nullable=False),
+    Column("digest", String, nullable=False),
+    Column("origin", Text, nullable=False),
+    Column("imported_by", String, nullable=False),
+    Column("imported_at", UtcDateTime, nullable=False),
 )
 
 # ``seq`` is global and increasing, so two processes adding plans never collide and "latest" is max(seq).

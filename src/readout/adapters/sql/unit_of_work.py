@@ -15,10 +15,17 @@ from sqlalchemy.exc import DBAPIError
 from readout.adapters.sql.effects import SqlEffects
 from readout.adapters.sql.failures import store_failure
 from readout.adapters.sql.ledgers import SqlExceptionRequests, SqlHoldLedger, SqlWaivers
-from readout.adapters.sql.repositories import SqlAuditLog, SqlEscalations, SqlPlans, SqlUsers
+from readout.adapters.sql.repositories import (
+    SqlAuditLog,
+    SqlCaseVersions,
+    SqlEscalations,
+    SqlPlans,
+    SqlUsers,
+)
 from readout.adapters.sql.user_audit import SqlUserAudit
 from readout.services.ports import (
     AuditLog,
+    CaseVersions,
     Effects,
     Escalations,
     ExceptionRequests,
@@ -37,6 +44,7 @@ class SqlUnitOfWork:
     """A unit of work over a SQLAlchemy engine made by ``create_engine_from_url``."""
 
     escalations: Escalations
+    cases: CaseVersions
     plans: Plans
     holds: HoldLedger
     exceptions: ExceptionRequests
@@ -62,6 +70,7 @@ class SqlUnitOfWork:
             raise store_failure(error, self.engine.url) from None
         self._connection = connection.execution_options(readout_read_only=self.read_only)
         self.escalations = SqlEscalations(connection)
+        self.cases = SqlCaseVersions(connection)
         self.plans = SqlPlans(connection)
         self.holds = SqlHoldLedger(connection)
         self.exceptions = SqlExceptionRequests(connection)
