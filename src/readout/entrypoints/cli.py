@@ -44,7 +44,7 @@ exit status:
 
 _PLAN_HELP = """\
 Plan the readout described by CASE (a YAML or JSON case file, see docs/case-file.md), or re-plan the
-stored escalation ESC (re-reading its case file and calendars).
+stored escalation ESC from its stored case document, reading its calendars again.
 
 Prints the deadline in the contract zone and UTC, the best compliant slots in every role holder's local
 time with the reasons for their rank, near misses that need only a coverage or handoff-window waiver,

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import json
 import sys
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -37,6 +39,7 @@ from readout.services.views import (
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from readout.domain.case_document import CaseDocument
     from readout.domain.effects import Effect
     from readout.services.context import Deps
     from readout.services.escalations import PlanOutcome
@@ -99,11 +102,16 @@ def _show_outcome(args: argparse.Namespace, outcome: PlanOutcome, limit: int | N
     emit(args, data, show)
 
 
+def _recorded(document: CaseDocument) -> CaseDocument:
+    """The document with its origin as an absolute path, as the record keeps where it came from."""
+    return dataclasses.replace(document, origin=str(Path(document.origin).absolute()))
+
+
 def _open(args: argparse.Namespace) -> int:
     from readout.adapters.casefile.loader import read_case_file
     from readout.services.escalations import open_escalation
 
-    document = read_case_file(args.case)
+    document = _recorded(read_case_file(args.case))
     _show_outcome(args, open_escalation(_deps(args), document, args.user), 5)
     return 0
 
@@ -112,7 +120,7 @@ def _update(args: argparse.Namespace) -> int:
     from readout.adapters.casefile.loader import read_case_file
     from readout.services.escalations import update_case
 
-    document = read_case_file(args.case)
+    document = _recorded(read_case_file(args.case))
     _show_outcome(args, update_case(_deps(args), args.escalation, document, args.user), 5)
     return 0
 

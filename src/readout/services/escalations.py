@@ -91,7 +91,7 @@ def open_escalation(deps: Deps, document: CaseDocument, user_id: str) -> PlanOut
         outcome = _apply_plan(uow, esc, planned, user, now, "opened")
         uow.escalations.save(esc)
         uow.commit()
-    return outcome
+    return PlanOutcome(outcome.escalation, outcome.planned, outcome.request, new_version=True)
 
 
 def update_case(deps: Deps, escalation_id: str, document: CaseDocument, user_id: str) -> PlanOutcome:
