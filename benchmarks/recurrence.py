@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from benchmarks.icsmodel import CalendarModel, Event, Rule, expand_busy, ics_text
 from benchmarks.timing import repeat
-from readout.adapters import ics
+from readout.adapters.ics import reader as ics
 from readout.adapters.ics.reader import parse_busy
 from readout.adapters.ics.source import SourceText
 from readout.domain.intervals import Interval
