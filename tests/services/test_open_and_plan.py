@@ -176,14 +176,14 @@ def test_opening_an_open_escalation_with_a_changed_file_stores_version_2(desk: D
     assert minutes == {45}
 
 
-def test_after_open_the_case_file_can_go_the_store_is_the_record(desk: Desk) -> None:
-    case = desk.open(GLOBEX).escalation
+def test_after_open_the_case_file_can_go_because_the_store_is_the_record(desk: Desk) -> None:
+    opened = desk.open(GLOBEX).escalation
     desk.copy(GLOBEX).unlink()
 
     outcome = plan_escalation(desk.deps, GLOBEX_ID, PSM)
     hold_slots(desk.deps, GLOBEX_ID, EM)
 
-    assert outcome.escalation.case_digest == case.case_digest
+    assert outcome.escalation.case_digest == opened.case_digest
     assert desk.escalation(GLOBEX_ID).state is State.HELD
     assert len(desk.live_holds(GLOBEX_ID)) == 3
 

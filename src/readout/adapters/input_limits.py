@@ -48,7 +48,7 @@ CALENDAR_FILE_MAX_BYTES = 5_000_000
 OCCURRENCES_PER_EVENT = 20_000
 # Occurrences and free/busy periods of one calendar in and near the planning window, all events together.
 OCCURRENCES_PER_CALENDAR = 100_000
-# Steps one RRULE may take, a step being about a microsecond of dateutil's work (ics_rrule: each period passed
+# Steps one RRULE may take, a step being about a microsecond of dateutil's work (rrule.py: each period passed
 # and each occurrence generated, from DTSTART or from where the rule is restarted near the window): a daily
 # rule restarted near a three-week window takes about 100, a yearly one walked from 1601 (as the time zones of
 # Outlook are) about 13,000, a DAILY COUNT rule with a day filter walked from 1900 about 100,000.

@@ -18,9 +18,10 @@ from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from readout.domain.sources import CalendarSource, RemoteSource
+
 if TYPE_CHECKING:  # the store reads case versions without loading the planner's domain (numpy)
     from readout.domain.case import Case
-    from readout.domain.sources import CalendarSource
 
 __all__ = ["API_ORIGIN", "CaseDocument", "CaseVersion", "LoadedCase", "canonical_json", "storable"]
 
@@ -97,3 +98,8 @@ class LoadedCase:
     def source(self) -> str:
         """Where the document came from (what error messages name)."""
         return self.document.origin
+
+    def tokened_calendars(self) -> list[str]:
+        """The calendar URLs (as shown, redacted) that carry a query: a token that must not be stored."""
+        sources = (*self.calendars.values(), *self.blackout_calendars)
+        return sorted(s.shown for s in sources if isinstance(s, RemoteSource) and s.carries_query)

@@ -21,7 +21,6 @@ from readout.domain.holds import HoldStatus
 from readout.domain.intervals import utc_text
 from readout.domain.lifecycle import Action
 from readout.domain.plan import Plan, PlanStatus
-from readout.domain.sources import RemoteSource
 from readout.domain.users import SYSTEM, Permission, User
 from readout.errors import Conflict, Refused
 from readout.services.context import Deps, actor, load_escalation, slot_text, stored_case
@@ -66,7 +65,7 @@ def open_escalation(deps: Deps, document: CaseDocument, user_id: str) -> PlanOut
         actor(uow, user_id, Permission.OPEN_AND_PLAN)
         exists = uow.escalations.get(escalation_id) is not None
     if exists:
-        return update_case(deps, escalation_id, document, user_id)
+        return replan_stored(deps, escalation_id, user_id, "case document updated", loaded)
     now = deps.clock()
     planned = plan_case(loaded, deps.reader, now, deps.source_timeout)
     case = loaded.case
@@ -107,11 +106,7 @@ def _storable(deps: Deps, document: CaseDocument) -> LoadedCase:
     """The case of ``document`` as it will be stored (no internal summary); Refused when it names a calendar
     URL with a query, whose token would be stored with it."""
     loaded = deps.cases.build(storable(document))
-    tokens = sorted(
-        source.shown
-        for source in (*loaded.calendars.values(), *loaded.blackout_calendars)
-        if isinstance(source, RemoteSource) and source.carries_query
-    )
+    tokens = loaded.tokened_calendars()
     if tokens:
         raise Refused(
             f"{document.origin}: calendar URL {tokens[0]} carries a query (a token?) that would be stored "

@@ -123,3 +123,22 @@ def test_an_escalation_whose_file_is_gone_says_which_file_and_what_to_do(
     assert (esc.case_version, esc.legacy_case_path) == (0, str(missing))
     with pytest.raises(Refused, match=rf"opened from {missing} .* `readout update ESC-1 CASE`"):
         replan_stored(_deps(old_store), "ESC-1", None, "calendars changed")
+
+
+def test_a_case_file_naming_a_feed_with_a_token_is_not_imported(old_store: Engine, tmp_path: Path) -> None:
+    # The rule `readout open` applies: the token would be stored with the record.
+    shutil.copytree(EXAMPLE, tmp_path / "globex")
+    case = tmp_path / "globex" / "case.yaml"
+    case.write_text(case.read_text().replace("calendars/dana.ics", "https://cal.example/d.ics?token=S3CRET"))
+    _old_escalation(old_store, "ESC-48213", case)
+
+    migrate(old_store)
+
+    with SqlUnitOfWork(old_store) as uow:
+        assert uow.cases.of("ESC-48213") == []
+        esc = uow.escalations.get("ESC-48213")
+        entries = uow.audit.entries("ESC-48213")
+    assert esc is not None
+    assert esc.case_version == 0
+    assert [e.kind for e in entries] == ["opened"]
+    assert "S3CRET" not in repr(entries)

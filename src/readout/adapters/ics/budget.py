@@ -2,7 +2,7 @@
 
 Two things are counted, because they cost in different places. Occurrences: every start looked at (DTSTART,
 each RDATE, each RRULE start near the window, each override, each FREEBUSY period), each of which becomes an
-interval. Steps: the work dateutil does to find a rule's starts, about a microsecond each (``ics_rrule``
+interval. Steps: the work dateutil does to find a rule's starts, about a microsecond each (``rrule``
 weighs each period of a rule it passes through and each occurrence it generates). A calendar past either
 limit is refused, never read in part; the deadline of a remote read is checked each time something is counted.
 """

@@ -33,7 +33,7 @@ from readout.services import read_deadline
 
 __all__ = ["TIMING", "parse_calendars"]
 
-# The VEVENT properties busy time reads (ics_expand): their loss or breakage changes busy time.
+# The VEVENT properties busy time reads (expand.py): their loss or breakage changes busy time.
 TIMING = frozenset(
     {"DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE", "RECURRENCE-ID", "STATUS", "TRANSP", "UID"}
     | {"SEQUENCE", "X-READOUT-ESCALATION"}

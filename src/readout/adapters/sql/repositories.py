@@ -32,7 +32,15 @@ from readout.domain.plan import Plan
 from readout.domain.users import Role, User
 from readout.errors import Conflict
 
-__all__ = ["SqlAuditLog", "SqlCaseVersions", "SqlEscalations", "SqlPlans", "SqlUsers"]
+__all__ = [
+    "SqlAuditLog",
+    "SqlCaseVersions",
+    "SqlEscalations",
+    "SqlPlans",
+    "SqlUsers",
+    "audit_entry",
+    "audit_values",
+]
 
 # Escalation fields stored as they are (the rest need converting).
 _PLAIN_FIELDS = (
@@ -76,7 +84,9 @@ def _escalation(row: RowMapping) -> Escalation:
     )
 
 
-def _audit_values(entry: AuditEntry) -> dict[str, Any]:
+def audit_values(entry: AuditEntry) -> dict[str, Any]:
+    """An audit entry as a row of ``audit_entries`` (the users chain's rows are the same without the
+    escalation id)."""
     return {
         "escalation_id": entry.escalation_id,
         "seq": entry.seq,
@@ -89,9 +99,10 @@ def _audit_values(entry: AuditEntry) -> dict[str, Any]:
     }
 
 
-def _audit_entry(row: RowMapping) -> AuditEntry:
+def audit_entry(row: RowMapping, escalation_id: str | None = None) -> AuditEntry:
+    """The audit entry a row holds; ``escalation_id`` names the chain of a table without that column."""
     return AuditEntry(
-        escalation_id=row["escalation_id"],
+        escalation_id=escalation_id or row["escalation_id"],
         seq=row["seq"],
         at=row["at"],
         actor=row["actor"],
@@ -150,7 +161,7 @@ class SqlEscalations:
         return [_escalation(row) for row in self._connection.execute(query).mappings()]
 
     def _write_audit(self, entries: Iterable[AuditEntry]) -> None:
-        rows = [_audit_values(entry) for entry in entries]
+        rows = [audit_values(entry) for entry in entries]
         if rows:
             self._connection.execute(insert(audit_entries), rows)
 
@@ -168,7 +179,7 @@ class SqlAuditLog:
             .where(audit_entries.c.escalation_id == escalation_id)
             .order_by(audit_entries.c.seq, audit_entries.c.id)
         )
-        return [_audit_entry(row) for row in self._connection.execute(query).mappings()]
+        return [audit_entry(row) for row in self._connection.execute(query).mappings()]
 
 
 class SqlPlans:

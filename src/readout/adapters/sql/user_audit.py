@@ -7,9 +7,10 @@ still moves the head only from where the entry says it was: Conflict when someon
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, RowMapping, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from readout.adapters.sql.repositories import audit_entry, audit_values
 from readout.adapters.sql.tables import user_audit_entries, user_audit_head
 from readout.domain.audit import AuditEntry
 from readout.domain.roster import USERS_CHAIN
@@ -49,36 +50,15 @@ class SqlUserAudit:
                 )
                 if moved.rowcount != 1:
                     raise Conflict(_STALE)
-                self._connection.execute(insert(user_audit_entries).values(**_values(entry)))
+                self._connection.execute(insert(user_audit_entries).values(**_row(entry)))
         except IntegrityError as error:  # an entry with that sequence exists: someone else appended
             raise Conflict(_STALE) from error
 
     def entries(self) -> list[AuditEntry]:
         """Every entry, by sequence."""
         query = select(user_audit_entries).order_by(user_audit_entries.c.seq, user_audit_entries.c.id)
-        return [_entry(row) for row in self._connection.execute(query).mappings()]
+        return [audit_entry(row, USERS_CHAIN) for row in self._connection.execute(query).mappings()]
 
 
-def _values(entry: AuditEntry) -> dict[str, object]:
-    return {
-        "seq": entry.seq,
-        "at": entry.at,
-        "actor": entry.actor,
-        "kind": entry.kind,
-        "payload": entry.payload,
-        "prev_hash": entry.prev_hash,
-        "hash": entry.hash,
-    }
-
-
-def _entry(row: RowMapping) -> AuditEntry:
-    return AuditEntry(
-        escalation_id=USERS_CHAIN,
-        seq=row["seq"],
-        at=row["at"],
-        actor=row["actor"],
-        kind=row["kind"],
-        payload=row["payload"],
-        prev_hash=row["prev_hash"],
-        hash=row["hash"],
-    )
+def _row(entry: AuditEntry) -> dict[str, object]:
+    return {key: value for key, value in audit_values(entry).items() if key != "escalation_id"}

@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -59,17 +58,21 @@ def _import_case_files() -> None:
         sa.text("SELECT id, case_path, case_digest, version, audit_seq, audit_head FROM escalations")
     ).mappings()
     for row in list(rows):
-        from readout.adapters.casefile.loader import read_case_file  # only when there is something to read
+        from readout.adapters.casefile.loader import (  # only when there is something to read
+            CaseFileBuilder,
+            read_case_file,
+        )
         from readout.errors import CaseFileError
 
         try:
-            document = storable(read_case_file(Path(row["case_path"])))
+            loaded = CaseFileBuilder().build(storable(read_case_file(Path(row["case_path"]))))
         except CaseFileError as error:
             log.warning("escalation %s: its case file was not imported: %s", row["id"], error)
             continue
-        if "?" in "".join(_calendar_urls(document.body)):
+        if loaded.tokened_calendars():  # the rule `readout open` applies: a token is never stored
             log.warning("escalation %s: not imported: a calendar URL carries a query (token)", row["id"])
             continue
+        document = loaded.document
         now = datetime.now(UTC)
         entry = chain(
             row["audit_seq"],
@@ -116,20 +119,6 @@ def _import_case_files() -> None:
             ),
             {"id": row["id"], "digest": document.digest, "seq": entry.seq, "hash": entry.hash},
         )
-
-
-def _calendar_urls(body: Any) -> list[str]:
-    """Every calendar URL a case document names (people, interpreters, CAB blackout calendars)."""
-    holders: list[Any] = []
-    if isinstance(body.get("people"), dict):
-        holders += list(body["people"].values())
-    if isinstance(body.get("interpreters"), list):
-        holders += body["interpreters"]
-    customer = body.get("customer")
-    if isinstance(customer, dict) and isinstance(customer.get("cab_blackouts"), list):
-        holders += customer["cab_blackouts"]
-    values = [h.get("calendar") for h in holders if isinstance(h, dict)]
-    return [v for v in values if isinstance(v, str) and "://" in v]
 
 
 def downgrade() -> None:
