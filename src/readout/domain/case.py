@@ -62,6 +62,10 @@ class Person:
     availability: WeeklyWindows | None = None
     protected: tuple[WeeklyWindows, ...] = ()
     has_calendar: bool = False
+    # Ranking only, never a constraint (``availability`` stays the hard limit): the hours the person prefers
+    # to meet in, and the hours they should not be asked to (a slot in them ranks below every slot that is not).
+    working_hours: WeeklyWindows | None = None
+    night_hours: WeeklyWindows | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,9 @@ class Blackouts:
 
     absolute: tuple[Interval, ...] = ()
     weekly: tuple[WeeklyWindows, ...] = ()
+    # What the user wrote for each ``absolute`` block (its ``note``, or the calendar file it came from), in
+    # the same order; empty when unknown. Explanations name blackouts with it.
+    labels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -132,6 +139,9 @@ class Case:
     hold_count: int = 3
     hold_ttl: timedelta = timedelta(hours=24)
     summary: str = field(default="", repr=False)  # internal only: never copied into holds, invites or logs
+    # Things in the case file that are valid but probably not what the user meant (a zone abbreviation such
+    # as ``EST``): shown with the plan, never a reason to refuse it.
+    warnings: tuple[str, ...] = ()
 
     @property
     def grid_zone(self) -> ZoneInfo:
