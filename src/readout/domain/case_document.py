@@ -93,6 +93,9 @@ class LoadedCase:
     calendars: dict[str, CalendarSource]
     blackout_calendars: tuple[CalendarSource, ...]
     document: CaseDocument
+    # Where holds for a person may be written (``people.X.hold_calendar``: their own CalDAV collection or one
+    # delegated to Readout); people without one get no hold of their own.
+    hold_calendars: dict[str, CalendarSource] = field(default_factory=dict)
 
     @property
     def source(self) -> str:
