@@ -3,6 +3,10 @@
 Each entry's hash covers its position, time, actor, kind, payload and the previous entry's hash, so
 editing, deleting, inserting or reordering entries breaks the chain; the escalation keeps the head (count and
 last hash) so that dropping the newest entries is caught too.
+
+An entry's time is the instant it was recorded, from the wall clock, never the instant a command acted "as of"
+(``--now``, or a case file's ``now:``): that one goes into the payload as ``as_of`` when it differs. Recorded
+times never go backwards along a chain; ``verify_chain`` reports a chain whose times do.
 """
 
 from __future__ import annotations
@@ -11,12 +15,42 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-__all__ = ["GENESIS", "AuditEntry", "canonical_json", "chain", "entry_hash", "verify_chain"]
+__all__ = [
+    "AS_OF",
+    "GENESIS",
+    "AuditEntry",
+    "canonical_json",
+    "chain",
+    "entry_hash",
+    "stamp",
+    "verify_chain",
+    "wall_clock",
+]
 
 GENESIS = "0" * 64
+AS_OF = "as_of"  # payload key: the instant a command acted as of, when it was not the moment of recording
+_SAME_MOMENT = timedelta(seconds=1)  # an "as of" this close to the recording time is the recording time
+
+
+def wall_clock() -> datetime:
+    """The instant of recording: the real clock in UTC (a module function so that tests may replace it)."""
+    return datetime.now(UTC)
+
+
+def stamp(
+    as_of: datetime, payload: dict[str, Any], after: datetime | None = None
+) -> tuple[datetime, dict[str, Any]]:
+    """The recorded time of an entry decided ``as_of``, and its payload: the wall clock (never before
+    ``after``, the previous entry's time), with ``as_of`` added to the payload when it is not that moment."""
+    at = wall_clock()
+    if after is not None and at < after:
+        at = after
+    if abs(at - as_of) >= _SAME_MOMENT:
+        payload = {**payload, AS_OF: as_of.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    return at, payload
 
 
 def canonical_json(payload: Any) -> str:
@@ -77,7 +111,14 @@ def verify_chain(entries: Sequence[AuditEntry], head_seq: int, head_hash: str) -
     """Problems found in one escalation's entries (in stored order); empty when the chain is intact."""
     problems: list[str] = []
     prev = GENESIS
+    before: AuditEntry | None = None
     for position, entry in enumerate(entries, 1):
+        if before is not None and entry.at < before.at:
+            problems.append(
+                f"entry {entry.seq}: recorded at {_utc(entry.at)}, before entry {before.seq} "
+                f"({_utc(before.at)}): recorded times go backwards"
+            )
+        before = entry
         if entry.seq != position:
             problems.append(
                 f"entry {position}: sequence {entry.seq} out of place (deleted, inserted or reordered)"
@@ -95,3 +136,7 @@ def verify_chain(entries: Sequence[AuditEntry], head_seq: int, head_hash: str) -
             f"chain ends at entry {len(entries)} but the escalation records {head_seq} (entries lost)"
         )
     return problems
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

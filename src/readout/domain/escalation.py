@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from readout.domain.audit import GENESIS, AuditEntry, chain
+from readout.domain.audit import GENESIS, AuditEntry, chain, stamp
 from readout.domain.intervals import Interval
 from readout.domain.lifecycle import Action, State, next_state
 
@@ -51,8 +51,11 @@ class Escalation:
         next_state(self.state, action)
 
     def record(self, at: datetime, actor: str, kind: str, payload: dict[str, Any]) -> AuditEntry:
-        """Append an audit entry to the chain (written by the store with the escalation)."""
-        entry = chain(self.audit_seq, self.audit_head, self.id, at, actor, kind, payload)
+        """Append an audit entry for a decision taken as of ``at`` (written by the store with the escalation).
+        The entry carries the instant it is recorded; ``at`` goes into the payload as ``as_of`` when it
+        differs (a command run with ``--now``)."""
+        recorded, payload = stamp(at, payload, self.pending[-1].at if self.pending else None)
+        entry = chain(self.audit_seq, self.audit_head, self.id, recorded, actor, kind, payload)
         self.audit_seq, self.audit_head = entry.seq, entry.hash
         self.pending.append(entry)
         return entry

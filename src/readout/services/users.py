@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from readout.domain.audit import AuditEntry, chain
+from readout.domain.audit import AuditEntry, chain, stamp
 from readout.domain.roster import (
     USERS_CHAIN,
     USERS_IMPORTED,
@@ -56,8 +56,8 @@ def import_users(deps: Deps, users: Sequence[User], admin_id: str | None) -> Use
         changes = import_changes(current, users)
         for change in changes:
             uow.users.put(change.new)
-        payload = import_payload(changes, bootstrap)
-        entry = chain(*head, USERS_CHAIN, now, by, USERS_IMPORTED, payload)
+        at, payload = stamp(now, import_payload(changes, bootstrap))
+        entry = chain(*head, USERS_CHAIN, at, by, USERS_IMPORTED, payload)
         uow.user_audit.append(entry)
         uow.commit()
     return UsersImport(changes, entry, bootstrap)

@@ -6,6 +6,7 @@ from datetime import UTC, timedelta, timezone
 
 import pytest
 
+from readout.domain import audit
 from readout.domain.audit import GENESIS, verify_chain
 from readout.domain.lifecycle import Action, State
 from readout.errors import Conflict
@@ -174,8 +175,11 @@ def test_audit_payloads_come_back_exactly_so_the_chain_verifies(uow_factory: Sto
     assert verify_chain([stored], new.audit_seq, new.audit_head) == []
 
 
-def test_instants_come_back_as_utc_with_microseconds(sql_uow_factory: Store) -> None:
+def test_instants_come_back_as_utc_with_microseconds(
+    sql_uow_factory: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     india = timezone(timedelta(hours=5, minutes=30))
+    monkeypatch.setattr(audit, "wall_clock", lambda: at(3, 9, 0, 1).astimezone(india))
     new = escalation(opened=at(3, 8, 15, 123456).astimezone(india))
     new.record(at(3, 9, 0, 1).astimezone(india), "pm.ana", "note", {})
     with sql_uow_factory() as uow:
