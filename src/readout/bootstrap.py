@@ -140,6 +140,7 @@ def workflow_deps(now: datetime | None = None, environ: Mapping[str, str] | None
         reader=reader,
         holds=hold_calendar(config, reader),
         clock=when,
+        pinned=now is not None,
         cases=_CaseFiles(),
         invites=invite_sender(config, when),
         source_timeout=config.source_timeout,

@@ -58,6 +58,7 @@ def deps(
         clock=clock,
         cases=CaseFileBuilder(),
         invites=invites,
+        pinned=True,  # the test clock stands for --now: it wins over a case file's own now:
     )
 
 

@@ -34,7 +34,12 @@ WAIVED = u(2026, 11, 24, 11)  # the freeze example's first near miss: breaks COV
 def deps(store_uow: Callable[[], UnitOfWork], clock: Clock, hold_calendar: MemoryHoldCalendar) -> Deps:
     """A store with no users at all (the workflow conftest's ``deps`` seeds them without an import)."""
     return Deps(
-        uow=store_uow, reader=IcsFileReader(), holds=hold_calendar, clock=clock, cases=CaseFileBuilder()
+        uow=store_uow,
+        reader=IcsFileReader(),
+        holds=hold_calendar,
+        clock=clock,
+        cases=CaseFileBuilder(),
+        pinned=True,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from readout.domain.escalation import Escalation
@@ -16,7 +17,7 @@ from readout.services.ports import CalendarReader, CaseBuilder, HoldCalendar, In
 if TYPE_CHECKING:
     from readout.domain.case_document import LoadedCase
 
-__all__ = ["Deps", "actor", "load_escalation", "slot_text", "stored_case"]
+__all__ = ["AsOf", "Deps", "actor", "load_escalation", "planning_instant", "slot_text", "stored_case"]
 
 
 @dataclass(frozen=True)
@@ -31,10 +32,30 @@ class Deps:
     invites: InviteSender | None = None  # None: no relay configured; confirmation records the packet only
     source_timeout: float = 10.0
     view: Callable[[], UnitOfWork] | None = None  # read-only units of work (default: ``uow``)
+    pinned: bool = False  # ``clock`` is a fixed instant given by the user (``--now``), not the wall clock
 
     def look(self) -> UnitOfWork:
         """A unit of work for reading only (it never waits for, nor blocks, a writer on SQLite)."""
         return (self.view or self.uow)()
+
+
+class AsOf(StrEnum):
+    """Where the instant a plan is made "as of" came from (the spec's rule: ``--now``, else the case file's
+    ``now:``, else the clock)."""
+
+    OPTION = "--now"
+    CASE_FILE = "the case file's now:"
+    CLOCK = "the clock"
+
+
+def planning_instant(deps: Deps, loaded: LoadedCase) -> tuple[datetime, AsOf]:
+    """The instant to plan ``loaded`` as of, the same for ``plan CASE``, ``open``, ``update`` and re-plans:
+    ``--now`` when given, else the document's own ``now:`` (a rehearsal), else the clock."""
+    if deps.pinned:
+        return deps.clock(), AsOf.OPTION
+    if loaded.now is not None:
+        return loaded.now, AsOf.CASE_FILE
+    return deps.clock(), AsOf.CLOCK
 
 
 def actor(uow: UnitOfWork, user_id: str, permission: Permission | None = None) -> User:

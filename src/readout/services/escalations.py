@@ -23,7 +23,15 @@ from readout.domain.lifecycle import Action
 from readout.domain.plan import Plan, PlanStatus
 from readout.domain.users import SYSTEM, Permission, User
 from readout.errors import Conflict, Refused
-from readout.services.context import Deps, actor, load_escalation, slot_text, stored_case
+from readout.services.context import (
+    AsOf,
+    Deps,
+    actor,
+    load_escalation,
+    planning_instant,
+    slot_text,
+    stored_case,
+)
 from readout.services.effects import carry_out, end_with_release
 from readout.services.planning import PlannedCase, plan_case
 from readout.services.ports import UnitOfWork
@@ -51,6 +59,7 @@ class PlanOutcome:
     planned: PlannedCase
     request: ExceptionRequest | None
     new_version: bool = False
+    as_of: AsOf = AsOf.CLOCK  # where the planning instant came from (``--now``, the case file, the clock)
 
 
 def open_escalation(deps: Deps, document: CaseDocument, user_id: str) -> PlanOutcome:
@@ -66,7 +75,7 @@ def open_escalation(deps: Deps, document: CaseDocument, user_id: str) -> PlanOut
         exists = uow.escalations.get(escalation_id) is not None
     if exists:
         return replan_stored(deps, escalation_id, user_id, "case document updated", loaded)
-    now = deps.clock()
+    now, as_of = planning_instant(deps, loaded)
     planned = plan_case(loaded, deps.reader, now, deps.source_timeout)
     case = loaded.case
     with deps.uow() as uow:
@@ -90,7 +99,7 @@ def open_escalation(deps: Deps, document: CaseDocument, user_id: str) -> PlanOut
         outcome = _apply_plan(uow, esc, planned, user, now, "opened")
         uow.escalations.save(esc)
         uow.commit()
-    return PlanOutcome(outcome.escalation, outcome.planned, outcome.request, new_version=True)
+    return PlanOutcome(outcome.escalation, outcome.planned, outcome.request, new_version=True, as_of=as_of)
 
 
 def update_case(deps: Deps, escalation_id: str, document: CaseDocument, user_id: str) -> PlanOutcome:
@@ -129,13 +138,13 @@ def replan_stored(
     calendars are read outside any transaction, then the plan is applied if nobody changed the escalation
     meanwhile (else read and plan again). ``user_id`` None: Readout itself."""
     for _ in range(_REPLAN_ATTEMPTS):
-        now = deps.clock()
         with deps.look() as uow:
             _planner(uow, user_id)
             esc = load_escalation(uow, escalation_id)
             esc.require(Action.PLAN)
             loaded = changed or stored_case(deps, uow, esc)
             version = esc.version
+        now, as_of = planning_instant(deps, loaded)
         planned = plan_case(loaded, deps.reader, now, deps.source_timeout)
         with deps.uow() as uow:
             user = _planner(uow, user_id)
@@ -147,7 +156,7 @@ def replan_stored(
             uow.escalations.save(esc)
             uow.commit()
         carry_out(deps, escalation_id)
-        return PlanOutcome(outcome.escalation, outcome.planned, outcome.request, stored)
+        return PlanOutcome(outcome.escalation, outcome.planned, outcome.request, stored, as_of)
     raise Conflict(f"escalation {escalation_id} kept changing while it was planned; try again")
 
 

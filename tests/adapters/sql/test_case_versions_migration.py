@@ -77,6 +77,7 @@ def _deps(engine: Engine) -> Deps:
         holds=LedgerOnlyHoldCalendar(),
         clock=lambda: OPENED,
         cases=CaseFileBuilder(),
+        pinned=True,
     )
 
 
