@@ -26,9 +26,11 @@ def _replan_and_cancel() -> set[tuple[Action, State]]:
 DOCUMENTED: dict[State, set[tuple[Action, State]]] = {
     # opened | plan -> planned; plan (not ready) -> opened; cancel
     S.OPENED: {(A.PLAN, S.PLANNED), (A.PLAN_NOT_READY, S.OPENED), (A.CANCEL, S.CANCELLED)},
-    # planned | hold -> held; request exception -> exception_requested; escalate -> escalated; plan; cancel
+    # planned | hold -> held; review a slot still held -> awaiting_confirmation; request exception ->
+    # exception_requested; escalate -> escalated; plan; cancel
     S.PLANNED: {
         (A.HOLD, S.HELD),
+        (A.REVIEW, S.AWAITING_CONFIRMATION),
         (A.REQUEST_EXCEPTION, S.EXCEPTION_REQUESTED),
         (A.ESCALATE, S.ESCALATED),
         *_replan_and_cancel(),
@@ -89,7 +91,7 @@ def test_the_documented_edges_name_every_state() -> None:
 
 def test_the_transition_table_is_exactly_the_documented_edge_list() -> None:
     assert TRANSITIONS == EDGES
-    assert len(EDGES) == 8 * 3 + 19 + 1  # open states x (plan, plan not ready, cancel), the rest, withdrawal
+    assert len(EDGES) == 8 * 3 + 20 + 1  # open states x (plan, plan not ready, cancel), the rest, withdrawal
 
 
 @pytest.mark.parametrize("state", list(State), ids=[s.value for s in State])

@@ -33,6 +33,7 @@ from tests.services.flows import (
     edit,
     u,
 )
+from tests.services.refused import only_the_refusal_recorded
 
 BEST, SECOND, THIRD = u(2026, 11, 17, 18), u(2026, 11, 17, 17, 45), u(2026, 11, 17, 17, 30)
 
@@ -99,7 +100,7 @@ def test_confirm_by_someone_without_a_coordinator_role_is_denied_and_changes_not
     before = reviewed.snapshot(GLOBEX_ID)
     with pytest.raises(PermissionDenied):
         confirm(reviewed.deps, GLOBEX_ID, user, "00000000")
-    assert reviewed.snapshot(GLOBEX_ID) == before
+    only_the_refusal_recorded(reviewed, GLOBEX_ID, before, "confirm", user)
 
 
 def test_the_automatic_system_user_cannot_confirm(reviewed: Desk) -> None:
@@ -113,7 +114,7 @@ def test_confirm_without_review_is_refused_and_changes_nothing(held: Desk) -> No
     before = held.snapshot(GLOBEX_ID)
     with pytest.raises(IllegalTransition):
         confirm(held.deps, GLOBEX_ID, EM, "00000000")
-    assert held.snapshot(GLOBEX_ID) == before
+    only_the_refusal_recorded(held, GLOBEX_ID, before, "confirm", EM)
 
 
 def test_review_of_a_slot_that_is_not_held_is_refused(held: Desk) -> None:
@@ -127,7 +128,7 @@ def test_confirm_of_a_packet_other_than_the_reviewed_one_is_refused(reviewed: De
     before = reviewed.snapshot(GLOBEX_ID)
     with pytest.raises(Refused, match="not the reviewed one"):
         confirm(reviewed.deps, GLOBEX_ID, EM, "0" * 64)
-    assert reviewed.snapshot(GLOBEX_ID) == before
+    only_the_refusal_recorded(reviewed, GLOBEX_ID, before, "confirm", EM)
 
 
 def test_confirm_after_the_hold_expired_is_refused(reviewed: Desk) -> None:
@@ -135,7 +136,7 @@ def test_confirm_after_the_hold_expired_is_refused(reviewed: Desk) -> None:
     before = reviewed.snapshot(GLOBEX_ID)
     with pytest.raises(Refused, match="no longer live"):
         confirm(reviewed.deps, GLOBEX_ID, EM, reviewed_digest(reviewed))
-    assert reviewed.snapshot(GLOBEX_ID) == before
+    only_the_refusal_recorded(reviewed, GLOBEX_ID, before, "confirm", EM)
     assert all(h.status is not HoldStatus.CONFIRMED for h in reviewed.holds(GLOBEX_ID))
 
 

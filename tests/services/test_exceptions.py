@@ -29,6 +29,7 @@ from tests.services.flows import (
     Desk,
     u,
 )
+from tests.services.refused import only_the_refusal_recorded
 
 WAIVED = u(2026, 11, 24, 11)  # first near miss of the freeze example: breaks COVERAGE only
 OTHER = u(2026, 11, 25, 8)  # another coverage-only near miss
@@ -45,7 +46,7 @@ def test_only_the_duty_manager_may_waive_coverage(requested: Desk, user: str) ->
     before = requested.snapshot(FREEZE_ID)
     with pytest.raises(PermissionDenied):
         approve(requested.deps, FREEZE_ID, user, WAIVED, "fine by me")
-    assert requested.snapshot(FREEZE_ID) == before
+    only_the_refusal_recorded(requested, FREEZE_ID, before, "approve", user)
 
 
 def test_duty_manager_approval_waives_coverage_for_that_slot_only(requested: Desk) -> None:
@@ -193,7 +194,7 @@ def test_rejection_by_someone_who_decides_nothing_here_is_denied(requested: Desk
     before = requested.snapshot(FREEZE_ID)
     with pytest.raises(PermissionDenied):
         reject(requested.deps, FREEZE_ID, NOBODY, "no")
-    assert requested.snapshot(FREEZE_ID) == before
+    only_the_refusal_recorded(requested, FREEZE_ID, before, "reject", NOBODY)
 
 
 @pytest.mark.parametrize("hold_first", [False, True], ids=["planned", "held"])
@@ -220,11 +221,17 @@ def test_replacing_a_role_holder_is_an_exception_request_that_only_support_leade
             approve(desk.deps, GLOBEX_ID, user, None, "ok")
     assert desk.escalation(GLOBEX_ID).state is State.EXCEPTION_REQUESTED
 
-    decided = approve(desk.deps, GLOBEX_ID, LEAD, None, "Priya replaces Ravi as fix owner")
+    with pytest.raises(Refused, match="name what you approve"):  # an approval names what it approves
+        approve(desk.deps, GLOBEX_ID, LEAD, None, "Sam replaces Ravi as fix owner")
+    assert desk.escalation(GLOBEX_ID).case_digest == digest
 
-    assert desk.escalation(GLOBEX_ID).state is State.EXCEPTION_APPROVED
+    decided = approve(
+        desk.deps, GLOBEX_ID, LEAD, None, "Sam replaces Ravi as fix owner", replacement=("fix_owner", "sam")
+    )
+
     assert (decided.request.decision, decided.request.decided_by) == (Decision.APPROVED, LEAD)
-    assert desk.waivers(GLOBEX_ID) == []  # a leadership decision waives no constraint family
+    assert desk.waivers(GLOBEX_ID) == []  # a replacement waives no constraint family
+    assert desk.escalation(GLOBEX_ID).case_digest != digest  # the approved replacement is the new version
 
 
 def test_an_exception_request_needs_a_coordinator_and_a_reason(desk: Desk) -> None:

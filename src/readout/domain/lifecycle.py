@@ -1,6 +1,7 @@
 """The readout lifecycle: one transition table, nothing else decides what may follow what.
 
 opened --plan(ready)--> planned --hold--> held --review--> awaiting_confirmation --confirm--> confirmed
+planned --review--> awaiting_confirmation (a re-plan or a refused confirmation kept live holds to review)
 planned --request_exception--> exception_requested --approve--> exception_approved --hold--> held
                                                    --reject--> exception_rejected --escalate--> escalated
 any state --cancel--> cancelled (a confirmed readout is withdrawn: attendees get an iMIP CANCEL);
@@ -13,7 +14,7 @@ from enum import Enum
 
 from readout.errors import Refused
 
-__all__ = ["TRANSITIONS", "Action", "IllegalTransition", "State", "next_state"]
+__all__ = ["COMMANDS", "TRANSITIONS", "Action", "IllegalTransition", "State", "next_commands", "next_state"]
 
 
 class State(Enum):
@@ -66,6 +67,9 @@ TRANSITIONS: dict[tuple[State, Action], State] = {
     (State.EXCEPTION_APPROVED, Action.HOLD): State.HELD,
     (State.HELD, Action.HOLD): State.HELD,  # extending or topping up holds
     (State.HELD, Action.REVIEW): State.AWAITING_CONFIRMATION,
+    # A re-plan (or a confirmation refused by its fresh check) keeps the holds the new plan still allows:
+    # any of them may be reviewed at once (review itself requires a live hold on an eligible slot).
+    (State.PLANNED, Action.REVIEW): State.AWAITING_CONFIRMATION,
     (State.AWAITING_CONFIRMATION, Action.REVIEW): State.AWAITING_CONFIRMATION,  # review another slot
     (State.AWAITING_CONFIRMATION, Action.CONFIRM): State.CONFIRMED,
     (State.HELD, Action.REQUEST_EXCEPTION): State.EXCEPTION_REQUESTED,
@@ -88,14 +92,40 @@ TRANSITIONS: dict[tuple[State, Action], State] = {
 }
 
 
+# The command a person types for each action (``readout VERB``); None: only Readout itself does it (a plan
+# that finds the case not ready, escalating when nothing is waivable, losing the last hold).
+COMMANDS: dict[Action, str | None] = {
+    Action.PLAN_NOT_READY: None,
+    Action.PLAN: "plan",
+    Action.HOLD: "hold",
+    Action.REVIEW: "review",
+    Action.CONFIRM: "confirm",
+    Action.REQUEST_EXCEPTION: "request-exception",
+    Action.APPROVE_EXCEPTION: "approve",
+    Action.REJECT_EXCEPTION: "reject",
+    Action.ESCALATE: None,
+    Action.CANCEL: "cancel",
+    Action.HOLDS_LOST: None,
+}
+
+
+def next_commands(state: State) -> list[str]:
+    """The commands a person may run in ``state`` (``readout VERB``), in workflow order; empty when final."""
+    verbs = {COMMANDS[a] for (s, a) in TRANSITIONS if s is state}
+    return [f"readout {v}" for v in dict.fromkeys(COMMANDS.values()) if v is not None and v in verbs]
+
+
 class IllegalTransition(Refused):
-    """An action that the current state does not allow; nothing was changed."""
+    """An action that the current state does not allow; nothing was changed. The message names the command
+    and the commands the state allows, as typed (``readout hold``), never internal action names."""
 
     def __init__(self, state: State, action: Action) -> None:
-        allowed = sorted(a.value for (s, a) in TRANSITIONS if s is state)
+        verb = COMMANDS[action]
+        what = f"`readout {verb}`" if verb else action.value.replace("_", " ")
+        allowed = next_commands(state)
         super().__init__(
-            f"cannot {action.value.replace('_', ' ')} in state {state.value}"
-            + (f" (allowed: {', '.join(allowed)})" if allowed else " (final state)")
+            f"{what} is not possible while the escalation is {state.value}"
+            + (f"; possible now: {', '.join(f'`{c}`' for c in allowed)}" if allowed else " (final state)")
         )
         self.state = state
         self.action = action

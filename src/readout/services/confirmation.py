@@ -1,7 +1,10 @@
 """Use cases: review a held slot's invite packet, confirm it (a named human's commitment), cancel.
 
 Confirmation fails closed: it needs a live hold, the packet the human reviewed, and a fresh free/busy check.
-If anything changed, the escalation goes back to planning with the reason and nothing is confirmed.
+If anything changed, the escalation goes back to planning and nothing is confirmed: the outcome says who
+became busy (name, role, their local time) or which family now blocks the slot (``refusals.slot_obstacles``)
+and the exact commands that go on (review another slot still held, hold again, plan again). A refused review
+or confirmation is recorded in the audit trail (``refusals.recorded_refusals``).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from readout.domain.eligibility import Eligible, eligible_slots
 from readout.domain.escalation import Escalation
 from readout.domain.exception_requests import Waiver
 from readout.domain.holds import Hold, HoldStatus
-from readout.domain.intervals import Interval
+from readout.domain.intervals import Interval, utc_text
 from readout.domain.invite import Invitation, InvitePacket, build_packet, invitation_uid
 from readout.domain.lifecycle import Action, IllegalTransition, State
 from readout.domain.users import SYSTEM, Permission, User
@@ -33,10 +36,21 @@ from readout.services.escalations import apply_replan
 from readout.services.exceptions import check_not_own_waiver
 from readout.services.planning import PlannedCase, plan_case
 from readout.services.ports import UnitOfWork
+from readout.services.refusals import local_slot, recorded_refusals, slot_obstacles
 
-__all__ = ["NO_RELAY", "CancelOutcome", "ConfirmOutcome", "Review", "cancel", "confirm", "review"]
+__all__ = [
+    "MIN_DIGEST",
+    "NO_RELAY",
+    "CancelOutcome",
+    "ConfirmOutcome",
+    "Review",
+    "cancel",
+    "confirm",
+    "review",
+]
 
 NO_RELAY = "no SMTP relay configured (READOUT_SMTP_HOST)"
+MIN_DIGEST = 8  # characters of the packet digest a confirmation must give
 _ATTEMPTS = 3  # checks made again when the escalation changed while the calendars were read
 
 
@@ -54,13 +68,16 @@ class Review:
 @dataclass(frozen=True)
 class ConfirmOutcome:
     """Confirmed, or sent back to planning with the reason; what became of the calendar event and the
-    invitation by the time the command ended."""
+    invitation by the time the command ended. A refusal also says what now blocks the slot (``obstacles``:
+    who became busy, in their local time, or which family) and the commands that go on (``next_steps``)."""
 
     escalation: Escalation
     confirmed: bool
     reason: str
     packet: InvitePacket | None = None
     effects: tuple[Effect, ...] = ()
+    obstacles: tuple[str, ...] = ()
+    next_steps: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,7 +99,13 @@ def _live_hold(uow: UnitOfWork, esc: Escalation, slot: Interval, now: datetime) 
 
 
 def review(deps: Deps, escalation_id: str, user_id: str, start: datetime) -> Review:
-    """Select a held slot and prepare its invite packet for review (no invite is sent)."""
+    """Select a held slot and prepare its invite packet for review (no invite is sent). A refused review is
+    recorded in the audit trail."""
+    with recorded_refusals(deps, escalation_id, user_id, "review"):
+        return _review(deps, escalation_id, user_id, start)
+
+
+def _review(deps: Deps, escalation_id: str, user_id: str, start: datetime) -> Review:
     now = deps.clock()
     with deps.uow() as uow:
         user = actor(uow, user_id, Permission.REVIEW)
@@ -90,7 +113,10 @@ def review(deps: Deps, escalation_id: str, user_id: str, start: datetime) -> Rev
         esc.require(Action.REVIEW)
         chosen = _eligible_at(uow, esc, start)
         if chosen is None or _live_hold(uow, esc, chosen.slot, now) is None:
-            raise Refused("review a slot that is eligible and held live (see `readout status`)")
+            raise Refused(
+                f"review a slot that is eligible and held live: `readout status {esc.id}` lists them, "
+                f"`readout hold {esc.id} --as {user.id}` holds the best ones"
+            )
         packet = build_packet(stored_case(deps, uow, esc).case, chosen.slot, chosen.interpreter)
         esc.review_slot, esc.review_interpreter, esc.packet_digest = (
             chosen.slot,
@@ -120,8 +146,14 @@ def confirm(deps: Deps, escalation_id: str, user_id: str, packet_digest: str) ->
     ``packet_digest`` (or its first 8+ characters) names the reviewed invite packet: the confirming person
     commits to exactly what was shown at review. The calendars are read outside any transaction; the decision
     is written only if nobody changed the escalation meanwhile (else it is checked again). The calendar event
-    and the invitation are carried out after the decision is committed (``services.effects``).
+    and the invitation are carried out after the decision is committed (``services.effects``). A refusal by a
+    gate (role, digest, hold) is recorded in the audit trail and changes nothing else.
     """
+    with recorded_refusals(deps, escalation_id, user_id, "confirm"):
+        return _confirm(deps, escalation_id, user_id, packet_digest)
+
+
+def _confirm(deps: Deps, escalation_id: str, user_id: str, packet_digest: str) -> ConfirmOutcome:
     for _ in range(_ATTEMPTS):
         now = deps.clock()
         with deps.look() as uow:
@@ -132,17 +164,22 @@ def confirm(deps: Deps, escalation_id: str, user_id: str, packet_digest: str) ->
             loaded, version, waivers = stored_case(deps, uow, esc), esc.version, uow.waivers.of(esc.id)
         planned = plan_case(loaded, deps.reader, now, deps.source_timeout)
         packet = _recheck(planned, waivers, slot, esc.packet_digest)
+        obstacles = (
+            slot_obstacles(deps, planned, waivers, esc.review_interpreter, slot)
+            if isinstance(packet, str)
+            else ()
+        )
         with deps.uow() as uow:
             user = actor(uow, user_id, Permission.CONFIRM)
             esc = load_escalation(uow, escalation_id)
             if esc.version != version:
                 continue  # something happened meanwhile (a hold expired, an effect settled): check again
             if isinstance(packet, str):
-                apply_replan(uow, esc, planned, SYSTEM, now, f"confirmation refused: {packet}")
+                steps = _send_back(uow, esc, planned, user, now, packet, obstacles)
                 uow.escalations.save(esc)
                 uow.commit()
                 carry_out(deps, esc.id)
-                return ConfirmOutcome(esc, False, packet)
+                return ConfirmOutcome(esc, False, packet, obstacles=obstacles, next_steps=steps)
             hold = _confirmable(uow, esc, packet_digest, now)
             decided = _decide(uow, deps, esc, hold, _invitation(planned.case, packet), user, now)
             uow.escalations.save(esc)
@@ -157,12 +194,14 @@ def _confirmable(uow: UnitOfWork, esc: Escalation, packet_digest: str, now: date
     esc.require(Action.CONFIRM)
     if esc.review_slot is None:  # awaiting confirmation always has a reviewed slot; fail closed anyway
         raise IllegalTransition(esc.state, Action.CONFIRM)
-    if not _names_packet(packet_digest, esc.packet_digest):
-        raise Refused("that packet digest is not the reviewed one: copy it from `readout review`")
+    _check_packet(esc, packet_digest)
     slot = esc.review_slot
     hold = _live_hold(uow, esc, slot, now)
     if hold is None:
-        raise Refused(f"the hold on {slot_text(slot)['start']} is no longer live: hold and review again")
+        raise Refused(
+            f"the hold on {slot_text(slot)['start']} is no longer live: `readout hold {esc.id} --as USER` "
+            f"holds again, then `readout review {esc.id} --slot START --as USER`"
+        )
     placing = [
         e for e in uow.effects.of(esc.id) if e.kind is EffectKind.PLACE_HOLD and e.payload["hold"] == hold.id
     ]
@@ -217,9 +256,20 @@ def _invitation(case: Case, packet: InvitePacket) -> Invitation:
     )
 
 
-def _names_packet(given: str, reviewed: str | None) -> bool:
+def _check_packet(esc: Escalation, given: str) -> None:
+    """Refused unless ``given`` is at least MIN_DIGEST characters of the reviewed packet's digest."""
     given = given.strip().lower()
-    return reviewed is not None and len(given) >= 8 and reviewed.startswith(given)
+    again = f"copy it from `readout review {esc.id} --slot START --as USER`"
+    if len(given) < MIN_DIGEST:
+        raise Refused(
+            f"packet digest {given[:16]!r} is too short: give at least {MIN_DIGEST} characters of the "
+            f"reviewed packet's digest ({again})"
+        )
+    if esc.packet_digest is None or not esc.packet_digest.startswith(given):
+        raise Refused(
+            f"packet digest {given[:16]!r} is not the reviewed one (stale: another slot was reviewed since, "
+            f"or mistyped): {again}"
+        )
 
 
 def _recheck(
@@ -234,6 +284,52 @@ def _recheck(
     if packet.digest != reviewed_digest:
         return "the invite packet changed since review (attendees, interpreter or times)"
     return packet
+
+
+def _send_back(
+    uow: UnitOfWork,
+    esc: Escalation,
+    planned: PlannedCase,
+    user: User,
+    now: datetime,
+    reason: str,
+    obstacles: tuple[str, ...],
+) -> tuple[str, ...]:
+    """A confirmation the fresh check refused: the review no longer stands (status stops showing it), the
+    attempt and what blocks the slot are recorded, the fresh plan is applied; the commands that go on."""
+    slot = esc.review_slot
+    esc.review_slot = esc.review_interpreter = esc.packet_digest = None
+    esc.record(
+        now,
+        user.id,
+        "confirmation_refused",
+        {**(slot_text(slot) if slot else {}), "reason": reason, "obstacles": list(obstacles)},
+    )
+    apply_replan(uow, esc, planned, SYSTEM, now, f"confirmation refused: {reason}")
+    return _next_steps(uow, esc, planned.case, user, now)
+
+
+def _next_steps(uow: UnitOfWork, esc: Escalation, case: Case, user: User, now: datetime) -> tuple[str, ...]:
+    """What to run after a refused confirmation, as typed: the slots still held, hold again, plan again."""
+    steps: list[str] = []
+    if esc.state is State.PLANNED:
+        plan = uow.plans.latest(esc.id)
+        eligible = {e.slot for e in eligible_slots(plan, uow.waivers.of(esc.id))} if plan else set()
+        for hold in uow.holds.of(esc.id):
+            if hold.is_live(now) and hold.slot in eligible:
+                steps.append(
+                    f"`readout review {esc.id} --slot {utc_text(hold.slot.start)} --as {user.id}`: review "
+                    f"another slot still held ({local_slot(hold.slot, case.customer_zone)}, customer time)"
+                )
+        steps.append(f"`readout hold {esc.id} --as {user.id}`: hold again (the best eligible slots)")
+    elif esc.state in (State.EXCEPTION_REQUESTED, State.ESCALATED):
+        deciders = "the waiver approvers" if esc.state is State.EXCEPTION_REQUESTED else "support leadership"
+        steps.append(
+            f"`readout status {esc.id}`: no slot complies any more; the exception request waits for "
+            f"{deciders} (`readout approve` or `readout reject`)"
+        )
+    steps.append(f"`readout plan {esc.id} --as {user.id}`: plan again from fresh calendars")
+    return tuple(steps)
 
 
 def cancel(deps: Deps, escalation_id: str, user_id: str, reason: str) -> CancelOutcome:

@@ -3,6 +3,16 @@
 An approval records one waiver per family for exactly one slot. A slot needing two waivers (coverage and a
 handoff window) needs both approvers. A rejection goes to support leadership at once.
 
+Support leadership's approval names what it approves, one of: a slot the request offered (its waivers are
+recorded in leadership's name; ``customer_asked`` records that the customer asked for that slot), or a
+replacement role holder (``replacement=(ROLE, PERSON)``, a person of the case's ``people``). A replacement is
+never automatic: the approval stores the case document with that role given to that person as the escalation's
+next version (origin "exception request #N approved by USER", audited ``case_changed``), in the same
+transaction as the decision; the escalation is then re-planned from it, and every later plan uses it.
+
+Every refused approval or rejection (wrong role, own request, a slot the request did not offer) is recorded in
+the audit trail with the actor and the reason (``services.refusals``); nothing else changes.
+
 Separation of duties: whoever an exception request is raised for (its requester, or for a request Readout
 raised because a plan found no eligible slot, the person whose command made that plan) may not approve or
 reject it, and whoever waived a constraint for a slot may not confirm that slot (``check_not_own_waiver``,
@@ -11,19 +21,24 @@ called by confirm).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from readout.domain.case_document import CaseDocument, CaseVersion
 from readout.domain.eligibility import near_miss_options
 from readout.domain.escalation import Escalation
 from readout.domain.exception_requests import Decision, ExceptionRequest, Route, Waiver
 from readout.domain.intervals import Interval, utc_text
 from readout.domain.lifecycle import Action
+from readout.domain.names import ROLES
 from readout.domain.users import SYSTEM, Permission, User, may, may_waive
 from readout.errors import NotFound, PermissionDenied, Refused
-from readout.services.context import Deps, actor, load_escalation, slot_text
-from readout.services.escalations import OPTIONS_OFFERED
+from readout.services.context import Deps, actor, load_escalation, slot_text, stored_case
+from readout.services.escalations import OPTIONS_OFFERED, PlanOutcome, replan_stored
 from readout.services.ports import UnitOfWork
+from readout.services.refusals import recorded_refusals
 
 __all__ = [
     "DecisionOutcome",
@@ -37,12 +52,23 @@ __all__ = [
 
 @dataclass(frozen=True)
 class DecisionOutcome:
-    """The request after the call, the waivers it recorded, and what is still missing."""
+    """The request after the call, the waivers it recorded, and what is still missing. ``approves`` says in
+    words what an approval approved; ``plan`` is the re-plan an approved replacement led to."""
 
     escalation: Escalation
     request: ExceptionRequest
     recorded: tuple[Waiver, ...] = ()
     still_needed: tuple[str, ...] = ()
+    approves: str = ""
+    plan: PlanOutcome | None = None
+
+
+@dataclass(frozen=True)
+class _Replacement:
+    """An approved replacement, decided and stored: who now holds which role."""
+
+    role: str
+    person: str
 
 
 def _open_request(uow: UnitOfWork, esc: Escalation, action: Action) -> ExceptionRequest:
@@ -86,33 +112,166 @@ def request_exception(deps: Deps, escalation_id: str, user_id: str, reason: str)
 
 
 def approve(
-    deps: Deps, escalation_id: str, user_id: str, start: datetime | None, reason: str
+    deps: Deps,
+    escalation_id: str,
+    user_id: str,
+    start: datetime | None,
+    reason: str,
+    *,
+    replacement: tuple[str, str] | None = None,
+    customer_asked: bool = False,
 ) -> DecisionOutcome:
-    """Approve the open request: waive the families of the near miss at ``start`` that the user may waive."""
-    now = deps.clock()
-    with deps.uow() as uow:
-        user = actor(uow, user_id)
-        esc = load_escalation(uow, escalation_id)
-        request = _open_request(uow, esc, Action.APPROVE_EXCEPTION)
-        _refuse_own_request(uow, request, user)
-        if request.route is Route.SUPPORT_LEADERSHIP:
-            outcome = _leadership_approval(uow, esc, request, user, now, reason)
-        else:
-            outcome = _waive(uow, esc, request, user, start, now, reason)
-        uow.escalations.save(esc)
-        uow.commit()
+    """Approve the open request: waive the families of the near miss at ``start`` that the user may waive,
+    or, by support leadership, approve that slot (``customer_asked``: the customer asked for it) or the
+    ``replacement`` (ROLE, PERSON), which stores the case with that person in that role and re-plans."""
+    with recorded_refusals(deps, escalation_id, user_id, "approve"):
+        now = deps.clock()
+        with deps.uow() as uow:
+            user = actor(uow, user_id)
+            esc = load_escalation(uow, escalation_id)
+            request = _open_request(uow, esc, Action.APPROVE_EXCEPTION)
+            _refuse_own_request(uow, request, user)
+            if replacement is not None:
+                outcome = _approve_replacement(
+                    deps, uow, esc, request, user, replacement, (start, now, reason)
+                )
+            elif request.route is Route.SUPPORT_LEADERSHIP:
+                outcome = _leadership_approval(uow, esc, request, user, (start, now, reason), customer_asked)
+            else:
+                outcome = _waive(uow, esc, request, user, start, now, reason, customer_asked)
+            uow.escalations.save(esc)
+            uow.commit()
+    if replacement is None:
         return outcome
+    role, person = replacement
+    why = f"exception request #{request.id} approved: {person} replaces the {role.replace('_', ' ')}"
+    return DecisionOutcome(
+        outcome.escalation,
+        outcome.request,
+        approves=outcome.approves,
+        plan=replan_stored(deps, esc.id, None, why),
+    )
 
 
 def _leadership_approval(
-    uow: UnitOfWork, esc: Escalation, request: ExceptionRequest, user: User, now: datetime, reason: str
+    uow: UnitOfWork,
+    esc: Escalation,
+    request: ExceptionRequest,
+    user: User,
+    when: tuple[datetime | None, datetime, str],
+    customer_asked: bool,
 ) -> DecisionOutcome:
+    """Support leadership approves one slot the request offered, with every waiver it needs."""
+    start, now, reason = when
     if not may(user, Permission.DECIDE_ESCALATION):
         raise PermissionDenied(f"{user.name} may not decide requests routed to support leadership")
+    offered = ", ".join(utc_text(o.slot.start) or "" for o in request.options)
+    if start is None:
+        raise Refused(
+            f"name what you approve for request {request.id}: a slot it offers (--slot START; "
+            f"{offered or 'it offers none'}) or a replacement role holder (--replacement ROLE=PERSON)"
+        )
+    option = request.option_at(start)
+    if option is None:
+        raise NotFound(
+            f"request {request.id} offers no slot starting {utc_text(start)} "
+            f"({'it offers ' + offered if offered else 'it offers none: approve a replacement instead'})"
+        )
+    recorded = _record_waivers(uow, esc, request, user, option.slot, option.waivers, now, reason)
+    return _approved(
+        uow, esc, request, user, now, reason, recorded, _slot_approval(option.slot, customer_asked)
+    )
+
+
+def _slot_approval(slot: Interval, customer_asked: bool) -> dict[str, Any]:
+    return {"approves": "slot", **slot_text(slot), "customer_asked": customer_asked}
+
+
+def _approved(
+    uow: UnitOfWork,
+    esc: Escalation,
+    request: ExceptionRequest,
+    user: User,
+    now: datetime,
+    reason: str,
+    recorded: tuple[Waiver, ...],
+    what: dict[str, Any],
+) -> DecisionOutcome:
+    """Close the request as approved, naming what was approved in the decision and the audit trail."""
+    words = _approval_words(what, recorded)
     decided = request.decided(Decision.APPROVED, user.id, now, reason)
     uow.exceptions.update(decided)
-    esc.transition(Action.APPROVE_EXCEPTION, now, user.id, {"request": request.id, "reason": reason})
-    return DecisionOutcome(esc, decided)
+    payload = {"request": request.id, **what, "waivers": [w.family for w in recorded], "reason": reason}
+    esc.transition(Action.APPROVE_EXCEPTION, now, user.id, payload)
+    return DecisionOutcome(esc, decided, recorded, approves=words)
+
+
+def _approval_words(what: Mapping[str, Any], recorded: tuple[Waiver, ...]) -> str:
+    if what["approves"] == "replacement":
+        return (
+            f"{what['person_name']} ({what['person']}) replaces {what['replaces_name']} as "
+            f"{what['role'].replace('_', ' ')}"
+        )
+    waived = ", ".join(sorted({w.family for w in recorded})) or "no waiver"
+    asked = " (the customer asked for it)" if what.get("customer_asked") else ""
+    return f"the slot {what['start']} with {waived}{asked}"
+
+
+def _approve_replacement(
+    deps: Deps,
+    uow: UnitOfWork,
+    esc: Escalation,
+    request: ExceptionRequest,
+    user: User,
+    replacement: tuple[str, str],
+    when: tuple[datetime | None, datetime, str],
+) -> DecisionOutcome:
+    """Store the case with ``replacement`` as the next version and close the request as approved."""
+    start, now, reason = when
+    if not may(user, Permission.DECIDE_ESCALATION):
+        raise PermissionDenied(
+            f"{user.name} may not approve a replacement role holder (support leadership does)"
+        )
+    if start is not None:
+        raise Refused("approve one thing at a time: a slot (--slot) or a replacement (--replacement)")
+    role, person_id = replacement
+    loaded = stored_case(deps, uow, esc)
+    case = loaded.case
+    if role not in ROLES:
+        raise Refused(f"no role {role!r}: one of {', '.join(ROLES)}")
+    if person_id not in case.people:
+        raise Refused(
+            f"{person_id!r} is not in the case's people ({', '.join(sorted(case.people))}): add them with "
+            f"`readout update {esc.id} CASE --as USER` first"
+        )
+    current = case.roles.get(role)
+    if current == person_id:
+        raise Refused(f"{case.people[person_id].name} already is the {role.replace('_', ' ')}")
+    body = {**loaded.document.body, "roles": {**loaded.document.body.get("roles", {}), role: person_id}}
+    document = CaseDocument(body, f"exception request #{request.id} approved by {user.id}")
+    deps.cases.build(document)  # the changed document must still be a valid case
+    _store_version(uow, esc, document, user, now)
+    replaced = case.people[current].name if current in case.people else "nobody"
+    what = {
+        "approves": "replacement",
+        "role": role,
+        "person": person_id,
+        "person_name": case.people[person_id].name,
+        "replaces": current,
+        "replaces_name": replaced,
+    }
+    return _approved(uow, esc, request, user, now, reason, (), what)
+
+
+def _store_version(
+    uow: UnitOfWork, esc: Escalation, document: CaseDocument, user: User, now: datetime
+) -> None:
+    """``document`` as the escalation's next case version, audited with both digests."""
+    version = esc.case_version + 1
+    uow.cases.add(CaseVersion(esc.id, version, document, user.id, now))
+    payload = {"from": esc.case_digest, "to": document.digest, "version": version, "origin": document.origin}
+    esc.record(now, user.id, "case_changed", payload)
+    esc.case_digest, esc.case_version = document.digest, version
 
 
 def _waive(
@@ -123,6 +282,7 @@ def _waive(
     start: datetime | None,
     now: datetime,
     reason: str,
+    customer_asked: bool = False,
 ) -> DecisionOutcome:
     if start is None:
         raise Refused("name the near miss to approve (--slot START)")
@@ -130,37 +290,50 @@ def _waive(
     if option is None:
         raise NotFound(f"request {request.id} offers no near miss starting {utc_text(start)}")
     granted = {w.family for w in uow.waivers.of(esc.id) if w.slot == option.slot}
-    mine = [f for f in option.waivers if f not in granted and may_waive(user, f)]
+    mine = tuple(f for f in option.waivers if f not in granted and may_waive(user, f))
     if not mine:
         needed = [f for f in option.waivers if f not in granted]
         raise PermissionDenied(
             f"{user.name} may not waive {', '.join(needed) or 'anything more'} for this slot"
         )
-    recorded = tuple(Waiver(esc.id, request.id, option.slot, f, user.id, now, reason) for f in mine)
+    recorded = _record_waivers(uow, esc, request, user, option.slot, mine, now, reason)
+    still = tuple(f for f in option.waivers if f not in granted and f not in mine)
+    if still:
+        return DecisionOutcome(esc, request, recorded, still)
+    return _approved(
+        uow, esc, request, user, now, reason, recorded, _slot_approval(option.slot, customer_asked)
+    )
+
+
+def _record_waivers(
+    uow: UnitOfWork,
+    esc: Escalation,
+    request: ExceptionRequest,
+    user: User,
+    slot: Interval,
+    families: tuple[str, ...],
+    now: datetime,
+    reason: str,
+) -> tuple[Waiver, ...]:
+    recorded = tuple(Waiver(esc.id, request.id, slot, f, user.id, now, reason) for f in families)
     for waiver in recorded:
         uow.waivers.add(waiver)
         esc.record(
             now,
             user.id,
             "waiver_recorded",
-            {**slot_text(option.slot), "family": waiver.family, "reason": reason, "request": request.id},
+            {**slot_text(slot), "family": waiver.family, "reason": reason, "request": request.id},
         )
-    still = tuple(f for f in option.waivers if f not in granted and f not in mine)
-    if still:
-        return DecisionOutcome(esc, request, recorded, still)
-    decided = request.decided(Decision.APPROVED, user.id, now, reason)
-    uow.exceptions.update(decided)
-    esc.transition(
-        Action.APPROVE_EXCEPTION,
-        now,
-        user.id,
-        {"request": request.id, **slot_text(option.slot), "waivers": list(option.waivers)},
-    )
-    return DecisionOutcome(esc, decided, recorded)
+    return recorded
 
 
 def reject(deps: Deps, escalation_id: str, user_id: str, reason: str) -> DecisionOutcome:
     """Reject the open request. A refused waiver goes to support leadership; leadership's no stands."""
+    with recorded_refusals(deps, escalation_id, user_id, "reject"):
+        return _reject(deps, escalation_id, user_id, reason)
+
+
+def _reject(deps: Deps, escalation_id: str, user_id: str, reason: str) -> DecisionOutcome:
     now = deps.clock()
     with deps.uow() as uow:
         user = actor(uow, user_id)
