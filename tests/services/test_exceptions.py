@@ -161,8 +161,11 @@ def test_rejection_records_the_decision_and_escalates_to_support_leadership(requ
     outcome = reject(requested.deps, FREEZE_ID, DUTY, "no coverage staff that early")
 
     assert requested.escalation(FREEZE_ID).state is State.ESCALATED
-    (request,) = requested.requests(FREEZE_ID)
+    request, to_leadership = requested.requests(FREEZE_ID)
     assert request == outcome.request
+    # ... and leadership has an open request to decide: the same options, raised for the same person
+    assert (to_leadership.route, to_leadership.decision) == (Route.SUPPORT_LEADERSHIP, Decision.OPEN)
+    assert (to_leadership.options, to_leadership.requested_by) == (request.options, EM)
     assert (request.decision, request.decided_by, request.decided_at, request.decision_reason) == (
         Decision.REJECTED,
         DUTY,

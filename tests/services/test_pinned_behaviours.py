@@ -27,6 +27,7 @@ from tests.services.flows import (
     edit,
     u,
 )
+from tests.services.refused import only_the_refusal_recorded
 
 BEST, SECOND = u(2026, 11, 17, 18), u(2026, 11, 17, 17, 45)  # globex, best first
 OPENED_AT = u(2026, 11, 12, 15)  # globex's ``now``: 2026-11-12T09:00-06:00
@@ -124,11 +125,11 @@ def test_a_packet_digest_shorter_than_8_characters_is_refused(reviewed: Desk, le
     given = _digest(reviewed)[:length]  # a true prefix of the reviewed digest: only its length is wrong
     before = reviewed.snapshot(GLOBEX_ID)
 
-    with pytest.raises(Refused, match="not the reviewed one"):
+    with pytest.raises(Refused, match="too short: give at least 8 characters"):
         confirm(reviewed.deps, GLOBEX_ID, EM, given)
 
     assert reviewed.escalation(GLOBEX_ID).state is State.AWAITING_CONFIRMATION
-    assert reviewed.snapshot(GLOBEX_ID) == before
+    only_the_refusal_recorded(reviewed, GLOBEX_ID, before, "confirm", EM)
 
 
 def test_a_packet_digest_of_exactly_8_characters_is_accepted(reviewed: Desk) -> None:

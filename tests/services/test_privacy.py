@@ -105,7 +105,7 @@ def test_an_exception_lifecycle_leaks_no_summary(desk: Desk, store_uow: Callable
     approve(desk.deps, FREEZE_ID, DUTY, request.options[0].slot.start, "approved")
     hold_slots(desk.deps, FREEZE_ID, EM)
     request_exception(desk.deps, FREEZE_ID, EM, "replace the customer success director")
-    approve(desk.deps, FREEZE_ID, LEAD, None, "keep Mei")
+    approve(desk.deps, FREEZE_ID, LEAD, request.options[0].slot.start, "keep Mei; the waived slot stands")
     hold_slots(desk.deps, FREEZE_ID, EM)
     seen = review(desk.deps, FREEZE_ID, EM, request.options[0].slot.start)
     assert confirm(desk.deps, FREEZE_ID, EM, seen.packet.digest).confirmed

@@ -124,7 +124,7 @@ class IllegalTransition(Refused):
         what = f"`readout {verb}`" if verb else action.value.replace("_", " ")
         allowed = next_commands(state)
         super().__init__(
-            f"{what} is not possible while the escalation is {state.value}"
+            f"{what} is not possible in state {state.value}"
             + (f"; possible now: {', '.join(f'`{c}`' for c in allowed)}" if allowed else " (final state)")
         )
         self.state = state

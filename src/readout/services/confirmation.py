@@ -175,11 +175,12 @@ def _confirm(deps: Deps, escalation_id: str, user_id: str, packet_digest: str) -
             if esc.version != version:
                 continue  # something happened meanwhile (a hold expired, an effect settled): check again
             if isinstance(packet, str):
-                steps = _send_back(uow, esc, planned, user, now, packet, obstacles)
+                reason = f"{packet}: {'; '.join(obstacles)}" if obstacles else packet
+                steps = _send_back(uow, esc, planned, user, now, reason, obstacles)
                 uow.escalations.save(esc)
                 uow.commit()
                 carry_out(deps, esc.id)
-                return ConfirmOutcome(esc, False, packet, obstacles=obstacles, next_steps=steps)
+                return ConfirmOutcome(esc, False, reason, obstacles=obstacles, next_steps=steps)
             hold = _confirmable(uow, esc, packet_digest, now)
             decided = _decide(uow, deps, esc, hold, _invitation(planned.case, packet), user, now)
             uow.escalations.save(esc)

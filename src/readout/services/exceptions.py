@@ -177,7 +177,9 @@ def _leadership_approval(
             f"request {request.id} offers no slot starting {utc_text(start)} "
             f"({'it offers ' + offered if offered else 'it offers none: approve a replacement instead'})"
         )
-    recorded = _record_waivers(uow, esc, request, user, option.slot, option.waivers, now, reason)
+    granted = {w.family for w in uow.waivers.of(esc.id) if w.slot == option.slot}
+    missing = tuple(f for f in option.waivers if f not in granted)
+    recorded = _record_waivers(uow, esc, request, user, option.slot, missing, now, reason)
     return _approved(
         uow, esc, request, user, now, reason, recorded, _slot_approval(option.slot, customer_asked)
     )
@@ -346,11 +348,28 @@ def _reject(deps: Deps, escalation_id: str, user_id: str, reason: str) -> Decisi
         uow.exceptions.update(decided)
         esc.transition(Action.REJECT_EXCEPTION, now, user.id, {"request": request.id, "reason": reason})
         if request.route is Route.WAIVER_APPROVERS:
-            escalation = {"request": request.id, "route": Route.SUPPORT_LEADERSHIP.value}
-            esc.transition(Action.ESCALATE, now, SYSTEM.id, escalation)
+            _to_leadership(uow, esc, request, user, now, reason)
         uow.escalations.save(esc)
         uow.commit()
         return DecisionOutcome(esc, decided)
+
+
+def _to_leadership(
+    uow: UnitOfWork, esc: Escalation, rejected: ExceptionRequest, user: User, now: datetime, reason: str
+) -> ExceptionRequest:
+    """A rejected waiver request goes on to support leadership as an open request of its own (same causes,
+    options and deadline, raised for the same person), so that leadership can approve one of its slots, a
+    replacement, or say no."""
+    why = f"waiver request #{rejected.id} rejected by {user.name}: {reason}"
+    request = uow.exceptions.add(
+        ExceptionRequest(
+            0, esc.id, now, raised_for(uow, rejected), Route.SUPPORT_LEADERSHIP, rejected.causes,
+            rejected.options, rejected.deadline, why,
+        )
+    )  # fmt: skip
+    payload = {"request": request.id, "rejected": rejected.id, "route": Route.SUPPORT_LEADERSHIP.value}
+    esc.transition(Action.ESCALATE, now, SYSTEM.id, payload)
+    return request
 
 
 def _may_decide(user: User, request: ExceptionRequest) -> bool:
