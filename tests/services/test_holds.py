@@ -16,7 +16,7 @@ from readout.services.escalations import plan_escalation
 from readout.services.holding import extend_holds, hold_slots, reap, release_holds
 from tests.services.flows import DUTY, EM, GLOBEX, GLOBEX_ID, NOBODY, PSM, Desk, edit, u
 
-TOP3 = [u(2026, 11, 17, 18), u(2026, 11, 17, 17, 45), u(2026, 11, 17, 17, 30)]  # globex, best first
+TOP3 = [u(2026, 11, 17, 18), u(2026, 11, 17, 17, 45), u(2026, 11, 19, 16, 30)]  # globex, spread, by rank
 TTL = timedelta(hours=24)
 
 
@@ -146,10 +146,8 @@ def test_reaper_sends_an_escalation_awaiting_confirmation_back_to_planned(held: 
 
 
 def test_replanning_releases_holds_on_slots_that_no_longer_comply(held: Desk) -> None:
-    # The customer's incident manager can no longer meet on Tuesdays: the three held slots are all Tuesday.
-    edit(
-        held.copy(GLOBEX), 'availability: {tue-thu: "09:00-13:00"}', 'availability: {wed-thu: "09:00-13:00"}'
-    )
+    # The customer's incident manager can now meet on Wednesdays only: the held slots are Tuesday and Thursday.
+    edit(held.copy(GLOBEX), 'availability: {tue-thu: "09:00-13:00"}', 'availability: {wed: "09:00-13:00"}')
 
     plan_escalation(held.deps, GLOBEX_ID, EM, "calendars read again")
     assert len(held.live_holds(GLOBEX_ID)) == 3, "an edited file changes nothing until it is stored"
@@ -159,7 +157,7 @@ def test_replanning_releases_holds_on_slots_that_no_longer_comply(held: Desk) ->
     assert held.live_holds(GLOBEX_ID) == []
     assert {h.end_reason for h in held.holds(GLOBEX_ID)} == {"slot no longer compliant"}
     assert held.calendar.events == {}
-    assert held.escalation(GLOBEX_ID).state is State.PLANNED
+    assert held.escalation(GLOBEX_ID).state is State.ESCALATED  # and no Wednesday slot complies either
 
 
 def test_never_two_live_holds_of_one_escalation_on_one_slot_even_after_the_organizer_changes(
@@ -209,9 +207,9 @@ def test_a_hold_the_calendar_refused_is_not_live_in_the_ledger(desk: Desk) -> No
 
 def test_issue_9_reap_releases_an_orphan_hold_the_ledger_does_not_know(held: Desk) -> None:
     known = sorted(held.calendar.events)
-    slot = Interval(u(2026, 11, 19, 16, 30), u(2026, 11, 19, 17))
+    slot = Interval(u(2026, 11, 17, 17, 30), u(2026, 11, 17, 18, 30))  # eligible, not held
     orphan = Hold(
-        0, f"{GLOBEX_ID}/20261119T163000Z/dana", GLOBEX_ID, slot, "dana", held.clock(), held.clock()
+        0, f"{GLOBEX_ID}/20261117T173000Z/dana", GLOBEX_ID, slot, "dana", held.clock(), held.clock()
     )
     held.calendar.events[orphan.uid] = orphan  # placed by a process whose ledger row was rolled back
 
@@ -220,4 +218,4 @@ def test_issue_9_reap_releases_an_orphan_hold_the_ledger_does_not_know(held: Des
     assert sorted(held.calendar.events) == known  # the orphan is gone, the ledger's holds stay
     assert orphan.uid in held.calendar.released
     [entry] = [e for e in held.audit(GLOBEX_ID) if e.kind == "orphan_hold_released"]
-    assert entry.payload["start"] == "2026-11-19T16:30:00Z"
+    assert entry.payload["start"] == "2026-11-17T17:30:00Z"

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from readout.domain.exception_requests import NearMissOption, Waiver
 from readout.domain.intervals import Interval
 from readout.domain.plan import Plan
 
-__all__ = ["Eligible", "eligible_slots", "near_miss_options"]
+__all__ = ["Eligible", "eligible_slots", "near_miss_options", "nearest", "spread"]
 
 
 @dataclass(frozen=True)
@@ -37,3 +39,40 @@ def eligible_slots(plan: Plan, waivers: Iterable[Waiver]) -> list[Eligible]:
         if all((slot, family) in granted for family in miss.waivers):
             out.append(Eligible(slot, miss.interpreter, miss.waivers))
     return out
+
+
+def spread(
+    ranked: list[Eligible], count: int, zone: ZoneInfo, kept: Iterable[Interval] = ()
+) -> list[Eligible]:
+    """Up to ``count`` slots of ``ranked`` (best first) to hold, spread out: first slots on days (in ``zone``)
+    that no slot kept or chosen is on, then slots overlapping none of them, then any (best-ranked first within
+    each preference). ``kept`` (e.g. live holds) count towards ``count`` and their days and times are taken.
+    The result is in rank order; the same input always gives the same choice."""
+    taken = list(kept)
+    wanted = count - len(taken)
+    chosen: set[int] = set()
+
+    def new_day(slot: Interval) -> bool:
+        days = {t.start.astimezone(zone).date() for t in taken}
+        return slot.start.astimezone(zone).date() not in days and apart(slot)
+
+    def apart(slot: Interval) -> bool:
+        return not any(slot.overlaps(t) for t in taken)
+
+    def anywhere(slot: Interval) -> bool:
+        return True
+
+    for fits in (new_day, apart, anywhere):
+        for index, option in enumerate(ranked):
+            if len(chosen) >= wanted:
+                break
+            if index not in chosen and option.slot not in taken and fits(option.slot):
+                chosen.add(index)
+                taken.append(option.slot)
+    return [ranked[i] for i in sorted(chosen)]
+
+
+def nearest(ranked: list[Eligible], start: datetime, limit: int = 5) -> list[Eligible]:
+    """The ``limit`` eligible slots starting nearest ``start`` (then earliest), in time order."""
+    closest = sorted(ranked, key=lambda e: (abs(e.slot.start - start), e.slot.start))[:limit]
+    return sorted(closest, key=lambda e: e.slot.start)

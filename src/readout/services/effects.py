@@ -45,6 +45,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+_ROUNDS = 3  # passes over due effects in one run (effects decided while settling run in the next pass)
 LEASE = timedelta(minutes=2)  # longer than any one calendar or SMTP call is allowed to take
 _EXPIRED_OR_GONE = "the hold is no longer live: nothing to place"
 
@@ -59,22 +60,23 @@ class Carried:
 # Writing intents (inside the deciding transaction) ---------------------------------------------------------
 
 
-def place_effect(uow: UnitOfWork, hold: Hold, zone: ZoneInfo | None, batch: str, now: datetime) -> Effect:
-    """Intent: put ``hold`` on its calendar (``batch`` names the holds placed by one command)."""
-    payload = {**_where(hold), "zone": zone.key if zone else None, "batch": batch}
+def place_effect(uow: UnitOfWork, hold: Hold, shown_in: ZoneInfo | None, batch: str, now: datetime) -> Effect:
+    """Intent: put ``hold`` on every calendar it goes on, all or none (``batch`` names the holds placed by one
+    command; ``shown_in``: the contract zone its slot is shown in)."""
+    payload = {**_where(hold, shown_in), "batch": batch}
     return _add(uow, hold.escalation_id, EffectKind.PLACE_HOLD, f"place:{hold.id}", payload, now)
 
 
 def release_effect(uow: UnitOfWork, hold: Hold, now: datetime) -> Effect:
-    """Intent: take ``hold`` (or the readout event it became) off its calendar."""
+    """Intent: take ``hold`` (or the readout event it became) off every calendar it is on."""
     return _add(
-        uow, hold.escalation_id, EffectKind.RELEASE_HOLD, f"release:{hold.id}", {"hold": hold.id}, now
+        uow, hold.escalation_id, EffectKind.RELEASE_HOLD, f"release:{hold.id}", _where(hold, None), now
     )
 
 
 def confirm_effect(uow: UnitOfWork, hold: Hold, packet: InvitePacket, now: datetime) -> Effect:
     """Intent: turn ``hold`` into the confirmed readout event described by ``packet``."""
-    payload = {**_where(hold), "packet": packet.as_dict()}
+    payload = {**_where(hold, None), "packet": packet.as_dict()}
     return _add(uow, hold.escalation_id, EffectKind.CONFIRM_HOLD, f"confirm:{hold.id}", payload, now)
 
 
@@ -92,9 +94,20 @@ def invitation_effect(uow: UnitOfWork, invitation: Invitation, escalation_id: st
     return _add(uow, escalation_id, EffectKind.SEND_INVITATION, key, payload, now)
 
 
-def _where(hold: Hold) -> dict[str, Any]:
-    """Which hold, and (for people reading the outbox) its slot and calendar."""
-    return {"hold": hold.id, "start": slot_text(hold.slot)["start"], "calendar": hold.calendar}
+def _where(hold: Hold, shown_in: ZoneInfo | None) -> dict[str, Any]:
+    """Which hold, and (for people reading the outbox) its slot and calendars; a hold kept in the ledger only
+    names none."""
+    calendars = [p.calendar for p in hold.targets if p.on_a_calendar]
+    where: dict[str, Any] = {
+        "hold": hold.id,
+        "start": slot_text(hold.slot)["start"],
+        "calendar": calendars[0] if calendars else None,
+        "calendars": calendars,
+        "ledger_only": hold.ledger_only,
+    }
+    if shown_in is not None:
+        where["local"] = f"{hold.slot.start.astimezone(shown_in):%a %d %b %H:%M} {shown_in.key}"
+    return where
 
 
 def _add(
@@ -121,14 +134,19 @@ def effects_of(deps: Deps, ids: Iterable[int]) -> tuple[Effect, ...]:
 def carry_out(deps: Deps, escalation_id: str | None = None) -> Carried:
     """Carry out every due effect (of one escalation, or all), oldest first; failures wait for a retry."""
     carried = Carried()
-    now = deps.clock()
-    with deps.uow() as uow:
-        due = uow.effects.due(now, escalation_id)
-    for effect in due:
-        try:
-            _one(deps, effect.id, effect.escalation_id, carried)
-        except Conflict as clash:  # another runner moved the escalation meanwhile: it will be picked up again
-            log.info("effect %s left for the next run: %s", effect.id, clash)
+    tried: set[int] = set()
+    for _ in range(_ROUNDS):  # carrying out may decide more (a refused hold's placements to take off)
+        now = deps.clock()
+        with deps.uow() as uow:
+            due = [e for e in uow.effects.due(now, escalation_id) if e.id not in tried]
+        if not due:
+            break
+        for effect in due:
+            tried.add(effect.id)
+            try:
+                _one(deps, effect.id, effect.escalation_id, carried)
+            except Conflict as clash:  # another runner moved the escalation meanwhile: picked up again later
+                log.info("effect %s left for the next run: %s", effect.id, clash)
     return carried
 
 
@@ -196,13 +214,32 @@ def _act(deps: Deps, effect: Effect, hold: Hold | None) -> dict[str, Any]:
         return {"to": [a.email for a in invitation.packet.attendees]}
     if hold is None:
         raise NotFound(f"hold {effect.payload.get('hold')} is not in the ledger")
+    refs: dict[str, str | None] = {}
     if effect.kind is EffectKind.PLACE_HOLD:
-        zone = effect.payload.get("zone")
-        return {"ref": deps.holds.place(hold, ZoneInfo(zone) if zone else None)}
+        for place in hold.targets:  # SlotTaken on any: settling ends the hold and takes off what was placed
+            zone = place.zone or effect.payload.get("zone")  # an older intent carried the organizer's zone
+            refs[place.calendar] = deps.holds.place(hold.on(place), ZoneInfo(zone) if zone else None)
+        return {"refs": refs}
     if effect.kind is EffectKind.CONFIRM_HOLD:
-        return {"ref": deps.holds.confirm(hold, packet_from_dict(effect.payload["packet"]))}
-    deps.holds.release(hold)
+        packet = packet_from_dict(effect.payload["packet"])
+        for place in hold.targets:
+            refs[place.calendar] = deps.holds.confirm(hold.on(place), packet)
+        return {"refs": refs}
+    _release_everywhere(deps, hold)
     return {}
+
+
+def _release_everywhere(deps: Deps, hold: Hold) -> None:
+    """Take the hold off every calendar it is on, trying each; then raise what went wrong, a passing failure
+    before a refusal (so the retry comes first and a refusal stays final)."""
+    failures: list[ReadoutError] = []
+    for place in hold.targets:
+        try:
+            deps.holds.release(hold.on(place))
+        except ReadoutError as failure:
+            failures.append(failure)
+    if failures:
+        raise min(failures, key=lambda f: isinstance(f, Conflict | NotFound))
 
 
 def cancellation_of(request: Effect) -> Invitation:
@@ -269,19 +306,37 @@ def _succeeded(
     result: dict[str, Any],
     now: datetime,
 ) -> None:
-    if hold is not None and effect.kind in (EffectKind.PLACE_HOLD, EffectKind.CONFIRM_HOLD):
-        uow.holds.update(replace(hold, calendar_ref=result.get("ref") or hold.calendar_ref))
-    uow.effects.update(effect.done(now, {k: v for k, v in result.items() if k != "ref"}))
     if effect.kind is EffectKind.SEND_INVITATION:
+        uow.effects.update(effect.done(now, result))
         payload = {
             "method": effect.payload["method"],
             "sequence": effect.payload["sequence"],
             "to": result.get("to", []),
             "packet_digest": packet_from_dict(effect.payload["packet"]).digest,
         }
-    else:
-        payload = {**slot_text(hold.slot), "calendar": hold.calendar} if hold else {}
-    _record(esc, now, _DONE_ENTRIES[effect.kind], payload)
+        _record(esc, now, _DONE_ENTRIES[effect.kind], payload)
+        return
+    refs = result.get("refs", {})
+    if hold is not None and refs:
+        hold = hold.with_refs(refs)
+        uow.holds.update(hold)
+    written = _written(hold, effect, refs)
+    if not written:  # nothing was written anywhere: never recorded as if it were on someone's calendar
+        uow.effects.update(effect.done(now, {"ledger_only": True}))
+        return
+    uow.effects.update(effect.done(now, {"calendars": written}))
+    payload = {**slot_text(hold.slot)} if hold else {}
+    _record(esc, now, _DONE_ENTRIES[effect.kind], {**payload, "calendar": written[0], "calendars": written})
+
+
+def _written(hold: Hold | None, effect: Effect, refs: dict[str, str | None]) -> list[str]:
+    """The calendars the effect wrote to: where placing or confirming gave back a reference, or (releasing)
+    where the hold had been written or was to be. A calendar kept in the ledger only gives back none."""
+    if hold is None:
+        return []
+    if effect.kind is EffectKind.RELEASE_HOLD:
+        return [p.calendar for p in hold.targets if p.ref is not None or p.on_a_calendar]
+    return [calendar for calendar, ref in refs.items() if ref is not None]
 
 
 def _failed(
@@ -341,9 +396,14 @@ def _slot_taken(
 
 
 def _end_unplaced(uow: UnitOfWork, esc: Escalation, hold: Hold, reason: str, now: datetime) -> None:
-    """End a hold that never reached its calendar (nothing to take off it)."""
-    uow.holds.update(hold.ended(HoldStatus.RELEASED, now, reason))
-    _record(esc, now, "hold_released", {**slot_text(hold.slot), "reason": reason})
+    """End a hold that did not reach (all of) its calendars. One on several calendars may be on some of them
+    already: the intent to take it off those is written with it (all or nothing); one on a single calendar
+    is on none, so nothing is left to take off."""
+    if len(hold.targets) > 1:
+        end_with_release(uow, esc, hold, HoldStatus.RELEASED, now, SYSTEM.id, reason)
+    else:
+        uow.holds.update(hold.ended(HoldStatus.RELEASED, now, reason))
+        _record(esc, now, "hold_released", {**slot_text(hold.slot), "reason": reason})
     after_hold_loss(uow, esc, now)
 
 

@@ -1,27 +1,29 @@
 """Use cases: place, extend and release tentative holds, and reap expired ones.
 
 Decide, commit, then act: a hold is recorded in the ledger (where a unique index keeps one live hold per
-escalation and slot, also across processes) together with the intent to put it on the organizer's calendar
-and its audit entry; only after that commit is the calendar written (``services.effects``). A calendar that
-refuses the slot ends every hold placed by the same command and sends the escalation back to planning; a
-calendar that does not answer leaves the hold recorded and its placing pending, retried by ``reap``.
-"""
+escalation and slot, also across processes) together with the intent to put it on its calendars (every
+internal role holder's Readout may write to, else the organizer's CalDAV collection, else none: kept in the
+ledger only) and its audit entry; only after that commit are the calendars written (``services.effects``). A
+calendar that refuses the slot ends every hold placed by the same command, takes off what was already placed,
+and sends the escalation back to planning; a calendar that does not answer leaves the hold recorded and its
+placing pending, retried by ``reap``."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from readout.domain.case_document import LoadedCase
 from readout.domain.effects import Effect
-from readout.domain.eligibility import Eligible, eligible_slots
+from readout.domain.eligibility import Eligible, eligible_slots, nearest, spread
 from readout.domain.escalation import Escalation
-from readout.domain.holds import Hold, HoldStatus, hold_uid
+from readout.domain.holds import LEDGER_ONLY, Hold, HoldStatus, Placement, hold_uid
 from readout.domain.intervals import Interval, utc_text
 from readout.domain.lifecycle import Action
-from readout.domain.sources import RemoteSource
+from readout.domain.sources import CalendarSource, RemoteSource
 from readout.domain.users import SYSTEM, Permission, User
 from readout.errors import ReadoutError, Refused
 from readout.services.context import Deps, actor, load_escalation, slot_text, stored_case
@@ -35,7 +37,16 @@ from readout.services.effects import (
 )
 from readout.services.ports import UnitOfWork
 
-__all__ = ["HoldOutcome", "extend_holds", "hold_slots", "reap", "reconcile", "release_holds", "settle"]
+__all__ = [
+    "HoldOutcome",
+    "extend_holds",
+    "hold_placements",
+    "hold_slots",
+    "reap",
+    "reconcile",
+    "release_holds",
+    "settle",
+]
 
 log = logging.getLogger(__name__)
 
@@ -54,22 +65,50 @@ class HoldOutcome:
     effects: tuple[Effect, ...] = ()
 
 
-def _organizer_calendar(loaded: LoadedCase) -> str:
-    """Holds go on the escalation manager's calendar (they organise the readout): a CalDAV collection when
-    their calendar is one, else the ledger only, under their person id."""
-    organizer = loaded.case.roles["escalation_manager"] or "organizer"
-    source = loaded.calendars.get(organizer)
+_HOLDERS = ("escalation_manager", "fix_owner", "customer_success_director")  # internal role holders
+
+
+def hold_placements(loaded: LoadedCase, escalation_id: str, slot: Interval) -> tuple[Placement, ...]:
+    """Where a hold on ``slot`` goes: the calendar of every internal role holder Readout may write to (their
+    ``hold_calendar``, else their own ``calendar`` when it is a CalDAV collection), one placement per
+    collection; with none, the organizer's person id: the hold is kept in the ledger only."""
+    case = loaded.case
+    found: dict[str, Placement] = {}
+    for role in _HOLDERS:
+        person_id = case.roles.get(role)
+        if not person_id:
+            continue
+        own = loaded.hold_calendars.get(person_id)
+        calendar = _writable(own) or _writable(loaded.calendars.get(person_id))
+        if calendar and calendar not in found:
+            found[calendar] = Placement(
+                calendar, person_id, _zone_key(loaded, person_id), hold_uid(escalation_id, slot, calendar)
+            )
+    if found:
+        return tuple(found.values())
+    organizer = case.roles.get("escalation_manager") or "organizer"
+    uid = hold_uid(escalation_id, slot, organizer)
+    return (Placement(organizer, organizer, _zone_key(loaded, organizer), uid),)
+
+
+def _writable(source: CalendarSource | None) -> str | None:
     if isinstance(source, RemoteSource) and source.is_caldav:
         return source.shown
-    return organizer
+    return None
+
+
+def _zone_key(loaded: LoadedCase, person_id: str) -> str | None:
+    person = loaded.case.people.get(person_id)
+    return person.zone.key if person else None
 
 
 def _live(uow: UnitOfWork, esc: Escalation, now: datetime) -> tuple[Hold, ...]:
     return tuple(h for h in uow.holds.of(esc.id) if h.is_live(now))
 
 
-def hold_slots(deps: Deps, escalation_id: str, user_id: str) -> HoldOutcome:
-    """Hold the best eligible slots (``holds.count``), each expiring after ``holds.ttl_hours``."""
+def hold_slots(deps: Deps, escalation_id: str, user_id: str, slot: datetime | None = None) -> HoldOutcome:
+    """Hold the best eligible slots, spread over days and times (``holds.count`` live holds in all), or only
+    the eligible slot starting at ``slot``; each expires after ``holds.ttl_hours``."""
     now = deps.clock()
     with deps.uow() as uow:
         user = actor(uow, user_id, Permission.HOLD)
@@ -77,7 +116,12 @@ def hold_slots(deps: Deps, escalation_id: str, user_id: str) -> HoldOutcome:
         esc.require(Action.HOLD)
         decided = _expire_overdue(uow, esc, now)  # the reaper may not have run yet
         loaded = stored_case(deps, uow, esc)
-        wanted = _wanted(uow, esc, loaded.case.hold_count)
+        eligible = _eligible(uow, esc)
+        if slot is None:
+            kept = [h.slot for h in _live(uow, esc, now) if any(e.slot == h.slot for e in eligible)]
+            wanted = spread(eligible, loaded.case.hold_count, loaded.case.customer_zone, kept)
+        else:
+            wanted = [_chosen(esc, eligible, slot, loaded.case.customer_zone)]
         placed = _record_holds(uow, esc, loaded, wanted, user, now, decided)
         esc.transition(Action.HOLD, now, user.id, {"placed": len(placed), "live": len(_live(uow, esc, now))})
         uow.escalations.save(esc)
@@ -85,13 +129,30 @@ def hold_slots(deps: Deps, escalation_id: str, user_id: str) -> HoldOutcome:
     return settle(deps, esc.id, tuple(placed), decided)
 
 
-def _wanted(uow: UnitOfWork, esc: Escalation, count: int) -> list[Eligible]:
-    """The best ``count`` eligible slots of the latest plan; Refused when there is none."""
+def _eligible(uow: UnitOfWork, esc: Escalation) -> list[Eligible]:
+    """The eligible slots of the latest plan, best first; Refused when there is none."""
     plan = uow.plans.latest(esc.id)
-    wanted = eligible_slots(plan, uow.waivers.of(esc.id))[:count] if plan else []
-    if not wanted:
+    eligible = eligible_slots(plan, uow.waivers.of(esc.id)) if plan else []
+    if not eligible:
         raise Refused(f"{esc.id} has no eligible slot to hold: plan again or request an exception")
-    return wanted
+    return eligible
+
+
+def _chosen(esc: Escalation, eligible: list[Eligible], start: datetime, zone: ZoneInfo) -> Eligible:
+    """The eligible slot starting at ``start``; Refused naming it and the nearest eligible starts."""
+    found = next((e for e in eligible if e.slot.start == start), None)
+    if found is not None:
+        return found
+    near = "; ".join(_when(e.slot.start, zone) for e in nearest(eligible, start))
+    raise Refused(
+        f"{_when(start, zone)} is not an eligible slot of {esc.id}: nearest eligible starts: {near}"
+        " (hold one with --slot, or plan again)"
+    )
+
+
+def _when(moment: datetime, zone: ZoneInfo) -> str:
+    """``Tue 17 Nov 12:00 America/Mexico_City (2026-11-17T18:00:00Z)``: contract zone time, then UTC."""
+    return f"{moment.astimezone(zone):%a %d %b %H:%M} {zone.key} ({utc_text(moment)})"
 
 
 def _record_holds(
@@ -103,28 +164,33 @@ def _record_holds(
     now: datetime,
     decided: list[Effect],
 ) -> list[Hold]:
-    """Record a live hold per wanted slot not held yet (idempotent) with the intent to put it on the
-    organizer's calendar and its audit entry; the holds recorded."""
+    """Record a live hold per wanted slot not held yet (idempotent) with the intent to put it on its
+    calendars and its audit entry; the holds recorded."""
     case = loaded.case
-    calendar = _organizer_calendar(loaded)
-    zone = _organizer_zone(loaded)
     batch = f"hold@{esc.id}#{esc.audit_seq}"
     placed: list[Hold] = []
     for option in wanted:
-        uid = hold_uid(esc.id, option.slot, calendar)
-        stored = uow.holds.add(Hold(0, uid, esc.id, option.slot, calendar, now, now + case.hold_ttl))
+        where = hold_placements(loaded, esc.id, option.slot)
+        first = where[0]
+        hold = Hold(
+            0, first.uid, esc.id, option.slot, first.calendar, now, now + case.hold_ttl, placements=where
+        )
+        stored = uow.holds.add(hold)
         if stored is None:
             continue  # already held live: holding is idempotent
         placed.append(stored)
-        decided.append(place_effect(uow, stored, zone, batch, now))
-        payload = {**slot_text(stored.slot), "calendar": calendar, "expires_at": utc_text(stored.expires_at)}
-        esc.record(now, user.id, "hold_placed", payload)
+        decided.append(place_effect(uow, stored, case.customer_zone, batch, now))
+        esc.record(now, user.id, "hold_placed", {**_where(stored), "expires_at": utc_text(stored.expires_at)})
     return placed
 
 
-def _organizer_zone(loaded: LoadedCase) -> ZoneInfo | None:
-    organizer = loaded.case.people.get(loaded.case.roles["escalation_manager"] or "")
-    return organizer.zone if organizer else None
+def _where(hold: Hold) -> dict[str, Any]:
+    """The slot and where the hold goes, for the audit trail (a ledger-only hold names no calendar)."""
+    if hold.ledger_only:
+        return {**slot_text(hold.slot), "calendar": None, "calendars": [], "kept": LEDGER_ONLY}
+    calendars = [p.calendar for p in hold.targets if p.on_a_calendar]
+    people = [p.person for p in hold.targets if p.on_a_calendar]
+    return {**slot_text(hold.slot), "calendar": calendars[0], "calendars": calendars, "people": people}
 
 
 def settle(deps: Deps, escalation_id: str, placed: tuple[Hold, ...], decided: list[Effect]) -> HoldOutcome:
@@ -230,7 +296,9 @@ def reconcile(deps: Deps) -> list[Hold]:
     only after its ledger row was committed, so a hold being placed right now is never taken for an orphan."""
     now = deps.clock()
     with deps.look() as uow:
-        calendars = sorted({h.calendar for e in uow.escalations.list() for h in uow.holds.of(e.id)})
+        calendars = sorted(
+            {p.calendar for e in uow.escalations.list() for h in uow.holds.of(e.id) for p in h.targets}
+        )
     found: list[Hold] = []
     for calendar in calendars:
         try:
@@ -238,7 +306,7 @@ def reconcile(deps: Deps) -> list[Hold]:
         except ReadoutError as failure:  # the next round tries again
             log.warning("listing holds on %s failed: %s", calendar, failure)
     with deps.look() as uow:
-        known = {h.uid for e in uow.escalations.list() for h in uow.holds.of(e.id)}
+        known = {p.uid for e in uow.escalations.list() for h in uow.holds.of(e.id) for p in h.targets}
     released: list[Hold] = []
     for orphan in (h for h in found if h.uid not in known):
         try:

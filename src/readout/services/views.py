@@ -8,7 +8,7 @@ from readout.domain.audit import AuditEntry
 from readout.domain.effects import Effect, EffectKind, EffectStatus
 from readout.domain.escalation import Escalation
 from readout.domain.exception_requests import ExceptionRequest, Waiver
-from readout.domain.holds import Hold
+from readout.domain.holds import LEDGER_ONLY, Hold
 from readout.domain.intervals import utc_text
 
 __all__ = [
@@ -18,15 +18,22 @@ __all__ = [
     "effects_pending",
     "escalation_view",
     "hold_view",
+    "hold_where",
     "request_view",
     "waiver_view",
 ]
 
 _WHAT: dict[EffectKind, str] = {
-    EffectKind.PLACE_HOLD: "put the hold {slot} on {calendar}",
-    EffectKind.RELEASE_HOLD: "take the hold {slot} off {calendar}",
-    EffectKind.CONFIRM_HOLD: "turn the hold {slot} into the readout event on {calendar}",
+    EffectKind.PLACE_HOLD: "put the hold{slot} on {calendar}",
+    EffectKind.RELEASE_HOLD: "take the hold{slot} off {calendar}",
+    EffectKind.CONFIRM_HOLD: "turn the hold{slot} into the readout event on {calendar}",
     EffectKind.SEND_INVITATION: "send the invitation ({method}) to {to}",
+}
+# The same intents for a hold kept in Readout's ledger only: nothing is written to anybody's calendar.
+_IN_LEDGER: dict[EffectKind, str] = {
+    EffectKind.PLACE_HOLD: "the hold{slot} is " + LEDGER_ONLY,
+    EffectKind.RELEASE_HOLD: "the hold{slot} is released in Readout's ledger (it was on nobody's calendar)",
+    EffectKind.CONFIRM_HOLD: "the readout{slot} is recorded in Readout's ledger only: on nobody's calendar",
 }
 _STANDING: dict[EffectStatus, str] = {
     EffectStatus.DONE: "done",
@@ -58,13 +65,30 @@ def escalation_view(esc: Escalation) -> dict[str, Any]:
     }
 
 
+def hold_where(hold: Hold) -> str:
+    """Where a hold is, in words: ``on the calendars of dana, ravi`` or ``kept in Readout's ledger only: on
+    nobody's calendar`` (never a person's name for a hold that is on no calendar)."""
+    written = [p for p in hold.targets if p.on_a_calendar or p.ref is not None]
+    if not written:
+        return LEDGER_ONLY
+    owners = [p.person or p.calendar for p in written]
+    return f"on the calendar{'s' if len(owners) > 1 else ''} of {', '.join(owners)}"
+
+
 def hold_view(hold: Hold) -> dict[str, Any]:
-    """One hold of the ledger."""
+    """One hold of the ledger. ``calendar`` is None for a hold kept in the ledger only; ``calendars`` lists
+    every calendar it goes on (with whose it is); ``where`` says it in words."""
+    written = [p for p in hold.targets if p.on_a_calendar or p.ref is not None]
     return {
         "uid": hold.uid,
         "start": utc_text(hold.slot.start),
         "end": utc_text(hold.slot.end),
-        "calendar": hold.calendar,
+        "calendar": written[0].calendar if written else None,
+        "calendars": [
+            {"calendar": p.calendar, "person": p.person, "placed": p.ref is not None} for p in written
+        ],
+        "ledger_only": not written,
+        "where": hold_where(hold),
         "status": hold.status.value,
         "placed_at": utc_text(hold.placed_at),
         "expires_at": utc_text(hold.expires_at),
@@ -138,12 +162,26 @@ def effect_sentence(effect: Effect) -> str:
     """What the effect does and whether it happened, in plain words (never claims what did not happen)."""
     payload = effect.payload
     attendees = payload.get("packet", {}).get("attendees", [])
-    words = _WHAT[effect.kind].format(
-        slot=payload.get("start", ""),
-        calendar=payload.get("calendar", "its calendar"),
-        method=payload.get("method", ""),
-        to=f"{len(attendees)} attendee(s)",
+    start = payload.get("start")
+    slot = (
+        f" {payload['local']} ({start})" if start and payload.get("local") else f" {start}" if start else ""
     )
+    done = effect.status is EffectStatus.DONE
+    calendars = (effect.result.get("calendars") if done else None) or payload.get("calendars")
+    if calendars is None:  # an intent written before holds could go on several calendars
+        calendars = [payload["calendar"]] if payload.get("calendar") else []
+    ledger_only = effect.result.get("ledger_only") if done else payload.get("ledger_only")
+    if effect.kind in _IN_LEDGER and ledger_only:
+        words = _IN_LEDGER[effect.kind].format(slot=slot)
+        if done:
+            return f"{words[0].upper()}{words[1:]}"
+    else:
+        words = _WHAT[effect.kind].format(
+            slot=slot,
+            calendar=", ".join(calendars) or "its calendar",
+            method=payload.get("method", ""),
+            to=f"{len(attendees)} attendee(s)",
+        )
     standing = _STANDING[effect.status]
     if effect.status is EffectStatus.DONE and effect.result.get("skipped"):
         standing = f"skipped ({effect.result['skipped']})"

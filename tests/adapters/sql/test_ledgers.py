@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from readout.domain.exception_requests import Decision
-from readout.domain.holds import HoldStatus
+from readout.domain.holds import HoldStatus, Placement
 from readout.domain.plan import Candidate, NearMiss, Plan, PlanStatus, Unreadable, Unverified
 from readout.domain.users import Role
 from tests.adapters.sql.builders import at, escalation, exception_request, hold, user, waiver
@@ -227,3 +227,42 @@ def test_work_after_a_commit_is_rolled_back_unless_committed_again(uow_factory: 
 
     with uow_factory() as uow:
         assert [e.id for e in uow.escalations.list()] == ["ESC-1"]
+
+
+def test_a_hold_on_several_calendars_keeps_every_placement_and_its_reference(uow_factory: Store) -> None:
+    base = hold(calendar="caldav://dav.example/dana/")
+    placements = (
+        Placement("caldav://dav.example/dana/", "dana", "America/Chicago", base.uid),
+        Placement("caldav://dav.example/ravi/", "ravi", "Asia/Kolkata", "ESC-1/ravi-uid"),
+    )
+    with uow_factory() as uow:
+        stored = uow.holds.add(replace(base, placements=placements))
+        assert stored is not None
+        # one row per slot: a second hold of the slot on another calendar is still refused
+        assert uow.holds.add(hold(calendar="caldav://dav.example/ravi/")) is None
+        uow.commit()
+
+    placed = stored.with_refs({"caldav://dav.example/ravi/": '{"etag": "e2"}'})
+    with uow_factory() as uow:
+        uow.holds.update(placed)
+        uow.commit()
+    with uow_factory() as uow:
+        [back] = uow.holds.of("ESC-1")
+
+    assert back == placed
+    assert [(p.person, p.zone, p.ref) for p in back.targets] == [
+        ("dana", "America/Chicago", None),
+        ("ravi", "Asia/Kolkata", '{"etag": "e2"}'),
+    ]
+    assert not back.ledger_only
+
+
+def test_a_hold_recorded_without_placements_is_on_its_own_calendar(uow_factory: Store) -> None:
+    with uow_factory() as uow:
+        stored = uow.holds.add(hold(calendar="dana"))
+        uow.commit()
+    assert stored is not None
+    with uow_factory() as uow:
+        [back] = uow.holds.of("ESC-1")
+    assert [(p.calendar, p.uid) for p in back.targets] == [("dana", stored.uid)]
+    assert back.ledger_only  # a person id, not a CalDAV collection: on nobody's calendar

@@ -7,24 +7,29 @@ from zoneinfo import ZoneInfo
 from readout.domain.holds import Hold
 from readout.domain.intervals import Interval
 from readout.domain.invite import InvitePacket
-from readout.errors import SlotTaken
+from readout.errors import SlotTaken, SourceUnavailable
 
 __all__ = ["MemoryHoldCalendar"]
 
 
 class MemoryHoldCalendar:
-    """Holds keyed by uid; ``taken`` marks slots someone else booked (placing a hold there fails)."""
+    """Holds keyed by uid; ``taken`` marks slots someone else booked on every calendar, ``taken_on`` on one
+    calendar (placing a hold there fails); ``down`` names calendars that do not answer."""
 
     def __init__(self) -> None:
         self.events: dict[str, Hold] = {}
         self.taken: set[Interval] = set()
+        self.taken_on: dict[str, set[Interval]] = {}
+        self.down: set[str] = set()
         self.released: list[str] = []
         self.confirmed: list[str] = []
         self.zones: dict[str, ZoneInfo | None] = {}  # the zone each hold was placed with
 
     def place(self, hold: Hold, zone: ZoneInfo | None = None) -> str | None:
         """Create the hold (idempotent for the same uid); ``taken`` holds instants, so ``zone`` is moot."""
-        if any(hold.slot.overlaps(t) for t in self.taken):
+        if hold.calendar in self.down:
+            raise SourceUnavailable(hold.calendar, "does not answer")
+        if any(hold.slot.overlaps(t) for t in self.taken | self.taken_on.get(hold.calendar, set())):
             raise SlotTaken(f"{hold.calendar}'s calendar is busy at {hold.slot.start:%Y-%m-%d %H:%M}Z")
         self.events[hold.uid] = hold
         self.zones[hold.uid] = zone
@@ -37,6 +42,8 @@ class MemoryHoldCalendar:
 
     def release(self, hold: Hold) -> None:
         """Delete the hold; already gone is fine."""
+        if hold.calendar in self.down:
+            raise SourceUnavailable(hold.calendar, "does not answer")
         if self.events.pop(hold.uid, None) is not None:
             self.released.append(hold.uid)
 

@@ -1,5 +1,8 @@
 """Holds, exception requests and waivers over one SQLAlchemy connection (one transaction).
 
+A hold is one row per escalation and slot; the calendars it sits on are its ``placements`` (a JSON list on
+the row, written and read with it, so a hold and its placements never disagree).
+
 The one-live-hold rule is the partial unique index ``uq_holds_one_live_per_slot``: when two processes race
 to hold the same slot for the same escalation (on any calendar), the database lets exactly one insert
 through (on PostgreSQL the second waits for the first to commit, then fails); the loser's insert is rolled
@@ -8,7 +11,7 @@ back to a SAVEPOINT and ``add`` returns None, leaving the rest of its transactio
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from readout.adapters.sql.tables import exception_requests, holds, waivers
 from readout.domain.exception_requests import Decision, ExceptionRequest, NearMissOption, Route, Waiver
-from readout.domain.holds import Hold, HoldStatus
+from readout.domain.holds import Hold, HoldStatus, Placement
 from readout.domain.intervals import Interval
 from readout.errors import NotFound
 
@@ -37,6 +40,7 @@ def _hold_values(hold: Hold) -> dict[str, Any]:
         "ended_at": hold.ended_at,
         "end_reason": hold.end_reason,
         "calendar_ref": hold.calendar_ref,
+        "placements": [asdict(p) for p in hold.placements] if hold.placements else None,
     }
 
 
@@ -53,6 +57,13 @@ def _hold(row: RowMapping) -> Hold:
         ended_at=row["ended_at"],
         end_reason=row["end_reason"],
         calendar_ref=row["calendar_ref"],
+        placements=tuple(_placement(value) for value in row["placements"] or ()),
+    )
+
+
+def _placement(value: dict[str, Any]) -> Placement:
+    return Placement(
+        value["calendar"], value.get("person"), value.get("zone"), value["uid"], value.get("ref")
     )
 
 

@@ -148,6 +148,9 @@ holds = Table(
     Column("ended_at", UtcDateTime),
     Column("end_reason", Text),
     Column("calendar_ref", Text),
+    # Every calendar the hold goes on: [{"calendar", "person", "zone", "uid", "ref"}]; NULL on rows from
+    # before revision 0006, whose one calendar is ``calendar`` / ``uid`` / ``calendar_ref``.
+    Column("placements", JSON),
     # One live hold per escalation and slot (whatever calendar it sits on), enforced by the database so that
     # racing processes agree.
     Index(
