@@ -160,7 +160,7 @@ def test_ranking_penalises_slots_at_night_for_someone() -> None:
     ranks = {c.start: i for i, c in enumerate(result.candidates)}
     assert ranks[u(2026, 11, 3, 9)] < ranks[u(2026, 11, 3, 15)]
     late = next(c for c in result.candidates if c.start == u(2026, 11, 3, 15))
-    assert any("Fix_Owner" in why and "outside 09:00-17:00" in why for why in late.why)
+    assert "outside working hours: Tue 20:30 for Fix_Owner (late)" in late.why
 
 
 def test_plan_does_not_mutate_or_depend_on_dict_order() -> None:

@@ -1,36 +1,124 @@
 """The ranking (``domain/ranking.py``, computed for all compliant slots at once) against a slot-by-slot
-reference written from its documented formula with datetimes, on the planner property test's random cases.
+reference written from its documented formula with datetimes, on the planner property test's random cases,
+with working and night hours stated now and then.
 
 Score and every line of the explanation must be identical: a program manager reads them.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import dataclasses
+from datetime import date, datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from readout.domain.case import Case
+from readout.domain.case import Case, Interpreter, Person
 from readout.domain.families import Attendance, Constraints
-from readout.domain.intervals import Interval, from_micros
-from readout.domain.plan import Candidate
+from readout.domain.intervals import Interval, from_micros, merge
+from readout.domain.localtime import local_instant
+from readout.domain.plan import Candidate, Plan
+from readout.domain.planner import plan
 from readout.domain.timeline import Timeline
+from readout.domain.weekly import WeeklyWindows, parse_weekly
 
 from .reference import Scenario
 from .test_planner_reference import _availability as availability
-from .test_planner_reference import build_case, run_planner, scenarios
+from .test_planner_reference import _weekly, build_case, scenarios, sometimes, weekly_specs
 
-_TIERS = ((1.0, 9 * 60, 17 * 60), (0.75, 8 * 60, 18 * 60), (0.4, 7 * 60, 20 * 60))
+_DEFAULT_WORKING = {"mon-fri": "09:00-17:00"}
+_DEFAULT_NIGHT = {"daily": "22:00-07:00"}
+_REACH = timedelta(days=8)
+_COMFORT_RANGE = timedelta(hours=8)
 
 
-def _comfort_of(slot: Interval, zone: ZoneInfo) -> float:
-    start, end = slot.start.astimezone(zone), slot.end.astimezone(zone)
-    if start.weekday() >= 5:
-        return 0.0
-    first = start.hour * 60 + start.minute
-    last = first + int((end - start).total_seconds() // 60)  # same zone: wall-clock difference
-    return next((value for value, lo, hi in _TIERS if lo <= first and last <= hi), 0.0)
+@dataclasses.dataclass(frozen=True)
+class _Who:
+    name: str
+    zone: ZoneInfo
+    working: WeeklyWindows | None
+    night: WeeklyWindows | None
+
+
+def _windows(weekly: WeeklyWindows, around: Interval) -> list[Interval]:
+    """Every window of ``weekly`` starting on a local date within eight days of ``around``, merged."""
+    zone = weekly.zone
+    day: date = (around.start.astimezone(zone) - _REACH).date()
+    last = (around.end.astimezone(zone) + _REACH).date()
+    out = []
+    while day <= last:
+        for w in weekly.by_weekday[day.weekday()]:
+            out.append(Interval(local_instant(day, w.start, zone), local_instant(day, w.end, zone)))
+        day += timedelta(days=1)
+    return merge(iv for iv in out if iv.start < iv.end)
+
+
+def _distance(t: datetime, work: list[Interval]) -> tuple[timedelta, bool]:
+    """Distance from ``t`` to working hours (0 on them, edges included), and whether the nearest is later."""
+    if any(iv.start <= t <= iv.end for iv in work):
+        return timedelta(0), False
+    before = min((t - iv.end for iv in work if iv.end < t), default=None)
+    after = min((iv.start - t for iv in work if iv.start > t), default=None)
+    if before is None or after is None:
+        nearest = before if after is None else after
+        assert nearest is not None
+        return nearest, after is not None
+    return min(before, after), after < before
+
+
+def _outside(slot: Interval, work: list[Interval]) -> tuple[timedelta, bool]:
+    """How far the slot's farthest instant is from working hours: the largest distance on a piecewise linear
+    function is at an end of the slot or at the middle of a gap between working hours inside it."""
+    if any(iv.contains(slot) for iv in work):
+        return timedelta(0), False
+    (d_start, early_start), (d_end, early_end) = _distance(slot.start, work), _distance(slot.end, work)
+    far = max(d_start, d_end)
+    for a, b in pairwise(work):
+        middle = a.end + (b.start - a.end) // 2
+        if slot.start < middle < slot.end:
+            far = max(far, (b.start - a.end) // 2)
+    return far, early_start if d_start >= d_end else early_end
+
+
+def _subtract(piece: Interval, cut: Interval) -> list[Interval]:
+    out = []
+    if cut.start > piece.start:
+        out.append(Interval(piece.start, min(piece.end, cut.start)))
+    if cut.end < piece.end:
+        out.append(Interval(max(piece.start, cut.end), piece.end))
+    return [p for p in out if not p.empty]
+
+
+def _at_night(slot: Interval, who: _Who) -> bool:
+    """Some instant of the slot is in night hours (default 22:00-07:00 less stated working hours)."""
+    night = _windows(who.night or parse_weekly(_DEFAULT_NIGHT, who.zone), slot)
+    work = _windows(who.working, slot) if who.working is not None and who.night is None else []
+    for iv in night:
+        if not iv.overlaps(slot):
+            continue
+        pieces = [Interval(max(iv.start, slot.start), min(iv.end, slot.end))]
+        for w in work:
+            pieces = [part for p in pieces for part in _subtract(p, w)]
+        if pieces:
+            return True
+    return False
+
+
+def _comfort_of(slot: Interval, who: _Who) -> tuple[float, bool, str]:
+    working = who.working or parse_weekly(_DEFAULT_WORKING, who.zone)
+    far, early = _outside(slot, _windows(working, slot))
+    value = max(0.0, min(1.0, 1.0 - far / _COMFORT_RANGE))
+    night = _at_night(slot, who)
+    local = slot.start.astimezone(who.zone)
+    if night:
+        label = "night"
+    elif not working.by_weekday[local.weekday()]:
+        label = "day off"
+    else:
+        label = "early" if early else "late"
+    return value, night, f"{local:%a %H:%M} for {who.name} ({label})"
 
 
 def _fmt(gap: timedelta) -> str:
@@ -47,7 +135,7 @@ def _intervals(timeline: Timeline) -> list[Interval]:
     ]
 
 
-def _distance(timeline: Timeline, slot: Interval) -> timedelta | None:
+def _gap(timeline: Timeline, slot: Interval) -> timedelta | None:
     gaps = [slot.start - iv.end for iv in _intervals(timeline) if iv.end <= slot.start]
     gaps += [iv.start - slot.end for iv in _intervals(timeline) if iv.start >= slot.end]
     return min(gaps) if gaps else None
@@ -63,36 +151,35 @@ def _free(att: Attendance, slot: Interval) -> bool:
 
 def reference_score(
     c: Candidate, case: Case, constraints: Constraints, earliest: datetime, due: datetime
-) -> tuple[float, tuple[str, ...]]:
+) -> tuple[float, tuple[str, ...], bool]:
     slot = Interval(c.start, c.end)
     span = (due - slot.duration - earliest).total_seconds()
     earliness = 1.0 if span <= 0 else 1.0 - (slot.start - earliest).total_seconds() / span
     why = [f"ends {_fmt(due - slot.end)} before the deadline"]
 
-    zones: dict[str, ZoneInfo] = {}
+    group: dict[str, _Who] = {}
     for pid in case.roles.values():
-        zones.setdefault(case.people[pid or ""].name, case.people[pid or ""].zone)
+        p = case.people[pid or ""]
+        group.setdefault(p.name, _Who(p.name, p.zone, p.working_hours, p.night_hours))
     interp = next((i for i in case.interpreters if i.id == c.interpreter), None)
     if interp is not None:
-        zones.setdefault(interp.name, interp.zone)
-    values = {name: _comfort_of(slot, zone) for name, zone in zones.items()}
-    comfort = 0.5 * sum(values.values()) / len(values) + 0.5 * min(values.values())
-    outside = [
-        f"{n} {slot.start.astimezone(zones[n]):%a %H:%M}-{slot.end.astimezone(zones[n]):%H:%M}"
-        for n, v in values.items()
-        if v < 1.0
-    ]
+        group.setdefault(
+            interp.name, _Who(interp.name, interp.zone, interp.working_hours, interp.night_hours)
+        )
+    seen = {name: _comfort_of(slot, who) for name, who in group.items()}
+    values = [v for v, _, _ in seen.values()]
+    comfort = 0.5 * sum(values) / len(values) + 0.5 * min(values)
+    night = any(n for _, n, _ in seen.values())
+    outside = [text for v, n, text in seen.values() if v < 1.0 or n]
     why.append(
-        "outside 09:00-17:00 local for " + ", ".join(outside)
-        if outside
-        else "inside everyone's 09:00-17:00 local working day"
+        "outside working hours: " + ", ".join(outside) if outside else "inside everyone's working hours"
     )
 
     gaps = {
         name: gap
         for name, gap in (
-            ("CAB blackout", _distance(constraints.blackouts, slot)),
-            ("handoff window", _distance(constraints.handoffs, slot)),
+            ("CAB blackout", _gap(constraints.blackouts, slot)),
+            ("handoff window", _gap(constraints.handoffs, slot)),
         )
         if gap is not None
     }
@@ -120,23 +207,65 @@ def reference_score(
         )
     if interp is not None:
         why.append(f"interpreter: {interp.name}")
-    total = 0.30 * earliness + 0.40 * comfort + 0.20 * buffer + 0.10 * share
-    return round(total, 3), tuple(why)
+    base = 0.30 * earliness + 0.40 * comfort + 0.20 * buffer + 0.10 * share
+    return round(0.5 * (0.0 if night else 1.0) + 0.5 * base, 3), tuple(why), night
+
+
+_Hours = tuple[WeeklyWindows | None, WeeklyWindows | None]
+
+
+@st.composite
+def ranked_cases(draw: st.DrawFn) -> tuple[Scenario, Case]:
+    """A planner scenario whose people and interpreters sometimes state working and night hours."""
+    sc = draw(scenarios())
+    case = build_case(sc)
+
+    def hours(zone: ZoneInfo) -> _Hours:
+        spec = weekly_specs(st.just(zone.key))
+        working, night = draw(sometimes(spec, 3)), draw(sometimes(spec, 4))
+        return (_weekly(working) if working else None), (_weekly(night) if night else None)
+
+    def person(p: Person) -> Person:
+        working, night = hours(p.zone)
+        return dataclasses.replace(p, working_hours=working, night_hours=night)
+
+    def interpreter(i: Interpreter) -> Interpreter:
+        working, night = hours(i.zone)
+        return dataclasses.replace(i, working_hours=working, night_hours=night)
+
+    people = {pid: person(p) for pid, p in case.people.items()}
+    return sc, dataclasses.replace(
+        case, people=people, interpreters=tuple(interpreter(i) for i in case.interpreters)
+    )
+
+
+def _plan(sc: Scenario, case: Case) -> Plan:
+    people = {p.id: a for p in sc.people if (a := availability(p.busy)) is not None}
+    interpreters = {i.id: a for i in sc.interpreters if (a := availability(i.busy)) is not None}
+    return plan(case, sc.now, people, interpreters)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(scenarios())
-def test_ranking_matches_slot_by_slot_reference(sc: Scenario) -> None:
-    got = run_planner(sc)
+@given(ranked_cases())
+def test_ranking_matches_slot_by_slot_reference(drawn: tuple[Scenario, Case]) -> None:
+    sc, case = drawn
+    got = _plan(sc, case)
     if not got.candidates:
         return
     assert got.earliest_start is not None
     assert got.deadline is not None
-    case = build_case(sc)
     people = {p.id: a for p in sc.people if (a := availability(p.busy)) is not None}
     interpreters = {i.id: a for i in sc.interpreters if (a := availability(i.busy)) is not None}
     span = Interval(got.earliest_start, max(got.earliest_start, got.deadline))
     constraints = Constraints(case, span, people, interpreters)
+    nights = []
     for c in got.candidates:
-        assert (c.score, c.why) == reference_score(c, case, constraints, got.earliest_start, got.deadline)
+        score, why, night = reference_score(c, case, constraints, got.earliest_start, got.deadline)
+        assert (c.score, c.why) == (score, why)
+        nights.append(night)
+    # Night-free slots first, each group best first; the score agrees with the order.
+    assert nights == sorted(nights)
     assert [c.score for c in got.candidates] == sorted((c.score for c in got.candidates), reverse=True)
+    # Stated hours rank, they never constrain: the compliant set is the one without them.
+    plain = build_case(sc)
+    assert {c.start for c in _plan(sc, plain).candidates} == {c.start for c in got.candidates}

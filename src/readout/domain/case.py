@@ -80,6 +80,9 @@ class Interpreter:
     approved_for: tuple[str, ...]
     availability: WeeklyWindows | None = None
     has_calendar: bool = False
+    # Ranking only, as for ``Person``.
+    working_hours: WeeklyWindows | None = None
+    night_hours: WeeklyWindows | None = None
 
     def qualifies(self, language: str, customer_id: str) -> bool:
         """Speaks a language that serves ``language`` (BCP 47 tags, RFC 4647 basic filtering, any case:

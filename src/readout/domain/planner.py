@@ -22,7 +22,7 @@ from readout.domain.intervals import Interval, from_micros
 from readout.domain.localtime import clear_cache as localtime_cache_clear
 from readout.domain.names import ROLES, WAIVABLE, family_order
 from readout.domain.plan import Candidate, NearMiss, Plan, PlanStatus, Unreadable, Unverified
-from readout.domain.ranking import score_slots
+from readout.domain.ranking import attendee, score_slots
 from readout.domain.weekly import clear_cache as weekly_cache_clear
 
 __all__ = ["clear_caches", "compliant_starts", "not_ready_reasons", "plan"]
@@ -188,17 +188,19 @@ def _rank(
         return ()  # nothing to rank: the optional attendees' attendance is never built
     chosen = starts[np.array([k for k, _ in compliant], dtype=np.int64)]
     interpreters = [interp for _, interp in compliant]
-    zones = [(i.name, i.zone) if i else None for i in interpreters]
+    seen = [attendee(i) if i else None for i in interpreters]
     duration = constraints.case.readout.duration
-    ranked: list[Candidate] = []
+    ranked: list[tuple[bool, Candidate]] = []
     for begin, interp, scored in zip(
-        chosen.tolist(), interpreters, score_slots(chosen, zones, constraints, earliest, due), strict=True
+        chosen.tolist(), interpreters, score_slots(chosen, seen, constraints, earliest, due), strict=True
     ):
         start = from_micros(begin)
         why = scored.why + ((f"interpreter: {interp.name}",) if interp else ())
-        ranked.append(Candidate(start, start + duration, interp.id if interp else None, scored.score, why))
-    ranked.sort(key=lambda c: (-c.score, c.start))
-    return tuple(ranked)
+        candidate = Candidate(start, start + duration, interp.id if interp else None, scored.score, why)
+        ranked.append((scored.night, candidate))
+    # Night-free slots first whatever their score (the score agrees except at a rounded 0.5), then best first.
+    ranked.sort(key=lambda pair: (pair[0], -pair[1].score, pair[1].start))
+    return tuple(candidate for _, candidate in ranked)
 
 
 def _attendees(case: Case) -> list[tuple[str, str, bool]]:

@@ -1,13 +1,19 @@
-"""Ranking of compliant slots: a deterministic score a program manager can follow.
+"""Ranking of compliant slots: a deterministic score a program manager can follow (``docs/ranking.md``).
 
-score = 0.30 * earliness + 0.40 * local comfort + 0.20 * buffer + 0.10 * optional attendees free
+score = 0.5 * night-free + 0.5 * (0.30 * earliness + 0.40 * comfort + 0.20 * buffer + 0.10 * optional)
 
+- night-free: 1 when the slot touches nobody's night hours, else 0. Every slot that keeps all attendees out
+  of their night hours therefore scores at least 0.5 and every slot that does not scores at most 0.5, and the
+  planner lists night-free slots first (lexicographic), whatever the other parts say.
 - earliness: 1 for the first possible start, 0 for the last; earlier is safer against the deadline.
-- local comfort: per attendee (role holders and the interpreter), in their own time zone:
-  1.0 inside 09:00-17:00 on a weekday, 0.75 inside 08:00-18:00, 0.4 inside 07:00-20:00 (the 07:00 or
-  20:00 edges are penalised), 0 otherwise or on their weekend. Averaged, half by mean and half by the worst.
+- comfort: per attendee (role holders and the interpreter), in their own time zone, graded by how far the
+  slot reaches outside their working hours (default Mon-Fri 09:00-17:00): 1 inside, minus 1/8 for each hour
+  beyond, 0 from eight hours. Half the mean and half the worst of the attendees.
 - buffer: distance to the nearest CAB blackout or protected handoff window, full marks at two hours.
-- optional attendees: share of them who are free (1 when there are none).
+- optional: share of the optional attendees who are free (1 when there are none).
+
+Night hours default to 22:00-07:00 every day, less any stated working hours. Neither working nor night hours
+ever make a slot non-compliant: ``availability`` is the hard limit.
 """
 
 from __future__ import annotations
@@ -15,109 +21,161 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
 from numpy.typing import NDArray
 
-from readout.domain.families import Constraints
-from readout.domain.intervals import to_micros
+from readout.domain.case import Interpreter, Person
+from readout.domain.families import Constraints, window_timeline
+from readout.domain.intervals import from_micros, to_micros
 from readout.domain.localtime import DAY_US, MINUTE_US, offsets
+from readout.domain.timeline import Timeline
+from readout.domain.weekly import WeeklyWindows, parse_weekly
 
-__all__ = ["WEIGHTS", "Scored", "score_slots"]
+__all__ = [
+    "DEFAULT_NIGHT_HOURS",
+    "DEFAULT_WORKING_HOURS",
+    "WEIGHTS",
+    "Attendee",
+    "Scored",
+    "attendee",
+    "night_hours",
+    "score_slots",
+    "working_hours",
+]
 
 WEIGHTS = {"earliness": 0.30, "comfort": 0.40, "buffer": 0.20, "optional": 0.10}
-_FULL_BUFFER_US = 2 * 3600 * 1_000_000
-# (tier value, first minute, last minute) in local wall time, best first.
-_TIERS = ((1.0, 9 * 60, 17 * 60), (0.75, 8 * 60, 18 * 60), (0.4, 7 * 60, 20 * 60))
+NIGHT_FREE_WEIGHT = 0.5  # the share of the score given to keeping everyone out of their night hours
+DEFAULT_WORKING_HOURS = {"mon-fri": "09:00-17:00"}
+DEFAULT_NIGHT_HOURS = {"daily": "22:00-07:00"}
+HOUR_US = 3600 * 1_000_000
+COMFORT_RANGE_US = 8 * HOUR_US  # comfort falls linearly to 0 over the first eight hours outside working hours
+_FULL_BUFFER_US = 2 * HOUR_US
+_FAR = np.int64(2**62)  # "no working hours on this side"
+_REACH_DAYS = 8  # working hours are looked for up to a week and a day around the slots
 _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _CLOCK = tuple(f"{m // 60:02d}:{m % 60:02d}" for m in range(1440))  # wall minute -> "HH:MM"
 
 
 @dataclass(frozen=True)
 class Scored:
-    """A score in [0, 1] and the reasons a person can read."""
+    """A score in [0, 1], the reasons a person can read, and whether the slot touches someone's night hours
+    (such a slot is listed after every slot that does not)."""
 
     score: float
     why: tuple[str, ...]
+    night: bool = False
+
+
+@dataclass(frozen=True)
+class Attendee:
+    """What ranking needs of one attendee: the name shown, the zone, and the stated hours (None: default)."""
+
+    name: str
+    zone: ZoneInfo
+    working_hours: WeeklyWindows | None = None
+    night_hours: WeeklyWindows | None = None
+
+    @property
+    def profile(self) -> tuple[ZoneInfo, WeeklyWindows | None, WeeklyWindows | None]:
+        return self.zone, self.working_hours, self.night_hours
+
+
+def attendee(who: Person | Interpreter) -> Attendee:
+    """The ranking view of a person or an interpreter."""
+    return Attendee(who.name, who.zone, who.working_hours, who.night_hours)
+
+
+@lru_cache(maxsize=256)
+def working_hours(zone: ZoneInfo) -> WeeklyWindows:
+    """The working hours assumed when none are stated: Monday to Friday 09:00-17:00 in ``zone``."""
+    return parse_weekly(DEFAULT_WORKING_HOURS, zone)
+
+
+@lru_cache(maxsize=256)
+def night_hours(zone: ZoneInfo) -> WeeklyWindows:
+    """The night hours assumed when none are stated: 22:00-07:00 every day in ``zone`` (less any stated
+    working hours)."""
+    return parse_weekly(DEFAULT_NIGHT_HOURS, zone)
 
 
 class _Local:
-    """Slots as seen in several time zones (one row per zone): comfort, and the local day and times for the
-    explanation. Comfort is 1.0 inside 09:00-17:00 on a weekday, 0.75 inside 08:00-18:00, 0.4 inside
-    07:00-20:00, else 0."""
+    """Slots as seen in several time zones (one row per zone): the local weekday and start minute."""
 
-    __slots__ = ("comfort", "comfy", "end_minute", "first", "row", "weekday")
+    __slots__ = ("first", "row", "weekday")
 
     def __init__(self, zones: Sequence[ZoneInfo], starts: NDArray[np.int64], ends: NDArray[np.int64]) -> None:
         self.row = {zone: i for i, zone in enumerate(zones)}
         if len(starts):
             tables = [offsets(zone, int(starts[0]), int(ends[-1])) for zone in zones]
             wall_start = np.stack([table.to_wall(starts) for table in tables])
-            wall_end = np.stack([table.to_wall(ends) for table in tables])
         else:
-            wall_start = wall_end = np.zeros((len(zones), 0), dtype=np.int64)
-        weekday = (wall_start // DAY_US + 3) % 7  # 1970-01-01 was a Thursday
-        first = (wall_start % DAY_US) // MINUTE_US
-        last = first + (wall_end - wall_start) // MINUTE_US  # wall minutes: a DST change shows
-        self.comfort = np.zeros(first.shape)
-        placed = weekday >= 5  # weekends score 0
-        for value, lo, hi in _TIERS:
-            fits = ~placed & (lo <= first) & (last <= hi)
-            self.comfort[fits] = value
-            placed |= fits
-        self.comfy: list[list[bool]] = (self.comfort >= 1.0).tolist()
-        self.weekday: list[list[int]] = weekday.tolist()
-        self.first: list[list[int]] = first.tolist()
-        self.end_minute: list[list[int]] = ((wall_end % DAY_US) // MINUTE_US).tolist()
+            wall_start = np.zeros((len(zones), 0), dtype=np.int64)
+        self.weekday: list[list[int]] = ((wall_start // DAY_US + 3) % 7).tolist()  # 1970-01-01: a Thursday
+        self.first: list[list[int]] = ((wall_start % DAY_US) // MINUTE_US).tolist()
 
     def text(self, row: int, k: int) -> str:
-        """``Mon 07:00-08:00``: slot ``k``'s local day and times in the zone of ``row``."""
-        day = _DAY_NAMES[self.weekday[row][k]]
-        return f"{day} {_CLOCK[self.first[row][k]]}-{_CLOCK[self.end_minute[row][k]]}"
+        """``Tue 02:00``: slot ``k``'s local weekday and start in the zone of ``row``."""
+        return f"{_DAY_NAMES[self.weekday[row][k]]} {_CLOCK[self.first[row][k]]}"
+
+
+@dataclass(frozen=True)
+class _Hours:
+    """One attendee profile over the slots: comfort in [0, 1], the side of working hours the slot is on,
+    whether it touches night hours, and the working hours themselves (for days off)."""
+
+    comfort: NDArray[np.float64]
+    early: list[bool]
+    night: NDArray[np.bool_]
+    working: WeeklyWindows
 
 
 def score_slots(
     starts: NDArray[np.int64],
-    interpreters: Sequence[tuple[str, ZoneInfo] | None],
+    interpreters: Sequence[Attendee | None],
     constraints: Constraints,
     earliest: datetime,
     deadline: datetime,
 ) -> list[Scored]:
     """Score compliant slots (UTC microsecond starts, ascending) and explain each score; ``interpreters``
-    gives the interpreter (name, zone) of each slot, None when there is none. Times become seconds before
-    they are divided, as ``timedelta.total_seconds`` would: the floats are those of the documented formula."""
+    gives the interpreter of each slot, None when there is none. Times become seconds before they are
+    divided, as ``timedelta.total_seconds`` would: the floats are those of the documented formula."""
     duration = constraints.case.readout.duration // timedelta(microseconds=1)
     ends = starts + duration
     first, due = to_micros(earliest), to_micros(deadline)
     span = due - duration - first
     seconds = (starts - first) / 1_000_000
     earliness = np.ones(len(starts)) if span <= 0 else 1.0 - seconds / (span / 1_000_000)
-    comfort, comfort_why = _comfort(starts, ends, constraints, interpreters)
+    comfort, night, comfort_why = _comfort(starts, ends, constraints, interpreters)
     buffer, buffer_why = _buffer(starts, ends, constraints)
     share, optional_why = _optional(starts, ends, constraints)
     # Written out in the order of the formula, so that each slot's float arithmetic is the one documented.
-    total = (
+    base = (
         WEIGHTS["earliness"] * earliness
         + WEIGHTS["comfort"] * comfort
         + WEIGHTS["buffer"] * buffer
         + WEIGHTS["optional"] * share
     )
+    total = NIGHT_FREE_WEIGHT * (~night) + (1 - NIGHT_FREE_WEIGHT) * base
     out = []
-    for k, (begin, score) in enumerate(zip(starts.tolist(), total.tolist(), strict=True)):
+    for k, (begin, score, at_night) in enumerate(
+        zip(starts.tolist(), total.tolist(), night.tolist(), strict=True)
+    ):
         why = [f"ends {_fmt_gap(due - begin - duration)} before the deadline", comfort_why[k]]
         why += [text for text in (buffer_why[k], optional_why[k]) if text]
-        out.append(Scored(round(score, 3), tuple(why)))
+        out.append(Scored(round(score, 3), tuple(why), at_night))
     return out
 
 
-def _attendees(constraints: Constraints) -> dict[str, ZoneInfo]:
-    """Role holders' zones by name (first role wins), in role order."""
+def _attendees(constraints: Constraints) -> dict[str, Attendee]:
+    """Role holders by name (first role wins), in role order."""
     case = constraints.case
-    out: dict[str, ZoneInfo] = {}
+    out: dict[str, Attendee] = {}
     for pid in case.roles.values():
         person = case.people[pid or ""]
-        out.setdefault(person.name, person.zone)
+        out.setdefault(person.name, attendee(person))
     return out
 
 
@@ -135,38 +193,132 @@ def _comfort(
     starts: NDArray[np.int64],
     ends: NDArray[np.int64],
     constraints: Constraints,
-    interpreters: Sequence[tuple[str, ZoneInfo] | None],
-) -> tuple[NDArray[np.float64], list[str]]:
-    """Per slot: half the mean and half the worst comfort of the role holders and the interpreter."""
+    interpreters: Sequence[Attendee | None],
+) -> tuple[NDArray[np.float64], NDArray[np.bool_], list[str]]:
+    """Per slot: half the mean and half the worst comfort of the role holders and the interpreter; whether
+    any of them is in their night hours; the sentence naming everyone outside their working hours."""
     people = _attendees(constraints)
-    zones = list(dict.fromkeys([*people.values(), *(i[1] for i in interpreters if i)]))
-    local = _Local(zones, starts, ends)
-    rows = [local.comfort[local.row[zone]] for zone in people.values()]
+    extra = [i is not None and i.name not in people for i in interpreters]
+    everyone = [*people.values(), *(i for i, e in zip(interpreters, extra, strict=True) if e and i)]
+    profiles = list(dict.fromkeys(a.profile for a in everyone))
+    hours = {p: _hours(p, starts, ends) for p in profiles}
+    local = _Local(list(dict.fromkeys(p[0] for p in profiles)), starts, ends)
+
+    rows = [hours[a.profile].comfort for a in people.values()]
     total, worst = rows[0], rows[0]
+    night = np.zeros(len(starts), dtype=bool)
+    for a in people.values():
+        night |= hours[a.profile].night
     for row in rows[1:]:  # summed in attendee order, like the formula
         total, worst = total + row, np.minimum(worst, row)
     count = np.full(len(starts), len(rows), dtype=np.float64)
-    extra = [i is not None and i[0] not in people for i in interpreters]
     if any(extra):
         mask = np.array(extra, dtype=bool)
+        table = np.stack([hours[p].comfort for p in profiles])
+        nights = np.stack([hours[p].night for p in profiles])
+        index = {p: n for n, p in enumerate(profiles)}
         row_of = np.array(
-            [local.row[i[1]] if i is not None and e else 0 for i, e in zip(interpreters, extra, strict=True)]
+            [index[i.profile] if i is not None and e else 0 for i, e in zip(interpreters, extra, strict=True)]
         )
-        value = np.where(mask, local.comfort[row_of, np.arange(len(starts))], 0.0)
+        column = np.arange(len(starts))
+        value = np.where(mask, table[row_of, column], 0.0)
         total = np.where(mask, total + value, total)
         worst = np.where(mask, np.minimum(worst, value), worst)
         count = np.where(mask, count + 1, count)
+        night |= mask & nights[row_of, column]
     comfort = 0.5 * total / count + 0.5 * worst
+
+    seen = list(people.values())
+    columns = {p: (h.comfort < 1.0).tolist() for p, h in hours.items()}
+    at_night = {p: h.night.tolist() for p, h in hours.items()}
     texts = []
-    seen = [(name, local.row[zone]) for name, zone in people.items()]
     for k, interp in enumerate(interpreters):
-        everyone = [*seen, (interp[0], local.row[interp[1]])] if interp is not None and extra[k] else seen
-        outside = [f"{name} {local.text(row, k)}" for name, row in everyone if not local.comfy[row][k]]
-        if outside:
-            texts.append("outside 09:00-17:00 local for " + ", ".join(outside))
-        else:
-            texts.append("inside everyone's 09:00-17:00 local working day")
-    return comfort, texts
+        group = [*seen, interp] if interp is not None and extra[k] else seen
+        outside = [
+            f"{local.text(local.row[a.zone], k)} for {a.name} ({_label(hours[a.profile], local, a, k)})"
+            for a in group
+            if columns[a.profile][k] or at_night[a.profile][k]
+        ]
+        texts.append(
+            "outside working hours: " + ", ".join(outside) if outside else "inside everyone's working hours"
+        )
+    return comfort, night, texts
+
+
+def _label(hours: _Hours, local: _Local, who: Attendee, k: int) -> str:
+    """Why a slot is uncomfortable for one attendee: night, day off, early or late."""
+    if hours.night[k]:
+        return "night"
+    if not hours.working.by_weekday[local.weekday[local.row[who.zone]][k]]:
+        return "day off"
+    return "early" if hours.early[k] else "late"
+
+
+def _hours(
+    profile: tuple[ZoneInfo, WeeklyWindows | None, WeeklyWindows | None],
+    starts: NDArray[np.int64],
+    ends: NDArray[np.int64],
+) -> _Hours:
+    """Comfort and night hours of one attendee profile (zone, stated working hours, stated night hours)."""
+    zone, stated_working, stated_night = profile
+    working = stated_working or working_hours(zone)
+    if not len(starts):
+        empty = np.zeros(0, dtype=bool)
+        return _Hours(np.zeros(0), [], empty, working)
+    first = from_micros(int(starts[0])).astimezone(zone).date() - timedelta(days=_REACH_DAYS)
+    last = from_micros(int(ends[-1])).astimezone(zone).date() + timedelta(days=_REACH_DAYS)
+    work = window_timeline(working, first, last, frozenset())
+    night = window_timeline(stated_night or night_hours(zone), first, last, frozenset())
+    if stated_night is None and stated_working is not None:
+        night = _minus(night, work)  # a stated night shift is not "night" for its worker
+    distance, early = _outside(work, starts, ends)
+    comfort = np.clip(1.0 - distance / COMFORT_RANGE_US, 0.0, 1.0)
+    return _Hours(comfort, early.tolist(), night.overlaps_all(starts, ends), working)
+
+
+def _minus(a: Timeline, b: Timeline) -> Timeline:
+    """The instants of ``a`` that are not in ``b``."""
+    if not len(a) or not len(b):
+        return a
+    points = np.unique(np.concatenate((a.starts, a.ends, b.starts, b.ends)))
+    lo, hi = points[:-1], points[1:]  # each piece lies wholly inside or outside each timeline
+    keep = a.covers_all(lo, hi) & ~b.covers_all(lo, hi)
+    return Timeline.of_arrays(lo[keep], hi[keep])
+
+
+def _outside(
+    work: Timeline, starts: NDArray[np.int64], ends: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+    """Per slot: how far (microseconds) its farthest instant lies from working hours (0 inside them), and
+    whether the nearer working hours are later (the slot is early) rather than earlier (late)."""
+    if not len(work):
+        return np.full(len(starts), _FAR, dtype=np.int64), np.zeros(len(starts), dtype=bool)
+    at_start, early_start = _distance_at(work, starts)
+    at_end, early_end = _distance_at(work, ends)
+    distance = np.maximum(at_start, at_end)
+    early = np.where(at_start >= at_end, early_start, early_end)
+    if len(work) > 1:  # a gap between working hours whose middle lies inside the slot: its middle is farthest
+        middle = (work.ends[:-1] + work.starts[1:]) // 2
+        half = (work.starts[1:] - work.ends[:-1]) // 2
+        lo = np.searchsorted(middle, starts, side="right")
+        hi = np.searchsorted(middle, ends, side="left")
+        for step in range(int((hi - lo).max(initial=0))):
+            at = lo + step
+            distance = np.maximum(distance, np.where(at < hi, half[np.minimum(at, len(half) - 1)], 0))
+    distance = np.where(work.covers_all(starts, ends), 0, distance)
+    return distance, early
+
+
+def _distance_at(work: Timeline, at: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+    """Per instant: distance to working hours (0 inside or on an edge) and whether the nearest is later."""
+    n = len(work)
+    j = np.searchsorted(work.starts, at, side="right") - 1  # the last working interval starting by then
+    has_prev = j >= 0
+    prev_end = work.ends[np.maximum(j, 0)]
+    inside = has_prev & (at <= prev_end)
+    before = np.where(has_prev, at - prev_end, _FAR)
+    after = np.where(j + 1 < n, work.starts[np.minimum(j + 1, n - 1)] - at, _FAR)
+    return np.where(inside, 0, np.minimum(before, after)), ~inside & (after < before)
 
 
 def _buffer(
