@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-__all__ = ["emit"]
+__all__ = ["emit", "warning_block"]
 
 
 def emit(args: argparse.Namespace, data: Any, show: Callable[[Console], None]) -> None:
@@ -26,3 +26,15 @@ def emit(args: argparse.Namespace, data: Any, show: Callable[[Console], None]) -
         from rich.console import Console
 
         show(Console())
+
+
+def warning_block(console: Console, lines: Sequence[str]) -> None:
+    """Lines a person must not miss (something they may think happened did not), framed in bold yellow;
+    the first line is the headline."""
+    from rich.panel import Panel
+    from rich.text import Text
+
+    body = Text(lines[0], style="bold")
+    for line in lines[1:]:
+        body.append("\n" + line)
+    console.print(Panel(body, title="WARNING", title_align="left", border_style="bold yellow"))

@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING
 
 from readout import bootstrap
 from readout.adapters.plan_json import plan_to_json
-from readout.entrypoints.cli_output import emit
+from readout.entrypoints.cli_output import emit, warning_block
 from readout.errors import Refused
+from readout.presentation import messages, times
 from readout.services import queries
 from readout.services.users import verify_users_chain
 from readout.services.views import (
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 
     from readout.domain.case_document import CaseDocument
     from readout.domain.effects import Effect
+    from readout.domain.escalation import Escalation
     from readout.services.context import Deps
     from readout.services.escalations import PlanOutcome
 
@@ -74,32 +76,50 @@ def replan(args: argparse.Namespace) -> int:
     from readout.services.escalations import plan_escalation
 
     limit = None if args.all else args.limit
-    outcome = plan_escalation(_deps(args), args.target, args.user, args.reason)
-    _show_outcome(args, outcome, limit)
+    deps = _deps(args)
+    outcome = plan_escalation(deps, args.target, args.user, args.reason)
+    _show_outcome(args, deps, outcome, limit)
     return 0
 
 
-def _show_outcome(args: argparse.Namespace, outcome: PlanOutcome, limit: int | None) -> None:
+def _show_outcome(args: argparse.Namespace, deps: Deps, outcome: PlanOutcome, limit: int | None) -> None:
     esc = outcome.escalation
+    zones = queries.zones_of_case(outcome.planned.case)
+    deciders = queries.deciders(deps, esc.id) if outcome.request else ()
+    request = None
+    if outcome.request:
+        request = {**request_view(outcome.request), "notified": False, "deciders": _deciders_view(deciders)}
     data = {
-        "escalation": escalation_view(esc),
+        "escalation": {**escalation_view(esc), "contract_zone": zones.contract},
         "case_version": {"version": esc.case_version, "digest": esc.case_digest, "new": outcome.new_version},
         "plan": plan_to_json(outcome.planned.plan, limit),
-        "exception_request": request_view(outcome.request) if outcome.request else None,
+        "exception_request": request,
     }
 
     def show(console: Console) -> None:
         plan_report().render_plan(outcome.planned, console, limit)
         if outcome.new_version:
             console.print(f"\nStored case document version {esc.case_version} ({esc.case_digest[:12]}...).")
-        console.print(
-            f"\nEscalation {outcome.escalation.id} is now [bold]{outcome.escalation.state.value}[/]."
-        )
-        if outcome.request:
-            r = request_view(outcome.request)
-            console.print(f"Exception request #{r['id']} sent to {r['route'].replace('_', ' ')}.")
+        console.print()
+        if outcome.request:  # the request's "nobody notified" line stays next to the headline, last
+            workflow_report().render_request(console, outcome.request, zones, deciders)
+        console.print(_headline(esc, zones))
 
     emit(args, data, show)
+
+
+def _headline(esc: Escalation, zones: queries.CaseZones) -> str:
+    """``Escalation ESC-1 is now planned; deadline end of Thu 19 Nov (Mexico City) = Fri 20 Nov 06:00
+    UTC.``"""
+    deadline = f"; deadline {times.deadline(esc.deadline, zones.contract)}" if esc.deadline else ""
+    return f"Escalation {esc.id} is now [bold]{esc.state.value}[/]{deadline}."
+
+
+def _deciders_view(groups: tuple[queries.DeciderGroup, ...]) -> list[dict[str, object]]:
+    return [
+        {"family": g.family or None, "roles": list(g.roles), "users": [uid for uid, _ in g.users]}
+        for g in groups
+    ]
 
 
 def _recorded(document: CaseDocument) -> CaseDocument:
@@ -111,8 +131,8 @@ def _open(args: argparse.Namespace) -> int:
     from readout.adapters.casefile.loader import read_case_file
     from readout.services.escalations import open_escalation
 
-    document = _recorded(read_case_file(args.case))
-    _show_outcome(args, open_escalation(_deps(args), document, args.user), 5)
+    document, deps = _recorded(read_case_file(args.case)), _deps(args)
+    _show_outcome(args, deps, open_escalation(deps, document, args.user), 5)
     return 0
 
 
@@ -120,8 +140,8 @@ def _update(args: argparse.Namespace) -> int:
     from readout.adapters.casefile.loader import read_case_file
     from readout.services.escalations import update_case
 
-    document = _recorded(read_case_file(args.case))
-    _show_outcome(args, update_case(_deps(args), args.escalation, document, args.user), 5)
+    document, deps = _recorded(read_case_file(args.case)), _deps(args)
+    _show_outcome(args, deps, update_case(deps, args.escalation, document, args.user), 5)
     return 0
 
 
@@ -148,7 +168,10 @@ def _hold(args: argparse.Namespace) -> int:
         if outcome.problem:
             console.print(f"[yellow]{outcome.problem}[/]")
         workflow_report().render_holds(
-            console, outcome.live, f"Live holds of {outcome.escalation.id} ({outcome.escalation.state.value})"
+            console,
+            outcome.live,
+            f"Live holds of {outcome.escalation.id} ({outcome.escalation.state.value})",
+            queries.case_zones(deps, outcome.escalation.id),
         )
         _show_effects(console, outcome.effects)
 
@@ -176,19 +199,29 @@ def _decision(args: argparse.Namespace) -> int:
     else:
         outcome = exceptions.request_exception(deps, args.escalation, args.user, args.reason)
     request, recorded = request_view(outcome.request), [waiver_view(w) for w in outcome.recorded]
+    zones = queries.case_zones(deps, args.escalation)
+    deciders = queries.deciders(deps, outcome.escalation.id)
     data = {
         "escalation": escalation_view(outcome.escalation),
-        "request": request,
+        "request": {**request, "notified": False},
         "recorded": recorded,
         "still_needed": list(outcome.still_needed),
+        "deciders": _deciders_view(deciders),
     }
 
     def show(console: Console) -> None:
-        console.print(f"Exception request #{request['id']} ({request['route']}): {request['decision']}")
-        for w in recorded:
-            console.print(f"Waiver recorded: {w['family']} for {w['start']} by {w['approved_by']}")
+        zone = zones.contract if zones else "UTC"
+        if args.verb == "request-exception":
+            workflow_report().render_request(console, outcome.request, zones, deciders)
+        else:
+            console.print(f"Exception request #{request['id']} ({request['route']}): {request['decision']}")
+        for w in outcome.recorded:
+            when = times.slot(w.slot.start, w.slot.end, zone)
+            console.print(f"Waiver recorded: {w.family} for {when} by {w.approved_by}")
         if outcome.still_needed:
             console.print(f"Still needed for this slot: {', '.join(outcome.still_needed)}")
+            for line in messages.who_decides([g for g in deciders if g.family in outcome.still_needed]):
+                console.print(f"  - {line}")
         console.print(f"Escalation {outcome.escalation.id} is now [bold]{outcome.escalation.state.value}[/].")
 
     emit(args, data, show)
@@ -198,49 +231,53 @@ def _decision(args: argparse.Namespace) -> int:
 def _review(args: argparse.Namespace) -> int:
     from readout.services import confirmation
 
-    result = confirmation.review(_deps(args), args.escalation, args.user, args.slot)
+    deps = _deps(args)
+    result = confirmation.review(deps, args.escalation, args.user, args.slot)
+    zones = queries.case_zones(deps, result.escalation.id)
     data = {
         "escalation": escalation_view(result.escalation),
+        "contract_zone": zones.contract if zones else None,
         "packet": result.packet.as_dict(),
         "packet_digest": result.packet.digest,
         "waivers": [waiver_view(w) for w in result.waivers],
         "holds": [hold_view(h) for h in result.holds],
     }
-    emit(args, data, lambda c: workflow_report().render_review(c, result))
+    emit(args, data, lambda c: workflow_report().render_review(c, result, zones))
     return 0
 
 
 def _confirm(args: argparse.Namespace) -> int:
     from readout.services import confirmation
 
-    outcome = confirmation.confirm(_deps(args), args.escalation, args.user, args.packet)
-    escalation = escalation_view(outcome.escalation)
+    deps = _deps(args)
+    outcome = confirmation.confirm(deps, args.escalation, args.user, args.packet)
+    invited = any(e.kind.value == "send_invitation" for e in outcome.effects)
     data = {
-        "escalation": escalation,
+        "escalation": escalation_view(outcome.escalation),
         "confirmed": outcome.confirmed,
         "reason": outcome.reason,
         "packet": outcome.packet.as_dict() if outcome.packet else None,
+        "invitation_sent": None if not outcome.confirmed else (None if invited else False),
+        "invitation_not_sent_reason": messages.NO_RELAY if outcome.confirmed and not invited else None,
         "effects": [effect_view(e) for e in outcome.effects],
     }
-    invited = any(e.kind.value == "send_invitation" for e in outcome.effects)
 
     def show(console: Console) -> None:
-        if outcome.confirmed:
-            slot = outcome.escalation.review_slot
-            when = f"{slot.start:%a %d %b %Y %H:%M}-{slot.end:%H:%M} UTC" if slot else "?"
-            console.print(
-                f"[bold green]Confirmed[/] in Readout by {outcome.escalation.confirmed_by}: {when}."
-            )
-            _show_effects(console, outcome.effects)
-            if not invited:
-                console.print(
-                    f"[bold yellow]No invitation was sent[/]: {confirmation.NO_RELAY}. "
-                    "Send the reviewed packet to the attendees yourself, or configure the relay."
+        esc = outcome.escalation
+        if not outcome.confirmed:
+            console.print(f"[bold yellow]Not confirmed[/]: {outcome.reason}. Back to {esc.state.value}.")
+            return
+        zones = queries.case_zones(deps, esc.id)
+        slot = esc.review_slot
+        when = times.slot(slot.start, slot.end, zones.contract if zones else "UTC") if slot else "?"
+        console.print(f"[bold green]{messages.confirmed_headline(esc.confirmed_by or '?', when)}[/]")
+        _show_effects(console, outcome.effects)
+        if not invited:
+            warning_block(console, messages.no_invitation_block(messages.NO_RELAY))
+            if outcome.packet:
+                workflow_report().render_invitees(
+                    console, outcome.packet, "The reviewed packet: send it yourself"
                 )
-        else:
-            console.print(
-                f"[bold yellow]Not confirmed[/]: {outcome.reason}. Back to {outcome.escalation.state.value}."
-            )
 
     emit(args, data, show)
     if not outcome.confirmed:
@@ -253,11 +290,21 @@ def _cancel(args: argparse.Namespace) -> int:
 
     outcome = confirmation.cancel(_deps(args), args.escalation, args.user, args.reason)
     esc = outcome.escalation
-    data = {**escalation_view(esc), "effects": [effect_view(e) for e in outcome.effects]}
+    withdrawn = any(
+        e.kind.value == "send_invitation" and e.payload.get("method") == "CANCEL" for e in outcome.effects
+    )
+    unannounced = esc.confirmed_by is not None and not withdrawn
+    data = {
+        **escalation_view(esc),
+        "cancellation_sent": None if esc.confirmed_by is None else (None if withdrawn else False),
+        "effects": [effect_view(e) for e in outcome.effects],
+    }
 
     def show(console: Console) -> None:
         console.print(f"{esc.id} cancelled in Readout.")
         _show_effects(console, outcome.effects)
+        if unannounced:
+            warning_block(console, messages.no_cancellation_block())
 
     emit(args, data, show)
     return EXIT_EFFECTS_PENDING if effects_pending(outcome.effects) else 0
@@ -288,6 +335,7 @@ def _status(args: argparse.Namespace) -> int:
     status = queries.escalation_status(_deps(args), args.escalation)
     data = {
         "escalation": escalation_view(status.escalation),
+        "contract_zone": status.zones.contract if status.zones else None,
         "holds": [hold_view(h) for h in status.holds],
         "exception_requests": [request_view(r) for r in status.requests],
         "waivers": [waiver_view(w) for w in status.waivers],
@@ -299,14 +347,17 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    escalations = queries.list_escalations(_deps(args))
-    views = [escalation_view(e) for e in escalations]
+    listing = queries.escalation_listing(_deps(args))
+    views = [
+        {**escalation_view(x.escalation), "contract_zone": x.zones.contract if x.zones else None}
+        for x in listing
+    ]
 
     def show(console: Console) -> None:
-        for v in views:
-            console.print(f"{v['id']:<14} {v['state']:<22} {v['customer']:<20} deadline {v['deadline']}")
-        if not views:
+        if not listing:
             console.print("No escalations yet: `readout open CASE --as USER`.")
+            return
+        workflow_report().render_list(console, listing)
 
     emit(args, views, show)
     return 0
@@ -333,7 +384,12 @@ def _audit(args: argparse.Namespace) -> int:
         raise Refused(f"audit {args.action} needs an escalation id")
     entries = queries.audit_trail(deps, args.escalation)
     if args.action == "show":
-        emit(args, [audit_view(e) for e in entries], lambda c: workflow_report().render_audit(c, entries))
+        zones = queries.case_zones(deps, args.escalation)
+        emit(
+            args,
+            [audit_view(e) for e in entries],
+            lambda c: workflow_report().render_audit(c, entries, zones),
+        )
     elif args.format == "csv":
         writer = csv.writer(sys.stdout)
         writer.writerow(["escalation", "seq", "at", "actor", "kind", "payload", "prev_hash", "hash"])

@@ -1,0 +1,127 @@
+"""Audit entries as people read them: one sentence per entry, its slots in the contract zone (UTC second),
+and the "as of" instant of a command run with ``--now`` (kept in the payload; the entry's own time is the
+real clock)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from readout.presentation import times
+
+__all__ = ["as_of", "describe", "recorded_at"]
+
+_Line = Callable[[dict[str, Any], str], str]
+
+
+def _instant(text: Any) -> datetime | None:
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def _at(text: Any, zone: str) -> str:
+    moment = _instant(text)
+    return times.instant(moment, zone) if moment else str(text)
+
+
+def _when(p: dict[str, Any], zone: str) -> str:
+    start, end = _instant(p.get("start")), _instant(p.get("end"))
+    if start and end:
+        return times.slot(start, end, zone)
+    return times.instant(start, zone) if start else ""
+
+
+def _plan_line(p: dict[str, Any], zone: str) -> str:
+    blocked = sorted(p.get("rejected_by_family", {}).items(), key=lambda kv: -kv[1])[:3]
+    worst = ", ".join(f"{family} {count}" for family, count in blocked)
+    head = (
+        f"{p['status']}: {p.get('compliant_count', 0)} compliant, {p.get('near_miss_count', 0)} near misses"
+    )
+    return (
+        head
+        + (f"; rejected most by {worst}" if worst else "")
+        + (f" ({p['reason']})" if p.get("reason") else "")
+    )
+
+
+def _effect_line(done: str) -> _Line:
+    return lambda p, z: f"{done} {_when(p, z)}" + (f" on {p['calendar']}" if p.get("calendar") else "")
+
+
+_LINES: dict[str, _Line] = {
+    "opened": lambda p, z: f"opened for {p['customer']}",
+    "case_changed": lambda p, z: f"case document version {p['version']} stored ({str(p['to'])[:12]}...)",
+    "plan": _plan_line,
+    "plan_not_ready": lambda p, z: "not ready: " + ", ".join(p["not_ready"]),
+    "hold_placed": lambda p, z: f"hold on {_when(p, z)}, expires {_at(p['expires_at'], z)}",
+    "hold_extended": lambda p, z: f"hold on {_when(p, z)} now expires {_at(p['expires_at'], z)}",
+    "hold_released": lambda p, z: f"hold on {_when(p, z)} released: {p['reason']}",
+    "hold_expired": lambda p, z: f"hold on {_when(p, z)} expired",
+    "hold_confirmed": lambda p, z: f"hold on {_when(p, z)} became the readout",
+    "hold_on_calendar": _effect_line("hold put on the calendar:"),
+    "hold_off_calendar": _effect_line("hold taken off the calendar:"),
+    "readout_on_calendar": _effect_line("readout event on the calendar:"),
+    "hold": lambda p, z: f"{p['placed']} placed, {p['live']} live",
+    "review": lambda p, z: f"reviewing {_when(p, z)}, packet {p['packet_digest'][:12]}",
+    "confirm": lambda p, z: (
+        f"CONFIRMED {_when(p, z)} by {p['confirmed_by']}, packet {p['packet_digest'][:12]}"
+        + (f"; invitation {p['invitation']}" if p.get("invitation") else "")
+    ),
+    "invite_not_sent": lambda p, z: f"NO invitation ({p['method']}) sent: {p['reason']}",
+    "invite_sent": lambda p, z: f"invitation ({p['method']}) sent to {len(p.get('to', []))} attendee(s)",
+    "waiver_recorded": lambda p, z: f"{p['family']} waived for {_when(p, z)}: {p['reason']}",
+    "approve_exception": lambda p, z: (
+        f"approved request #{p['request']}"
+        + (f": {_when(p, z)} with {', '.join(p['waivers'])} waived" if "waivers" in p else "")
+    ),
+    "reject_exception": lambda p, z: f"rejected request #{p['request']}: {p['reason']}",
+    "cancel": lambda p, z: f"cancelled: {p['reason']}",
+    "holds_lost": lambda p, z: str(p["reason"]),
+    "request_exception": lambda p, z: (
+        f"exception request #{p['request']} recorded for {str(p['route']).replace('_', ' ')} "
+        "(nobody notified)"
+    ),
+    "escalate": lambda p, z: f"to support leadership (request #{p.get('request', '-')})",
+}
+_HIDDEN = frozenset({"from", "to", "as_of"})
+
+
+def describe(kind: str, payload: dict[str, Any], zone: str, with_as_of: bool = True) -> str:
+    """One sentence for an audit entry; an entry of a kind without its own sentence lists its payload.
+    With ``with_as_of`` it ends with the "as of" instant of a command run with ``--now``."""
+    move = f"{payload['from']} -> {payload['to']}; " if _is_move(kind, payload) else ""
+    try:
+        text = _LINES[kind](payload, zone) if kind in _LINES else ""
+    except (KeyError, TypeError, ValueError, AttributeError):
+        text = ""
+    if not text:
+        text = ", ".join(f"{k}={v}" for k, v in payload.items() if k not in _HIDDEN)[:160]
+    stamp = as_of(payload, zone) if with_as_of else ""
+    return move + text + (f" (as of {stamp})" if stamp else "")
+
+
+def _is_move(kind: str, payload: dict[str, Any]) -> bool:
+    """A lifecycle transition records its states as ``from``/``to`` (``case_changed`` uses them for
+    digests)."""
+    return kind != "case_changed" and "from" in payload and "to" in payload
+
+
+def as_of(payload: dict[str, Any], zone: str, with_city: bool = True) -> str:
+    """The instant a command acted as of (``--now``), when the entry carries one: contract zone and UTC
+    (without the city for a column whose heading names it); empty when it carries none."""
+    moment = _instant(payload.get("as_of"))
+    if moment is None:
+        return ""
+    return times.instant(moment, zone) if with_city else times.instant_in(moment, zone)
+
+
+def recorded_at(moment: datetime, zone: str) -> str:
+    """When an entry was recorded, for a column whose heading names the contract zone: ``Thu 12 Nov 09:00
+    (15:00 UTC)``."""
+    return times.instant_in(moment, zone)

@@ -1,0 +1,123 @@
+"""What Readout tells people about what did and did not happen, in words every front door reuses.
+
+The rule: never claim what did not happen. Confirming without a mail relay sends no invitation, and says so
+as a warning block with what to do; an exception request is recorded, and nobody is notified until a channel
+exists, so the message says who must decide and the command they run; a hold kept in the ledger only is on
+nobody's calendar and is shown as such.
+
+Pure functions over plain values returning lines of text (no markup): a terminal may colour them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = [
+    "LEDGER_ONLY",
+    "LEDGER_ONLY_NOTE",
+    "NOT_NOTIFIED",
+    "NO_RELAY",
+    "ROLE_WORDS",
+    "calendar_label",
+    "confirmed_headline",
+    "decision_commands",
+    "exception_recorded",
+    "no_cancellation_block",
+    "no_invitation_block",
+    "who_decides",
+]
+
+NO_RELAY = "no SMTP relay is configured (READOUT_SMTP_HOST)"
+LEDGER_ONLY = "ledger only"
+LEDGER_ONLY_NOTE = (
+    "ledger only: the hold is recorded in Readout and is on nobody's calendar (the organizer's calendar is "
+    "not a CalDAV collection Readout can write to); nobody sees it on their calendar"
+)
+NOT_NOTIFIED = (
+    "Nobody has been notified: Readout has no channel to reach approvers yet. Tell them yourself; "
+    "`readout status` shows the request and its options."
+)
+
+# How each role reads in a sentence about who decides.
+ROLE_WORDS: dict[str, str] = {
+    "duty_manager": "the duty manager",
+    "engineering_manager": "the fix owner's manager (engineering manager)",
+    "program_manager": "a premium support program manager",
+    "support_leadership": "support leadership",
+    "escalation_manager": "an escalation manager",
+    "administrator": "an administrator",
+}
+
+
+def calendar_label(calendar: str) -> str:
+    """Where a hold is: its CalDAV calendar (a URL), or ``ledger only`` when it is on nobody's calendar
+    (the ledger keeps a person id there, never a calendar)."""
+    return calendar if "://" in calendar else LEDGER_ONLY
+
+
+def confirmed_headline(by: str, when: str) -> str:
+    """``Confirmed in Readout by Priya Shah: Tue 17 Nov 12:00-13:00 Mexico City (18:00-19:00 UTC).``"""
+    return f"Confirmed in Readout by {by}: {when}."
+
+
+def no_invitation_block(reason: str) -> tuple[str, ...]:
+    """The warning after a confirmation that sent nobody an invitation (``reason``: why, e.g. no relay)."""
+    return (
+        f"NO INVITATION WAS SENT: {reason}.",
+        "The readout is confirmed in Readout only: no attendee has been told. Send the reviewed packet "
+        "(below) to the attendees yourself.",
+        "Readout will not send this invitation later: a relay configured now (READOUT_SMTP_HOST) sends the "
+        "invitations of readouts confirmed after it.",
+    )
+
+
+def no_cancellation_block() -> tuple[str, ...]:
+    """The warning after cancelling a confirmed readout when Readout sent no cancellation."""
+    return (
+        "NO CANCELLATION WAS SENT by Readout. If the attendees know of this readout (the packet you sent "
+        "them yourself, or an invitation sent before), tell them it is cancelled.",
+    )
+
+
+def _names(users: Sequence[tuple[str, str]]) -> str:
+    return ", ".join(f"{name} ({uid})" for uid, name in users)
+
+
+def who_decides(groups: Sequence[tuple[str, Sequence[str], Sequence[tuple[str, str]]]]) -> tuple[str, ...]:
+    """One line per part of an exception request: the family (or the whole request), the role that decides
+    it, and the users holding that role (``(id, name)``; the store may know none)."""
+    lines = []
+    for family, roles, users in groups:
+        what = f"{family}: " if family else ""
+        words = " or ".join(ROLE_WORDS.get(r, r.replace("_", " ")) for r in roles)
+        known = _names(users) if users else "nobody with this role in Readout's users yet"
+        lines.append(f"{what}{words}: {known}")
+    return tuple(lines)
+
+
+def decision_commands(escalation_id: str, waiver: bool) -> tuple[str, ...]:
+    """The commands the decider runs (a waiver names the near miss it approves)."""
+    slot = " --slot START" if waiver else ""
+    return (
+        f"readout approve {escalation_id}{slot} --reason TEXT --as USER",
+        f"readout reject {escalation_id} --reason TEXT --as USER",
+    )
+
+
+def exception_recorded(
+    request_id: int,
+    escalation_id: str,
+    waiver: bool,
+    groups: Sequence[tuple[str, Sequence[str], Sequence[tuple[str, str]]]],
+) -> tuple[str, ...]:
+    """What a new exception request means: recorded, nobody notified, who decides and with which command.
+    ``waiver``: it asks to waive families for a near miss (else support leadership decides it whole)."""
+    lines = [f"Exception request #{request_id} is recorded in Readout. {NOT_NOTIFIED}"]
+    if groups:
+        lines.append("Who must decide:")
+        lines += [f"  - {line}" for line in who_decides(groups)]
+    lines.append("They decide with:")
+    lines += [f"  {command}" for command in decision_commands(escalation_id, waiver)]
+    if waiver:
+        lines.append("  (START: the --slot of one of the options, as `readout status` lists them)")
+    return tuple(lines)
