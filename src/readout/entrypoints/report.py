@@ -21,7 +21,7 @@ from readout.domain.diagnosis import (
     Problem,
     diagnose,
 )
-from readout.domain.names import CAB_BLACKOUT, INTERPRETER, ROLES, WAIVER_AUTHORITY
+from readout.domain.names import CAB_BLACKOUT, COVERAGE, INTERPRETER, ROLES, WAIVER_AUTHORITY
 from readout.domain.plan import Candidate, Plan, PlanStatus
 from readout.domain.weekly import DAY_NAMES, WeeklyWindows
 from readout.presentation import times
@@ -316,12 +316,20 @@ def _near_misses(console: Console, planned: PlannedCase, limit: int | None) -> N
     table = Table(title=f"Near misses ({len(plan.near_misses)}): compliant but for a waivable family")
     table.add_column(times.city(contract), no_wrap=True)
     table.add_column(f"fix owner {fix_owner.name}", no_wrap=True)
+    # The duty manager who waives coverage thinks in the coverage zone: shown when a coverage waiver is
+    # asked for and that zone is yet another one.
+    coverage = case.grid_zone.key if any(COVERAGE in m.waivers for m in shown) else None
+    if coverage in (contract, fix_owner.zone.key):
+        coverage = None
+    if coverage is not None:
+        table.add_column(f"coverage {times.city(coverage)}", no_wrap=True)
     table.add_column("UTC", no_wrap=True)
     table.add_column("needs waiver from")
     for miss in shown:
         table.add_row(
             times.person_span(miss.start, miss.end, contract),
             times.person_span(miss.start, miss.end, fix_owner.zone.key, contract),
+            *([times.person_span(miss.start, miss.end, coverage, contract)] if coverage else []),
             times.person_span(miss.start, miss.end, "UTC", contract),
             "; ".join(f"{w}: {WAIVER_AUTHORITY[w]}" for w in miss.waivers),
         )
