@@ -9,7 +9,7 @@ import shlex
 
 import pytest
 
-from readout.domain.lifecycle import TRANSITIONS, Action, IllegalTransition, State
+from readout.domain.lifecycle import COMMANDS, TRANSITIONS, Action, IllegalTransition, State
 from readout.entrypoints.cli import build_parser
 from readout.errors import Refused
 from readout.services.confirmation import confirm, review
@@ -115,8 +115,11 @@ def test_an_illegal_transition_suggests_only_commands_the_cli_has(state: State, 
     message = str(IllegalTransition(state, action))
 
     verbs = set(build_parser()._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
-    named = [argv[1] for argv in _commands([message])]
-    assert set(named) <= verbs, message
+    named = [argv[1] for argv in _commands([message.partition("possible now:")[2]])]
+    allowed = {COMMANDS[a] for (s, a) in TRANSITIONS if s is state} - {None}
+    assert set(named) == allowed, message  # what the state allows, as typed...
+    assert {argv[1] for argv in _commands([message])} <= verbs, message  # ... each a verb of the CLI
+    assert named or message.endswith("(final state)"), message
     for internal in ("plan_not_ready", "holds_lost", "approve_exception", "request_exception", "escalate"):
         assert internal not in message.partition("possible now:")[2], message
 
