@@ -85,13 +85,15 @@ def test_a_broader_tag_and_a_regional_name_are_misses_for_a_regional_request() -
     roster = (
         interpreter("ines", ("pt",), ("banco-solaris",)),
         interpreter("bruno", ("Brazilian Portuguese",), ("banco-solaris",)),
-        interpreter("marta", ("European Portuguese",), ("banco-solaris",)),
+        interpreter("marta", ("European Portuguese",), ("banco-solaris",)),  # pt-PT: not a miss
+        interpreter("rita", ("Portuguese",), ("banco-solaris",)),  # may well interpret pt-BR: ask
     )
     case = solaris(interpreters=roster)
     case = dataclasses.replace(case, readout=dataclasses.replace(case.readout, language="pt-BR"))
     assert kinds(diagnosed(case)) == {
         "ines": (Problem(MissKind.LANGUAGE_BROADER, ("pt",)),),
         "bruno": (Problem(MissKind.LANGUAGE_NAME, ("Brazilian Portuguese",)),),
+        "rita": (Problem(MissKind.LANGUAGE_NAME, ("Portuguese",)),),
     }
 
 

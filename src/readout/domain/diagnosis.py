@@ -22,7 +22,7 @@ from functools import lru_cache
 import numpy as np
 from numpy.typing import NDArray
 
-from readout.domain.case import Availability, Case, Interpreter
+from readout.domain.case import Availability, Case
 from readout.domain.families import Attendance, Constraints, window_timeline
 from readout.domain.grid import candidate_start_micros
 from readout.domain.intervals import Interval, from_micros
@@ -232,28 +232,30 @@ def _own_name(language: str) -> str | None:
     return name.casefold() if name else None
 
 
+def _near(tag: str, requested: str) -> bool:
+    """``tag`` serves ``requested`` or is a broader tag of it (``pt`` for ``pt-BR``)."""
+    return serves(tag, requested) or serves(requested, tag)
+
+
 def _language_problem(languages: tuple[str, ...], requested: str) -> Problem | None:
-    """How the interpreter's languages almost serve ``requested``; None when they do not at all."""
+    """How the interpreter's languages almost serve ``requested`` (a name or a three-letter code for it or
+    a broader language, or a broader tag); None when they do not at all."""
     aliases, names = _language_words()
     own = _own_name(requested)
-    by_name, by_code, broader = [], [], []
-    for tag in languages:
+    found: dict[MissKind, list[str]] = {}
+    for tag in (t for t in languages if t.strip()):
         word = " ".join(tag.casefold().split())
         primary, _, rest = word.partition("-")
         coded = aliases.get(primary)
-        if (word in names and serves(names[word], requested)) or (own is not None and word == own):
-            by_name.append(tag)
-        elif coded is not None and serves(coded + ("-" + rest if rest else ""), requested):
-            by_code.append(tag)
+        if (word in names and _near(names[word], requested)) or word == own:
+            found.setdefault(MissKind.LANGUAGE_NAME, []).append(tag)
+        elif coded is not None and _near(coded + ("-" + rest if rest else ""), requested):
+            found.setdefault(MissKind.LANGUAGE_CODE, []).append(tag)
         elif serves(requested, tag):  # "pt" listed, "pt-BR" asked for: basic filtering says no
-            broader.append(tag)
-    for kind, found in (
-        (MissKind.LANGUAGE_NAME, by_name),
-        (MissKind.LANGUAGE_CODE, by_code),
-        (MissKind.LANGUAGE_BROADER, broader),
-    ):
-        if found:
-            return Problem(kind, tuple(found))
+            found.setdefault(MissKind.LANGUAGE_BROADER, []).append(tag)
+    for kind in (MissKind.LANGUAGE_NAME, MissKind.LANGUAGE_CODE, MissKind.LANGUAGE_BROADER):
+        if kind in found:
+            return Problem(kind, tuple(found[kind]))
     return None
 
 
@@ -303,9 +305,7 @@ def interpreter_misses(case: Case) -> tuple[tuple[InterpreterMiss, ...], int]:
     return tuple(misses), unrelated
 
 
-def _availability_problem(
-    interp: Interpreter, att: Attendance, busy: Availability | None, inside: _Grid
-) -> Problem:
+def _availability_problem(att: Attendance, busy: Availability | None, inside: _Grid) -> Problem:
     """Why a qualifying interpreter can attend no start inside the hours (the caller checked that)."""
     if att.unknown:
         error = busy.error if busy is not None and busy.error else "calendar not read"
@@ -323,23 +323,24 @@ def _interpreter_dead_end(case: Case, grid: _Grid | None) -> InterpreterDeadEnd 
     language = case.readout.language
     if not language:
         return None
-    misses, unrelated = interpreter_misses(case)
     qualifying = [i for i in case.interpreters if i.qualifies(language, case.customer_id)]
+    found: list[InterpreterMiss] = []
     if qualifying:
         if grid is None:
             return None
         inside = grid.subset(grid.in_hours)
         if not len(inside.starts) or not grid.masks[INTERPRETER][grid.in_hours].all():
-            return None
+            return None  # someone can come: not a dead end (and CLDR's language data is never loaded)
         found = [
             InterpreterMiss(
                 interp.id,
                 interp.name,
-                (_availability_problem(interp, att, grid.interpreter_busy.get(interp.id), inside),),
+                (_availability_problem(att, grid.interpreter_busy.get(interp.id), inside),),
             )
             for interp, att in grid.constraints.interpreters
         ]
-        misses = tuple(found) + misses
+    misses, unrelated = interpreter_misses(case)
+    misses = tuple(found) + misses
     in_hours = int(grid.in_hours.sum()) if grid is not None else 0
     return InterpreterDeadEnd(
         language,
