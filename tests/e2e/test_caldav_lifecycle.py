@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from icalendar import Calendar
 
 from readout.entrypoints.cli import main
 from tests.support.caldav_case import caldav_case, events_in, readout_events
-from tests.support.dav_seed import upload_ics
+from tests.support.dav_seed import make_calendar, upload_ics
 from tests.support.dav_servers import DavServer
 from tests.support.smtp_server import SmtpServer
 
@@ -63,8 +64,8 @@ def run(
     return readout
 
 
-def holds_on(dav: DavServer) -> list[str]:
-    return sorted(status for _, status in readout_events(dav, "dana"))
+def holds_on(dav: DavServer, name: str = "dana") -> list[str]:
+    return sorted(status for _, status in readout_events(dav, name))
 
 
 def test_readout_on_caldav_from_plan_to_invitation(
@@ -87,6 +88,9 @@ def test_readout_on_caldav_from_plan_to_invitation(
         assert str(event["SUMMARY"]) == "Hold: RCA readout (tentative)"
         assert "ATTENDEE" not in event
         assert "ORGANIZER" not in event
+    # Every internal role holder's calendar is a CalDAV collection here: each of them carries the holds.
+    assert holds_on(dav, "ravi") == holds_on(dav, "mei") == ["TENTATIVE"] * 3
+    assert holds_on(dav, "sam") == []  # an optional attendee holds nothing
     # Our own holds are not busy time for this escalation: re-planning still offers the held slots.
     again = json.loads(run("plan", "ESC-48213", "--as", "dana", "--json"))
     assert len(again["plan"]["candidates"]) == 4
@@ -112,7 +116,8 @@ def test_readout_on_caldav_from_plan_to_invitation(
         run("review", "ESC-48213", "--slot", "2026-11-19T16:30:00Z", "--as", "dana", "--json")
     )
     run("confirm", "ESC-48213", "--packet", review["packet_digest"][:12], "--as", "priya")
-    assert holds_on(dav) == ["CONFIRMED"]  # the organizer's hold became the readout; the others are gone
+    # each role holder's hold on the slot became the readout; the others are gone
+    assert holds_on(dav) == holds_on(dav, "ravi") == holds_on(dav, "mei") == ["CONFIRMED"]
 
     [message] = relay.messages
     parsed = email.message_from_bytes(message.content)
@@ -133,4 +138,68 @@ def test_readout_on_caldav_from_plan_to_invitation(
     withdrawn = Calendar.from_ical(part.get_payload(decode=True))
     assert str(withdrawn["METHOD"]) == "CANCEL"
     assert int(withdrawn.walk("VEVENT")[0]["SEQUENCE"]) > int(event["SEQUENCE"])
-    assert holds_on(dav) == []
+    assert holds_on(dav) == holds_on(dav, "ravi") == holds_on(dav, "mei") == []
+
+
+def _two_on_caldav(dav: DavServer, folder: Path) -> Path:
+    """The Globex example with only Dana's (escalation manager) and Ravi's (fix owner) calendars on CalDAV."""
+    shutil.copytree(EXAMPLE, folder, dirs_exist_ok=True)
+    text = (folder / "case.yaml").read_text()
+    for person in ("dana", "ravi"):
+        url = make_calendar(dav, person)
+        upload_ics(dav, person, EXAMPLE / "calendars" / f"{person}.ics")
+        text = text.replace(f"calendars/{person}.ics", url)
+    (folder / "case.yaml").write_text(text)
+    return folder / "case.yaml"
+
+
+def _booking(start: str, end: str) -> bytes:
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//tests//EN\r\nBEGIN:VEVENT\r\nUID:ravi-late-booking\r\n"
+        f"DTSTAMP:20261112T150000Z\r\nDTSTART:{start}\r\nDTEND:{end}\r\nSUMMARY:Vendor call\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n"
+    ).encode()
+
+
+def _held_slots(dav: DavServer, name: str) -> list[tuple[str, str]]:
+    """(DTSTART in UTC, STATUS) of Readout's events in collection ``name``."""
+    return sorted(
+        (e.decoded("DTSTART").strftime("%Y-%m-%dT%H:%MZ"), str(e["STATUS"]))
+        for e in events_in(dav, name)
+        if e.get("X-READOUT-ESCALATION")
+    )
+
+
+def test_holds_go_on_two_people_s_collections_all_or_nothing_and_come_off_together(
+    run: Run, dav: DavServer, tmp_path: Path
+) -> None:
+    case = _two_on_caldav(dav, tmp_path / "case")
+    run("open", str(case), "--as", "priya")
+    # Ravi books the best slot after the plan was made: his calendar refuses that hold
+    upload_ics(dav, "ravi", _booking("20261117T184500Z", "20261117T190000Z"))
+
+    refused = json.loads(run("hold", "ESC-48213", "--as", "dana", "--json", expect=3))
+
+    assert "slot taken" in refused["problem"]
+    assert _held_slots(dav, "dana") == [] == _held_slots(dav, "ravi")  # Dana's placements came off too
+
+    held = json.loads(run("hold", "ESC-48213", "--as", "dana", "--json"))  # from the fresh plan
+
+    # 18:00 is gone; Tuesday 17:45 and Thursday first, then the overlapping 17:30 tops up to three
+    spread = ["2026-11-17T17:30Z", "2026-11-17T17:45Z", "2026-11-19T16:30Z"]
+    tentative = [(start, "TENTATIVE") for start in spread]
+    assert _held_slots(dav, "dana") == tentative == _held_slots(dav, "ravi")
+    assert {h["where"] for h in held["live"]} == {"on the calendars of dana, ravi"}
+
+    run("hold", "ESC-48213", "--release", "--slot", "2026-11-17T17:30:00Z", "--as", "dana")
+    left = [("2026-11-17T17:45Z", "TENTATIVE"), ("2026-11-19T16:30Z", "TENTATIVE")]
+    assert _held_slots(dav, "dana") == left == _held_slots(dav, "ravi")
+
+    review = json.loads(
+        run("review", "ESC-48213", "--slot", "2026-11-19T16:30:00Z", "--as", "dana", "--json")
+    )
+    run("confirm", "ESC-48213", "--packet", review["packet_digest"][:12], "--as", "priya")
+    assert _held_slots(dav, "dana") == [("2026-11-19T16:30Z", "CONFIRMED")] == _held_slots(dav, "ravi")
+
+    run("cancel", "ESC-48213", "--as", "priya", "--reason", "customer postponed")
+    assert _held_slots(dav, "dana") == [] == _held_slots(dav, "ravi")
