@@ -209,3 +209,20 @@ def test_the_cli_report_offers_moves_and_names_the_blackouts(
     assert "Aoife Byrne (escalation manager): busy Tue 24 Nov 15:00-19:00 Dublin" in out
     assert "8 slots break only CAB_BLACKOUT" in out
     assert "(85 inside customer meeting hours)" in out
+
+
+def test_a_case_without_calendars_gets_every_explanation_from_the_cli(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # The case with no calendar at all and a change freeze over the bank's meeting hours.
+    text = (CASES / "case.yaml").read_text()
+    text = "\n".join(line for line in text.splitlines() if "calendar: calendars/" not in line)
+    freeze = '    - {weekly: {mon-fri: "09:00-18:00"}, note: "year-end freeze"}\n'
+    text = text.replace("  cab_blackouts:\n", "  cab_blackouts:\n" + freeze)
+    (tmp_path / "case.yaml").write_text(text)
+    monkeypatch.setenv("COLUMNS", "220")
+    assert main(["plan", str(tmp_path / "case.yaml"), "--now", NOW]) == 0
+    out = flat(capsys.readouterr().out)
+    assert "slots break only CAB_BLACKOUT; the blackouts in the way:" in out
+    assert "weekly mon-fri 09:00-18:00 São Paulo:" in out
+    assert "(85 inside customer meeting hours)" in out
