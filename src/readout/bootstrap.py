@@ -60,7 +60,9 @@ def calendar_reader(config: Settings | None = None) -> CalendarReader:
 
 
 def hold_calendar(config: Settings, reader: CalendarReader) -> HoldCalendar:
-    """Holds on the organizer's CalDAV collection when it has one; otherwise in the ledger only."""
+    """Holds on CalDAV collections (each internal role holder's Readout may write to, or the organizer's);
+    any other calendar keeps them in the ledger only (the adapter writes nothing and gives back no reference,
+    so nothing is recorded or shown as if it were on someone's calendar)."""
     from readout.adapters.ledger_only import LedgerOnlyHoldCalendar
     from readout.adapters.routing import RoutingHoldCalendar
 

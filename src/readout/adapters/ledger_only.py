@@ -1,5 +1,7 @@
-"""The hold port for an organizer whose calendar is not a CalDAV collection: the hold lives in the ledger
-only. Nothing is written anywhere, so there is no calendar reference and nothing to find or remove."""
+"""The hold port for a hold no calendar of which Readout may write (no internal role holder has a CalDAV
+collection): the hold lives in the ledger only. Nothing is written anywhere, so there is no calendar reference
+and nothing to find or remove. The effects runner reads that missing reference as "nothing was written": it
+records no ``hold_on_calendar`` entry and says the hold is on nobody's calendar."""
 
 from __future__ import annotations
 

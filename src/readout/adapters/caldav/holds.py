@@ -1,5 +1,8 @@
 """The hold port over a CalDAV collection: ``hold.calendar`` is its ``caldav://`` / ``caldavs://`` URL.
 
+A hold on several people's calendars reaches this port once per calendar (``Hold.on(placement)``: that
+calendar's URL, UID and reference); each call is about one collection only.
+
 A hold is one calendar object resource, ``readout-hold-<sha256 of the uid, 32 hex>.ics`` (UIDs hold slashes
 and URLs, not fit for a path), containing one VEVENT: UID = ``hold.uid``, UTC times and no VTIMEZONE
 (Radicale's vobject misreads some generated ones), STATUS:TENTATIVE, TRANSP:OPAQUE, a neutral SUMMARY,
