@@ -95,7 +95,7 @@ def _hours_phrase(case: Case) -> str:
         )
         if present
     ]
-    return f"inside {' and '.join(parts)}" if parts else "before the deadline"
+    return f" inside {' and '.join(parts)}" if parts else ""
 
 
 def problem_text(problem: Problem, dead_end: InterpreterDeadEnd, case: Case) -> str:
@@ -112,7 +112,7 @@ def problem_text(problem: Problem, dead_end: InterpreterDeadEnd, case: Case) -> 
         f"customer id {customer}",
         MissKind.APPROVED_NEAR_ID: f"is approved for {values}, not the customer id {customer}",
         MissKind.APPROVED_FOR_OTHERS: f"is approved only for {values}, not {customer}",
-        MissKind.NEVER_AVAILABLE: f"qualifies, but their availability never holds a whole {minutes} slot "
+        MissKind.NEVER_AVAILABLE: f"qualifies, but their availability never holds a whole {minutes} slot"
         f"{_hours_phrase(case)} before the deadline",
         MissKind.BUSY: f"qualifies and is available at {problem.count} of those starts, but their calendar "
         "is busy at every one",
@@ -136,7 +136,7 @@ def interpreter_lines(dead_end: InterpreterDeadEnd, case: Case) -> list[str]:
         who = "interpreter speaks" if one else "interpreters speak"
         lines = [
             f"{dead_end.qualifying} {who} {language} and {'is' if one else 'are'} approved for {customer}, "
-            f"but none can come to any of the {dead_end.in_hours} possible starts {_hours_phrase(case)}."
+            f"but none can come to any of the {dead_end.in_hours} possible starts{_hours_phrase(case)}."
         ]
     if dead_end.misses:
         lines.append("Closest:" if dead_end.qualifying == 0 else "Each of them:")
