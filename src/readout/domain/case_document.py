@@ -104,5 +104,5 @@ class LoadedCase:
 
     def tokened_calendars(self) -> list[str]:
         """The calendar URLs (as shown, redacted) that carry a query: a token that must not be stored."""
-        sources = (*self.calendars.values(), *self.blackout_calendars)
+        sources = (*self.calendars.values(), *self.blackout_calendars, *self.hold_calendars.values())
         return sorted(s.shown for s in sources if isinstance(s, RemoteSource) and s.carries_query)

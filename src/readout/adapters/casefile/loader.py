@@ -34,6 +34,7 @@ from readout.adapters.casefile.schema import (
     RolesSpec,
     WeeklyBlock,
 )
+from readout.adapters.casefile.zones import zone_warning
 from readout.domain.case import (
     Blackouts,
     Case,
@@ -51,7 +52,7 @@ from readout.domain.sources import CalendarSource
 from readout.domain.weekly import WeeklyWindows, parse_weekly
 from readout.errors import CaseFileError
 
-__all__ = ["CaseFileBuilder", "load_case", "read_case_file"]
+__all__ = ["CaseFileBuilder", "blackout_calendar_labels", "load_case", "read_case_file"]
 
 _T = TypeVar("_T")
 Problem = tuple[str, str]  # (dotted field path, what was expected)
@@ -273,6 +274,9 @@ def _build(spec: CaseFileSpec, document: CaseDocument) -> LoadedCase:
             b.calendar for b in spec.customer.cab_blackouts if isinstance(b, CalendarBlock)
         ),
         document=document,
+        hold_calendars={
+            pid: p.hold_calendar for pid, p in spec.people.items() if p.hold_calendar is not None
+        },
     )
 
 
@@ -340,6 +344,7 @@ def _case(spec: CaseFileSpec, years: range, problems: list[Problem]) -> Case:
         hold_count=holds.count if holds else 3,
         hold_ttl=timedelta(hours=holds.ttl_hours if holds else 24),
         summary=escalation.summary,
+        warnings=_zone_warnings(spec),
     )
 
 
@@ -373,6 +378,8 @@ def _person(pid: str, p: PersonSpec) -> Person:
         availability=_weekly(p.availability, p.timezone),
         protected=_protected(p.protected, p.timezone),
         has_calendar=p.calendar is not None,
+        working_hours=_weekly(p.working_hours, p.timezone),
+        night_hours=_weekly(p.night_hours, p.timezone),
     )
 
 
@@ -386,6 +393,8 @@ def _interpreter(i: InterpreterSpec) -> Interpreter:
         approved_for=tuple(i.approved_for),
         availability=_weekly(i.availability, i.timezone),
         has_calendar=i.calendar is not None,
+        working_hours=_weekly(i.working_hours, i.timezone),
+        night_hours=_weekly(i.night_hours, i.timezone),
     )
 
 
@@ -407,11 +416,64 @@ def _meeting_hours(spec: CaseFileSpec, holidays: HolidaySet) -> MeetingHours | N
 
 
 def _blackouts(spec: CaseFileSpec) -> Blackouts:
+    """The blackout blocks; each absolute one labelled with its note, else its place in the file."""
     blocks, zone = spec.customer.cab_blackouts, spec.customer.timezone
+    absolute = [(n, b) for n, b in enumerate(blocks) if isinstance(b, AbsoluteBlock)]
     return Blackouts(
-        absolute=tuple(Interval(b.start, b.end) for b in blocks if isinstance(b, AbsoluteBlock)),
+        absolute=tuple(Interval(b.start, b.end) for _, b in absolute),
         weekly=_protected((b for b in blocks if isinstance(b, WeeklyBlock)), zone),
+        labels=tuple(b.note.strip() or f"customer.cab_blackouts.{n}" for n, b in absolute),
     )
+
+
+def blackout_calendar_labels(loaded: LoadedCase) -> tuple[str, ...]:
+    """A label for each of ``loaded.blackout_calendars``, in the same order: the block's note, else
+    ``calendar <file name>`` (a URL's host and path). Whoever adds a calendar's blocks to
+    ``Blackouts.absolute`` adds this label to ``Blackouts.labels`` once for each block it adds."""
+    customer = loaded.document.body.get("customer")
+    blocks = customer.get("cab_blackouts") if isinstance(customer, Mapping) else None
+    notes = [
+        str(b.get("note") or "").strip()
+        for b in (blocks if isinstance(blocks, list) else [])
+        if isinstance(b, Mapping) and "calendar" in b
+    ]
+    if len(notes) != len(loaded.blackout_calendars):
+        notes = [""] * len(loaded.blackout_calendars)
+    return tuple(
+        note or f"calendar {source.name if isinstance(source, Path) else source.shown}"
+        for note, source in zip(notes, loaded.blackout_calendars, strict=True)
+    )
+
+
+def _zone_warnings(spec: CaseFileSpec) -> tuple[str, ...]:
+    """A warning for each time zone that is valid but probably not meant (``EST``), naming every field that
+    uses it: ``people.liam.timezone, customer.timezone: EST is a fixed UTC-05:00 offset ...``."""
+    found: dict[str, list[str]] = {}
+    for field, zone in _zones(spec):
+        warning = zone_warning(zone) if zone is not None else None
+        if warning is not None:
+            found.setdefault(warning, []).append(field)
+    return tuple(f"{', '.join(fields)}: {warning}" for warning, fields in found.items())
+
+
+def _zones(spec: CaseFileSpec) -> Iterable[tuple[str, ZoneInfo | None]]:
+    """Every time zone the case file names, with its field path, in file order (None: not given)."""
+    customer = spec.customer
+    yield "customer.timezone", customer.timezone
+    for n, block in enumerate(customer.cab_blackouts):
+        if isinstance(block, WeeklyBlock):
+            yield f"customer.cab_blackouts.{n}.timezone", block.timezone
+    for pid, person in spec.people.items():
+        yield f"people.{pid}.timezone", person.timezone
+        for n, window in enumerate(person.protected):
+            yield f"people.{pid}.protected.{n}.timezone", window.timezone
+    for n, interpreter in enumerate(spec.interpreters):
+        yield f"interpreters.{n}.timezone", interpreter.timezone
+    policy = spec.policy
+    if policy and policy.business_days:
+        yield "policy.business_days.timezone", policy.business_days.timezone
+    if policy and policy.coverage:
+        yield "policy.coverage.timezone", policy.coverage.timezone
 
 
 def _calendars(spec: CaseFileSpec) -> dict[str, CalendarSource]:

@@ -28,8 +28,9 @@ from pydantic import (
     model_validator,
 )
 
+from readout.adapters.casefile.zones import suggest_zones
 from readout.adapters.input_limits import file_kind
-from readout.domain.sources import REMOTE_SCHEMES, RemoteSource
+from readout.domain.sources import CALDAV_SCHEMES, REMOTE_SCHEMES, RemoteSource
 from readout.domain.weekly import parse_day_key, parse_window
 
 __all__ = [
@@ -90,13 +91,16 @@ def _local_date(value: object) -> date:
 
 
 def _zone(value: object) -> ZoneInfo:
-    """An IANA time zone name such as ``America/Mexico_City``."""
+    """An IANA time zone name such as ``America/Mexico_City``; a near miss gets a did-you-mean."""
     if isinstance(value, str) and value not in _NOT_ZONES:
         try:
             return ZoneInfo(value)
         except (KeyError, ValueError, OSError):  # ZoneInfoNotFoundError is a KeyError
             pass
         problem = f"unknown time zone {_shown(value)}"
+        guesses = suggest_zones(value) if len(value) <= 100 else []
+        if guesses:
+            problem += f" (did you mean {' or '.join(guesses)}?)"
     else:
         problem = f"got {_shown(value)}"
     raise ValueError(f"expected an IANA time zone name (e.g. America/Mexico_City); {problem}")
@@ -135,22 +139,25 @@ def _windows(value: object) -> str | list[str]:
 _PLAIN_AUTHORITY = re.compile(r"^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$")
 
 
+def _remote(value: str, schemes: tuple[str, ...], expected: str) -> RemoteSource:
+    """A calendar URL with one of ``schemes`` and no credentials in it."""
+    source = RemoteSource(value)
+    if source.scheme not in schemes:
+        raise ValueError(f"expected {expected}, got {source.shown}")
+    if not _PLAIN_AUTHORITY.match(value.split("://", 1)[1].split("/", 1)[0]):
+        raise ValueError(  # the URL is not echoed: it may hold a password
+            "expected a calendar URL of the form scheme://host[:port]/path without credentials; "
+            "credentials go in the environment or the secrets file (READOUT_SECRETS_FILE)"
+        )
+    return source
+
+
 def _calendar_path(value: object, info: ValidationInfo) -> Path | RemoteSource:
     """A local iCalendar file relative to the case file's folder (it must exist now), or a remote source."""
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"expected a path to a local .ics file or a URL, got {_shown(value)}")
     if _URL.match(value):
-        source = RemoteSource(value)
-        if source.scheme not in REMOTE_SCHEMES:
-            raise ValueError(
-                f"expected a local path or a {', '.join(REMOTE_SCHEMES)} URL, got {source.shown}"
-            )
-        if not _PLAIN_AUTHORITY.match(value.split("://", 1)[1].split("/", 1)[0]):
-            raise ValueError(  # the URL is not echoed: it may hold a password
-                "expected a calendar URL of the form scheme://host[:port]/path without credentials; "
-                "credentials go in the environment or the secrets file (READOUT_SECRETS_FILE)"
-            )
-        return source
+        return _remote(value, REMOTE_SCHEMES, f"a local path or a {', '.join(REMOTE_SCHEMES)} URL")
     base = info.context["base"] if isinstance(info.context, dict) else Path.cwd()
     path = (Path(base) / value).absolute()
     try:
@@ -164,10 +171,23 @@ def _calendar_path(value: object, info: ValidationInfo) -> Path | RemoteSource:
     return path
 
 
+_HOLD_EXPECTED = (
+    "a CalDAV collection URL (caldav://host/path or caldavs://host/path) where holds may be written"
+)
+
+
+def _hold_calendar(value: object) -> RemoteSource:
+    """A CalDAV collection holds may be written to: the person's own or one delegated to Readout."""
+    if not isinstance(value, str) or not _URL.match(value):
+        raise ValueError(f"expected {_HOLD_EXPECTED}, got {_shown(value)}")
+    return _remote(value, CALDAV_SCHEMES, _HOLD_EXPECTED)
+
+
 Timestamp = Annotated[datetime, PlainValidator(_timestamp)]
 LocalDate = Annotated[date, PlainValidator(_local_date)]
 Zone = Annotated[ZoneInfo, PlainValidator(_zone)]
 CalendarPath = Annotated[Path | RemoteSource, PlainValidator(_calendar_path)]
+HoldCalendar = Annotated[RemoteSource, PlainValidator(_hold_calendar)]
 Weekly = Annotated[
     dict[Annotated[str, PlainValidator(_day_key)], Annotated[str | list[str], PlainValidator(_windows)]],
     Field(min_length=1),
@@ -291,6 +311,10 @@ class PersonSpec(_Spec):
     calendar: CalendarPath | None = None
     availability: Weekly | None = None
     protected: list[WeeklyBlock] = []
+    # Readout extensions (docs/case-file.md): ranking preferences, and where this person's holds may go.
+    working_hours: Weekly | None = None
+    night_hours: Weekly | None = None
+    hold_calendar: HoldCalendar | None = None
 
 
 class RolesSpec(_Spec):
@@ -311,6 +335,9 @@ class InterpreterSpec(_Spec):
     timezone: Zone
     availability: Weekly | None = None
     calendar: CalendarPath | None = None
+    # Readout extensions (docs/case-file.md): ranking preferences.
+    working_hours: Weekly | None = None
+    night_hours: Weekly | None = None
 
 
 class BusinessDaysSpec(_Spec):
