@@ -203,6 +203,8 @@ def test_holds_on_several_calendars_are_released_and_expire_together(two: Desk) 
     release_holds(two.deps, GLOBEX_ID, EM, start=BEST)
 
     assert {h.slot.start for h in two.calendar.events.values()} == {SECOND, THURSDAY}
+    [gone] = [h for h in two.holds(GLOBEX_ID) if h.slot.start == BEST]
+    assert hold_view(gone)["where"] == "was on the calendars of dana, ravi"
     assert sorted(two.calendar.released) == sorted(
         p.uid for h in two.holds(GLOBEX_ID) if h.slot.start == BEST for p in h.targets
     )
@@ -220,6 +222,7 @@ def test_a_calendar_that_does_not_answer_leaves_the_hold_pending_until_reap_plac
     outcome = hold_slots(two.deps, GLOBEX_ID, EM)
 
     assert len(two.live_holds(GLOBEX_ID)) == 3  # recorded; placing is pending
+    assert {hold_view(h)["where"] for h in outcome.live} == {"not yet on the calendars of dana, ravi"}
     assert {e.status for e in outcome.effects} == {EffectStatus.PENDING}
     seen = review(two.deps, GLOBEX_ID, EM, BEST)
     with pytest.raises(Refused, match="not yet on"):  # a hold not on all its calendars is not confirmed
@@ -231,6 +234,7 @@ def test_a_calendar_that_does_not_answer_leaves_the_hold_pending_until_reap_plac
 
     on = {(h.calendar, h.slot.start) for h in two.calendar.events.values()}
     assert on == {(c, s) for c in (DANA, RAVI) for s in (BEST, SECOND, THURSDAY)}
+    assert {hold_view(h)["where"] for h in two.live_holds(GLOBEX_ID)} == {"on the calendars of dana, ravi"}
 
 
 def test_confirming_turns_every_placement_into_the_readout_and_releases_the_other_holds(two: Desk) -> None:

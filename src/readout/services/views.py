@@ -8,7 +8,7 @@ from readout.domain.audit import AuditEntry
 from readout.domain.effects import Effect, EffectKind, EffectStatus
 from readout.domain.escalation import Escalation
 from readout.domain.exception_requests import ExceptionRequest, Waiver
-from readout.domain.holds import LEDGER_ONLY, Hold
+from readout.domain.holds import LEDGER_ONLY, Hold, HoldStatus
 from readout.domain.intervals import utc_text
 
 __all__ = [
@@ -66,13 +66,25 @@ def escalation_view(esc: Escalation) -> dict[str, Any]:
 
 
 def hold_where(hold: Hold) -> str:
-    """Where a hold is, in words: ``on the calendars of dana, ravi`` or ``kept in Readout's ledger only: on
-    nobody's calendar`` (never a person's name for a hold that is on no calendar)."""
+    """Where a hold is, in words: ``on the calendars of dana, ravi``, ``kept in Readout's ledger only: on
+    nobody's calendar`` (never a person's name for a hold on no calendar), ``not yet on ...`` for calendars it
+    is still to be placed on, ``was on ...`` once it ended."""
     written = [p for p in hold.targets if p.on_a_calendar or p.ref is not None]
     if not written:
         return LEDGER_ONLY
-    owners = [p.person or p.calendar for p in written]
-    return f"on the calendar{'s' if len(owners) > 1 else ''} of {', '.join(owners)}"
+    on = [p.person or p.calendar for p in written if p.ref is not None]
+    pending = [p.person or p.calendar for p in written if p.ref is None]
+    if hold.status not in (HoldStatus.LIVE, HoldStatus.CONFIRMED):
+        return f"was {_calendars_of(on + pending)}"
+    if not pending:
+        return _calendars_of(on)
+    if not on:
+        return f"not yet {_calendars_of(pending)}"
+    return f"{_calendars_of(on)}; not yet {_calendars_of(pending)}"
+
+
+def _calendars_of(people: list[str]) -> str:
+    return f"on the calendar{'s' if len(people) > 1 else ''} of {', '.join(people)}"
 
 
 def hold_view(hold: Hold) -> dict[str, Any]:
@@ -170,7 +182,8 @@ def effect_sentence(effect: Effect) -> str:
     calendars = (effect.result.get("calendars") if done else None) or payload.get("calendars")
     if calendars is None:  # an intent written before holds could go on several calendars
         calendars = [payload["calendar"]] if payload.get("calendar") else []
-    ledger_only = effect.result.get("ledger_only") if done else payload.get("ledger_only")
+    settled = done and ("ledger_only" in effect.result or "calendars" in effect.result)
+    ledger_only = effect.result.get("ledger_only") if settled else payload.get("ledger_only")
     if effect.kind in _IN_LEDGER and ledger_only:
         words = _IN_LEDGER[effect.kind].format(slot=slot)
         if done:
