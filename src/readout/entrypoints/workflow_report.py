@@ -61,10 +61,9 @@ def render_holds(
     columns = (f"slot ({place})", "UTC", "calendar", "status", f"expires / ended ({place})", "reason")
     for column in columns:
         table.add_column(column, no_wrap=column not in ("reason", "calendar"))
-    ledger_only = False
     for hold in holds:
-        label = messages.calendar_label(hold.calendar)
-        ledger_only = ledger_only or label == messages.LEDGER_ONLY
+        labels = dict.fromkeys(messages.calendar_label(p.calendar, p.on_a_calendar) for p in hold.targets)
+        label = "\n".join(labels)
         table.add_row(
             times.local_span(hold.slot.start, hold.slot.end, zone),
             times.utc_span(hold.slot.start, hold.slot.end, zone),
@@ -74,7 +73,7 @@ def render_holds(
             escape(hold.end_reason or ""),
         )
     console.print(table)
-    if ledger_only:
+    if any(hold.ledger_only for hold in holds):
         console.print(f"[dim]{messages.LEDGER_ONLY_NOTE}.[/]")
 
 
@@ -83,7 +82,9 @@ def _options(console: Console, request: ExceptionRequest, zones: CaseZones | Non
     the waivers it needs, and the fix owner's own local time (a handoff-window waiver is about them)."""
     zone = _contract(zones)
     owner = zones.of("fix_owner") if zones else None
-    mine = f"; last column: the fix owner's own time ({owner.name}, {times.city(owner.zone)})" if owner else ""
+    mine = (
+        f"; last column: the fix owner's own time ({owner.name}, {times.city(owner.zone)})" if owner else ""
+    )
     console.print(f"  Options (near misses) of request #{request.id}{mine}:")
     table = Table(box=None, padding=(0, 1, 0, 3), show_edge=False)
     for column in ("--slot START", times.city(zone), "UTC"):

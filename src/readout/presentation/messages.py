@@ -30,8 +30,8 @@ __all__ = [
 NO_RELAY = "no SMTP relay is configured (READOUT_SMTP_HOST)"
 LEDGER_ONLY = "ledger only"
 LEDGER_ONLY_NOTE = (
-    "ledger only: the hold is recorded in Readout and is on nobody's calendar (the organizer's calendar is "
-    "not a CalDAV collection Readout can write to); nobody sees it on their calendar"
+    "ledger only: the hold is recorded in Readout and is on nobody's calendar (no role holder's calendar is "
+    "a CalDAV collection Readout may write to); nobody sees it on their calendar"
 )
 NOT_NOTIFIED = (
     "Nobody has been notified: Readout has no channel to reach approvers yet. Tell them yourself; "
@@ -49,10 +49,12 @@ ROLE_WORDS: dict[str, str] = {
 }
 
 
-def calendar_label(calendar: str) -> str:
+def calendar_label(calendar: str, on_a_calendar: bool | None = None) -> str:
     """Where a hold is: its CalDAV calendar (a URL), or ``ledger only`` when it is on nobody's calendar
-    (the ledger keeps a person id there, never a calendar)."""
-    return calendar if "://" in calendar else LEDGER_ONLY
+    (the ledger then keeps a person id there, never a calendar). ``on_a_calendar``: what the hold's
+    placement says (``Placement.on_a_calendar``); None: read it from the name."""
+    written = "://" in calendar if on_a_calendar is None else on_a_calendar
+    return calendar if written else LEDGER_ONLY
 
 
 def confirmed_headline(by: str, when: str) -> str:

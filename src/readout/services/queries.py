@@ -45,6 +45,8 @@ __all__ = [
 
 
 _SETTLED = (EffectStatus.DONE, EffectStatus.DROPPED)
+# The order deciders are named in: whose decision it primarily is first (the fix owner's manager, then a PSM).
+_DECIDER_ORDER = (Role.DUTY_MANAGER, Role.ENGINEERING_MANAGER, Role.PROGRAM_MANAGER, Role.SUPPORT_LEADERSHIP)
 
 
 class Attendee(NamedTuple):
@@ -162,7 +164,8 @@ def _deciders(uow: UnitOfWork, request: ExceptionRequest) -> tuple[DeciderGroup,
     users = [u for u in uow.users.list() if u.id != excluded]
     groups = []
     for family, roles in wanted.items():
-        ordered = tuple(r.value for r in Role if r in roles)
+        ordered = tuple(r.value for r in (*_DECIDER_ORDER, *Role) if r in roles)
+        ordered = tuple(dict.fromkeys(ordered))
         holders = tuple((u.id, u.name) for u in users if u.roles & roles)
         groups.append(DeciderGroup(family, ordered, holders))
     return tuple(groups)

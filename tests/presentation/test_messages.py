@@ -1,0 +1,80 @@
+"""The words every front door reuses: nothing claimed that did not happen; who decides, and how; audit lines in
+the contract zone with the "as of" of a command run with --now."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from readout.presentation import audit, messages
+
+
+def test_a_hold_on_no_caldav_calendar_reads_ledger_only() -> None:
+    assert messages.calendar_label("dana") == "ledger only"
+    assert messages.calendar_label("caldavs://dav.example/dana/holds/") == "caldavs://dav.example/dana/holds/"
+
+
+def test_a_confirmation_without_a_relay_says_no_invitation_was_sent_and_what_to_do() -> None:
+    block = messages.no_invitation_block(messages.NO_RELAY)
+    assert block[0] == "NO INVITATION WAS SENT: no SMTP relay is configured (READOUT_SMTP_HOST)."
+    text = " ".join(block)
+    assert "Send the reviewed packet" in text
+    assert "will not send this invitation later" in text  # there is no command that would send it now
+    assert "authoritative" not in text
+
+
+def test_an_exception_request_is_recorded_not_sent_and_names_who_decides_and_how() -> None:
+    groups = [
+        ("COVERAGE", ("duty_manager",), (("omar", "Omar Haddad"),)),
+        ("HANDOFF_WINDOW", ("engineering_manager", "program_manager"), ()),
+    ]
+    lines = messages.exception_recorded(3, "ESC-1", True, groups)
+    text = "\n".join(lines)
+    assert "sent to" not in text
+    assert lines[0].startswith("Exception request #3 is recorded in Readout. Nobody has been notified")
+    assert "COVERAGE: the duty manager: Omar Haddad (omar)" in text
+    assert (
+        "HANDOFF_WINDOW: the fix owner's manager (engineering manager) or a premium support program manager: "
+        "nobody with this role in Readout's users yet"
+    ) in text
+    assert "readout approve ESC-1 --slot START --reason TEXT --as USER" in text
+    assert "readout reject ESC-1 --reason TEXT --as USER" in text
+
+
+def test_a_request_for_support_leadership_names_leadership_and_no_slot() -> None:
+    lines = messages.exception_recorded(
+        2, "ESC-1", False, [("", ("support_leadership",), (("grace", "Grace O"),))]
+    )
+    assert "  - support leadership: Grace O (grace)" in lines
+    assert "  readout approve ESC-1 --reason TEXT --as USER" in lines
+
+
+def test_an_audit_line_shows_slots_in_the_contract_zone_and_the_as_of_of_a_command_run_with_now() -> None:
+    payload = {
+        "start": "2026-11-17T18:00:00Z",
+        "end": "2026-11-17T19:00:00Z",
+        "as_of": "2026-11-12T15:00:00Z",
+    }
+    text = audit.describe("hold_confirmed", payload, "America/Mexico_City")
+    assert text == (
+        "hold on Tue 17 Nov 12:00-13:00 Mexico City (18:00-19:00 UTC) became the readout "
+        "(as of Thu 12 Nov 09:00 Mexico City (15:00 UTC))"
+    )
+    assert audit.as_of({"as_of": "2026-11-12T15:00:00Z"}, "America/Mexico_City", with_city=False) == (
+        "Thu 12 Nov 09:00 (15:00 UTC)"
+    )
+    assert audit.as_of({}, "America/Mexico_City") == ""
+
+
+def test_a_case_change_is_not_read_as_a_state_move() -> None:
+    payload = {"from": "a" * 64, "to": "b" * 64, "version": 2, "origin": "/x/case.yaml"}
+    assert audit.describe("case_changed", payload, "UTC") == f"case document version 2 stored ({'b' * 12}...)"
+
+
+def test_an_entry_with_a_broken_payload_is_listed_not_crashed_on() -> None:
+    text = audit.describe("hold_placed", {"start": "not a time", "calendar": "dana"}, "Europe/Berlin")
+    assert "calendar=dana" in text
+
+
+def test_the_recorded_time_reads_in_the_contract_zone_then_utc() -> None:
+    at = datetime(2026, 11, 23, 11, 0, 5, tzinfo=UTC)
+    assert audit.recorded_at(at, "Europe/Berlin") == "Mon 23 Nov 12:00 (11:00 UTC)"
