@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from readout.adapters.casefile.document import parse_yaml
 from readout.adapters.casefile.loader import blackout_calendar_labels, load_case
 from readout.adapters.casefile.zones import suggest_zones
 from readout.domain.case import Availability
@@ -17,7 +18,7 @@ from readout.domain.planner import compliant_starts, plan
 from readout.domain.sources import RemoteSource
 from readout.domain.weekly import Window
 
-from .test_casefile import CASES, DELETE, VALID, refusal, valid_document, with_change, write_case
+from .test_casefile import VALID, refusal, valid_document, with_change, write_case
 
 MON, SAT = 0, 5
 NOW = datetime(2026, 11, 3, 15, 0, tzinfo=UTC)
@@ -220,17 +221,21 @@ def test_calendar_blackouts_are_labelled_by_note_else_by_file(tmp_path: Path) ->
     assert blackout_calendar_labels(load_case(write_case(tmp_path, noted))) == ("quarter-end freeze",)
 
 
-def test_documented_examples_load(tmp_path: Path) -> None:
-    """The extension example of docs/case-file.md, pasted into the spec example, is valid."""
-    doc: dict[str, Any] = with_change(valid_document(), "people.sam", DELETE)
-    doc["optional_attendees"] = []
-    doc["people"]["ravi"].update(
-        {
-            "working_hours": {"mon-fri": "10:00-18:30"},
-            "night_hours": {"daily": "23:00-07:00"},
-            "hold_calendar": "caldavs://dav.provider.example/calendars/ravi/readout/",
-        }
-    )
+def test_the_documented_example_loads(tmp_path: Path) -> None:
+    """The extension example of docs/case-file.md, put into the spec example, is valid and means what it says."""
+    text = (Path(__file__).resolve().parents[3] / "docs" / "case-file.md").read_text()
+    block = next(b for b in text.split("```yaml")[1:] if "hold_calendar:" in b).split("```")[0]
+    example = parse_yaml(block)
+    assert isinstance(example, dict)
+    doc: dict[str, Any] = valid_document()
+    doc["people"].update(example["people"])
+    doc["interpreters"] = example["interpreters"]
     loaded = load_case(write_case(tmp_path, doc))
-    assert "ravi" in loaded.hold_calendars
-    assert (CASES / "calendars").exists()
+    assert loaded.hold_calendars == {
+        "ravi": RemoteSource("caldavs://dav.provider.example/calendars/ravi/readout/")
+    }
+    liam = loaded.case.people["liam"]
+    assert liam.working_hours is not None
+    assert liam.working_hours.by_weekday[4] == (Window(450, 720),)
+    assert liam.night_hours is None  # the default: 22:00-07:00 less his working hours
+    assert loaded.case.interpreters[0].working_hours is not None
