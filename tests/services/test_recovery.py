@@ -133,3 +133,17 @@ def test_a_refused_hold_check_names_the_commands_that_go_on(reviewed: Desk) -> N
     commands = _commands([str(refused.value)])
     assert [argv[1] for argv in commands] == ["hold", "review"]
     assert all(_parses(argv) for argv in commands)
+
+
+def test_when_nothing_complies_after_a_refusal_the_next_steps_say_who_decides(reviewed: Desk) -> None:
+    mei = reviewed.copy(GLOBEX).parent / "calendars" / "mei.ics"
+    book(mei, u(2026, 11, 12), u(2026, 11, 21), "Offsite (booked after review)")  # Mei is away throughout
+
+    outcome = confirm(reviewed.deps, GLOBEX_ID, EM, reviewed.escalation(GLOBEX_ID).packet_digest or "")
+
+    assert reviewed.escalation(GLOBEX_ID).state is State.ESCALATED  # an attendee's time is never waived
+    assert reviewed.live_holds(GLOBEX_ID) == []
+    assert "support leadership" in outcome.next_steps[0]
+    commands = _commands(outcome.next_steps)
+    assert [argv[1] for argv in commands] == ["status", "approve", "reject", "plan"]
+    assert all(_parses(argv) for argv in commands), commands

@@ -320,14 +320,15 @@ def _next_steps(uow: UnitOfWork, esc: Escalation, case: Case, user: User, now: d
             if hold.is_live(now) and hold.slot in eligible:
                 steps.append(
                     f"`readout review {esc.id} --slot {utc_text(hold.slot.start)} --as {user.id}`: review "
-                    f"another slot still held ({local_slot(hold.slot, case.customer_zone)}, customer time)"
+                    f"a slot still held ({local_slot(hold.slot, case.customer_zone)}, customer time)"
                 )
         steps.append(f"`readout hold {esc.id} --as {user.id}`: hold again (the best eligible slots)")
     elif esc.state in (State.EXCEPTION_REQUESTED, State.ESCALATED):
         deciders = "the waiver approvers" if esc.state is State.EXCEPTION_REQUESTED else "support leadership"
         steps.append(
             f"`readout status {esc.id}`: no slot complies any more; the exception request waits for "
-            f"{deciders} (`readout approve` or `readout reject`)"
+            f"{deciders}, who run `readout approve {esc.id} --slot START --reason TEXT --as USER` or "
+            f"`readout reject {esc.id} --reason TEXT --as USER`"
         )
     steps.append(f"`readout plan {esc.id} --as {user.id}`: plan again from fresh calendars")
     return tuple(steps)
