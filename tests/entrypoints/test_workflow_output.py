@@ -250,3 +250,19 @@ def test_a_hold_on_caldav_calendars_names_them_and_a_ledger_only_hold_says_it_is
     assert "ledger only" in row
     assert "dana" not in row  # a person id is not a calendar: not shown as if the hold were on Dana's
     assert "on nobody's calendar" in ledger
+
+
+def test_a_rejected_waiver_says_the_new_leadership_request_is_recorded_and_who_decides_it(
+    readout: Cli,
+) -> None:
+    readout("open", str(FREEZE), "--as", "priya", "--now", T1)
+    ran = readout("reject", "ESC-51007", "--as", "omar", "--reason", "no 05:00 start", "--now", T1)
+    assert "Exception request #2 for support leadership: open" in ran.out
+    assert "- support leadership: Grace Okafor (grace)" in ran.text
+    assert "readout approve ESC-51007 --slot START --reason TEXT --as USER" in ran.text
+    assert "Exception request #2 is recorded in Readout. Nobody has been notified" in ran.text
+    assert (
+        ran.out.strip()
+        .splitlines()[-1]
+        .startswith("Escalation ESC-51007 is now escalated; deadline end of Mon 30 Nov")
+    )

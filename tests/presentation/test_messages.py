@@ -40,12 +40,17 @@ def test_an_exception_request_is_recorded_not_sent_and_names_who_decides_and_how
     assert "readout reject ESC-1 --reason TEXT --as USER" in text
 
 
-def test_a_request_for_support_leadership_names_leadership_and_no_slot() -> None:
-    lines = messages.exception_recorded(
-        2, "ESC-1", False, [("", ("support_leadership",), (("grace", "Grace O"),))]
-    )
+def test_a_request_for_support_leadership_names_leadership_and_offers_approval_only_of_an_offered_slot() -> (
+    None
+):
+    leadership = [("", ("support_leadership",), (("grace", "Grace O"),))]
+    lines = messages.exception_recorded(2, "ESC-1", True, leadership)
     assert "  - support leadership: Grace O (grace)" in lines
-    assert "  readout approve ESC-1 --reason TEXT --as USER" in lines
+    assert "  readout approve ESC-1 --slot START --reason TEXT --as USER" in lines
+    # Nothing offered: no slot to name, so no approve command to type (only verbs that work are listed).
+    bare = messages.exception_recorded(2, "ESC-1", False, leadership)
+    assert not any("readout approve" in line for line in bare)
+    assert "  readout reject ESC-1 --reason TEXT --as USER" in bare
 
 
 def test_an_audit_line_shows_slots_in_the_contract_zone_and_the_as_of_of_a_command_run_with_now() -> None:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from readout import bootstrap
 from readout.adapters.plan_json import plan_to_json
+from readout.domain.exception_requests import Decision
 from readout.entrypoints.cli_output import emit, warning_block
 from readout.errors import Refused
 from readout.presentation import messages, times
@@ -108,10 +109,11 @@ def _show_outcome(args: argparse.Namespace, deps: Deps, outcome: PlanOutcome, li
     emit(args, data, show)
 
 
-def _headline(esc: Escalation, zones: queries.CaseZones) -> str:
+def _headline(esc: Escalation, zones: queries.CaseZones | None) -> str:
     """``Escalation ESC-1 is now planned; deadline end of Thu 19 Nov (Mexico City) = Fri 20 Nov 06:00
     UTC.``"""
-    deadline = f"; deadline {times.deadline(esc.deadline, zones.contract)}" if esc.deadline else ""
+    zone = zones.contract if zones else "UTC"
+    deadline = f"; deadline {times.deadline(esc.deadline, zone)}" if esc.deadline else ""
     return f"Escalation {esc.id} is now [bold]{esc.state.value}[/]{deadline}."
 
 
@@ -188,41 +190,62 @@ def _show_effects(console: Console, effects: tuple[Effect, ...]) -> None:
         console.print(f"[{colour}]- {effect_sentence(effect)}[/]")
 
 
+def _replacement(args: argparse.Namespace) -> tuple[str, str] | None:
+    """``--replacement ROLE=PERSON`` when the parser offers it (a pair, or the text as typed)."""
+    given = getattr(args, "replacement", None)
+    if given is None or isinstance(given, tuple):
+        return given
+    role, _, person = str(given).partition("=")
+    if not role.strip() or not person.strip():
+        raise Refused(f"--replacement {given!r}: write ROLE=PERSON (e.g. fix_owner=priya)")
+    return role.strip(), person.strip()
+
+
 def _decision(args: argparse.Namespace) -> int:
     from readout.services import exceptions
 
     deps = _deps(args)
     if args.verb == "approve":
-        outcome = exceptions.approve(deps, args.escalation, args.user, args.slot, args.reason)
+        outcome = exceptions.approve(
+            deps,
+            args.escalation,
+            args.user,
+            args.slot,
+            args.reason,
+            replacement=_replacement(args),
+            customer_asked=bool(getattr(args, "customer_asked", False)),
+        )
     elif args.verb == "reject":
         outcome = exceptions.reject(deps, args.escalation, args.user, args.reason)
     else:
         outcome = exceptions.request_exception(deps, args.escalation, args.user, args.reason)
-    request, recorded = request_view(outcome.request), [waiver_view(w) for w in outcome.recorded]
-    zones = queries.case_zones(deps, args.escalation)
-    deciders = queries.deciders(deps, outcome.escalation.id)
+    esc = outcome.plan.escalation if outcome.plan else outcome.escalation
+    status = queries.escalation_status(deps, esc.id)
+    waiting = next((r for r in status.requests if r.decision is Decision.OPEN), None)
     data = {
-        "escalation": escalation_view(outcome.escalation),
-        "request": {**request, "notified": False},
-        "recorded": recorded,
+        "escalation": escalation_view(esc),
+        "request": {**request_view(outcome.request), "notified": False},
+        "approves": outcome.approves or None,
+        "recorded": [waiver_view(w) for w in outcome.recorded],
         "still_needed": list(outcome.still_needed),
-        "deciders": _deciders_view(deciders),
+        "open_request": request_view(waiting) if waiting else None,
+        "deciders": _deciders_view(status.deciders),
     }
 
     def show(console: Console) -> None:
-        zone = zones.contract if zones else "UTC"
-        if args.verb == "request-exception":
-            workflow_report().render_request(console, outcome.request, zones, deciders)
-        else:
-            console.print(f"Exception request #{request['id']} ({request['route']}): {request['decision']}")
+        zone = status.zones.contract if status.zones else "UTC"
+        r = outcome.request
+        console.print(f"Exception request #{r.id} ({r.route.value.replace('_', ' ')}): {r.decision.value}")
+        if outcome.approves:
+            console.print(f"Approved: {outcome.approves}")
         for w in outcome.recorded:
             when = times.slot(w.slot.start, w.slot.end, zone)
             console.print(f"Waiver recorded: {w.family} for {when} by {w.approved_by}")
         if outcome.still_needed:
             console.print(f"Still needed for this slot: {', '.join(outcome.still_needed)}")
-            for line in messages.who_decides([g for g in deciders if g.family in outcome.still_needed]):
-                console.print(f"  - {line}")
-        console.print(f"Escalation {outcome.escalation.id} is now [bold]{outcome.escalation.state.value}[/].")
+        if waiting:  # still open, or a new one (a rejected waiver goes to support leadership)
+            workflow_report().render_request(console, waiting, status.zones, status.deciders)
+        console.print(_headline(esc, status.zones))
 
     emit(args, data, show)
     return 0

@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from readout.domain.audit import AuditEntry
-from readout.domain.exception_requests import Decision, ExceptionRequest, Route
+from readout.domain.exception_requests import Decision, ExceptionRequest
 from readout.domain.holds import Hold
 from readout.domain.intervals import utc_text
 from readout.domain.invite import InvitePacket
@@ -127,8 +127,9 @@ def render_request(
     if request.options:
         _options(console, request, zones)
     if request.decision is Decision.OPEN:
-        waiver = request.route is Route.WAIVER_APPROVERS
-        lines = messages.exception_recorded(request.id, request.escalation_id, waiver, deciders)
+        lines = messages.exception_recorded(
+            request.id, request.escalation_id, bool(request.options), deciders
+        )
         for line in lines[1:]:
             console.print(f"  {escape(line)}")
         console.print(f"[bold yellow]{escape(lines[0])}[/]")

@@ -97,29 +97,27 @@ def who_decides(groups: Sequence[tuple[str, Sequence[str], Sequence[tuple[str, s
     return tuple(lines)
 
 
-def decision_commands(escalation_id: str, waiver: bool) -> tuple[str, ...]:
-    """The commands the decider runs (a waiver names the near miss it approves)."""
-    slot = " --slot START" if waiver else ""
-    return (
-        f"readout approve {escalation_id}{slot} --reason TEXT --as USER",
-        f"readout reject {escalation_id} --reason TEXT --as USER",
-    )
+def decision_commands(escalation_id: str, options: bool) -> tuple[str, ...]:
+    """The commands the decider runs: approving names the offered slot it approves (``options``: the
+    request offers slots; without any, only a rejection can be typed)."""
+    approve = (f"readout approve {escalation_id} --slot START --reason TEXT --as USER",) if options else ()
+    return (*approve, f"readout reject {escalation_id} --reason TEXT --as USER")
 
 
 def exception_recorded(
     request_id: int,
     escalation_id: str,
-    waiver: bool,
+    options: bool,
     groups: Sequence[tuple[str, Sequence[str], Sequence[tuple[str, str]]]],
 ) -> tuple[str, ...]:
     """What a new exception request means: recorded, nobody notified, who decides and with which command.
-    ``waiver``: it asks to waive families for a near miss (else support leadership decides it whole)."""
+    ``options``: the request offers slots (near misses) to approve."""
     lines = [f"Exception request #{request_id} is recorded in Readout. {NOT_NOTIFIED}"]
     if groups:
         lines.append("Who must decide:")
         lines += [f"  - {line}" for line in who_decides(groups)]
     lines.append("They decide with:")
-    lines += [f"  {command}" for command in decision_commands(escalation_id, waiver)]
-    if waiver:
+    lines += [f"  {command}" for command in decision_commands(escalation_id, options)]
+    if options:
         lines.append("  (START: the --slot of one of the options, as `readout status` lists them)")
     return tuple(lines)
