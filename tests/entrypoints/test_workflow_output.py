@@ -157,6 +157,8 @@ def test_confirm_without_a_relay_warns_that_no_invitation_was_sent_and_shows_wha
     assert "NO INVITATION WAS SENT: no SMTP relay is configured (READOUT_SMTP_HOST)." in ran.text
     assert "Send the reviewed packet (below) to the attendees yourself." in ran.text
     assert "ravi.kumar@provider.example" in ran.out  # the packet to send is printed
+    status = held("status", "ESC-48213", "--now", T0)
+    assert "NO INVITATION WAS SENT for this readout" in status.text  # and status keeps saying so
 
 
 def test_confirm_json_says_the_invitation_was_not_sent(held: Cli) -> None:

@@ -359,6 +359,7 @@ def _status(args: argparse.Namespace) -> int:
     data = {
         "escalation": escalation_view(status.escalation),
         "contract_zone": status.zones.contract if status.zones else None,
+        "invitation_sent": False if status.invited is False else None,
         "holds": [hold_view(h) for h in status.holds],
         "exception_requests": [request_view(r) for r in status.requests],
         "waivers": [waiver_view(w) for w in status.waivers],

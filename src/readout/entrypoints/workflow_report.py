@@ -154,6 +154,8 @@ def render_status(console: Console, status: Status) -> None:
         )
     if esc.confirmed_by and esc.confirmed_at:
         console.print(f"Confirmed by {esc.confirmed_by} at {times.instant(esc.confirmed_at, zone)}")
+    if status.invited is False:
+        console.print(f"[bold yellow]{escape(messages.NOT_INVITED)}[/]")
     if status.plan:
         plan = status.plan
         console.print(

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 __all__ = [
     "LEDGER_ONLY",
     "LEDGER_ONLY_NOTE",
+    "NOT_INVITED",
     "NOT_NOTIFIED",
     "NO_RELAY",
     "ROLE_WORDS",
@@ -36,6 +37,11 @@ LEDGER_ONLY_NOTE = (
 NOT_NOTIFIED = (
     "Nobody has been notified: Readout has no channel to reach approvers yet. Tell them yourself; "
     "`readout status` shows the request and its options."
+)
+
+NOT_INVITED = (
+    "NO INVITATION WAS SENT for this readout (no SMTP relay when it was confirmed): the attendees know only "
+    "what you sent them yourself."
 )
 
 # How each role reads in a sentence about who decides.

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from readout.domain.audit import AuditEntry, verify_chain
-from readout.domain.effects import Effect, EffectStatus
+from readout.domain.effects import Effect, EffectKind, EffectStatus
 from readout.domain.escalation import Escalation
 from readout.domain.exception_requests import Decision, ExceptionRequest, Route, Waiver
 from readout.domain.holds import Hold
@@ -91,6 +91,9 @@ class Status:
     effects: tuple[Effect, ...] = ()  # calendar writes and invitations not done: pending, failed, uncertain
     zones: CaseZones | None = None  # None: no stored case document (an escalation from an old store)
     deciders: tuple[DeciderGroup, ...] = ()  # of the open exception request, if there is one
+    # Whether an invitation for the confirmed readout was decided (None: not confirmed; False: none was, e.g.
+    # no SMTP relay at confirmation; its standing, when not settled, is among ``effects``).
+    invited: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -187,15 +190,20 @@ def escalation_status(deps: Deps, escalation_id: str) -> Status:
     in, and who may decide its open exception request."""
     with deps.look() as uow:
         esc = load_escalation(uow, escalation_id)
+        effects = uow.effects.of(esc.id)
+        requested = any(
+            e.kind is EffectKind.SEND_INVITATION and e.payload.get("method") == "REQUEST" for e in effects
+        )
         return Status(
             esc,
             uow.plans.latest(esc.id),
             tuple(uow.holds.of(esc.id)),
             tuple(uow.exceptions.of(esc.id)),
             tuple(uow.waivers.of(esc.id)),
-            tuple(e for e in uow.effects.of(esc.id) if e.status not in _SETTLED),
+            tuple(e for e in effects if e.status not in _SETTLED),
             _zones(uow, esc.id),
             _open_deciders(uow, esc.id),
+            requested if esc.confirmed_at is not None else None,
         )
 
 
