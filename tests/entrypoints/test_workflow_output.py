@@ -268,3 +268,13 @@ def test_a_rejected_waiver_says_the_new_leadership_request_is_recorded_and_who_d
         .splitlines()[-1]
         .startswith("Escalation ESC-51007 is now escalated; deadline end of Mon 30 Nov")
     )
+
+
+def test_hold_slot_holds_that_one_eligible_slot(readout: Cli) -> None:
+    readout("open", str(GLOBEX), "--as", "priya", "--now", T0)
+    data = readout(
+        "hold", "ESC-48213", "--slot", "2026-11-19T16:30:00Z", "--as", "dana", "--now", T0, "--json"
+    ).json()
+    live = data["live"]
+    assert isinstance(live, list)
+    assert [h["start"] for h in live] == ["2026-11-19T16:30:00Z"]

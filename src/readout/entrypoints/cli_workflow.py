@@ -157,7 +157,7 @@ def _hold(args: argparse.Namespace) -> int:
     elif args.release:
         outcome = holding.release_holds(deps, args.escalation, args.user, args.slot)
     else:
-        outcome = holding.hold_slots(deps, args.escalation, args.user)
+        outcome = holding.hold_slots(deps, args.escalation, args.user, args.slot)  # --slot: that one only
     data = {
         "escalation": escalation_view(outcome.escalation),
         "live": [hold_view(h) for h in outcome.live],
