@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +21,7 @@ import pytest
 from readout.domain.holds import Hold, Placement
 from readout.domain.intervals import Interval
 from readout.entrypoints.cli import main
+from tests.services.flows import book
 
 ROOT = Path(__file__).resolve().parents[2]
 USERS = ROOT / "examples" / "users.yaml"
@@ -278,3 +280,26 @@ def test_hold_slot_holds_that_one_eligible_slot(readout: Cli) -> None:
     live = data["live"]
     assert isinstance(live, list)
     assert [h["start"] for h in live] == ["2026-11-19T16:30:00Z"]
+
+
+def test_a_refused_confirmation_says_who_became_busy_and_what_to_run_next(
+    readout: Cli, tmp_path: Path
+) -> None:
+    copy = tmp_path / "globex"
+    shutil.copytree(GLOBEX.parent, copy)
+    readout("open", str(copy / "case.yaml"), "--as", "priya", "--now", T0)
+    readout("hold", "ESC-48213", "--as", "dana", "--now", T0)
+    review = readout("review", "ESC-48213", "--slot", BEST, "--as", "dana", "--now", T0, "--json").json()
+    book(
+        copy / "calendars" / "mei.ics",
+        datetime(2026, 11, 17, 18, 30, tzinfo=UTC),
+        datetime(2026, 11, 17, 19, tzinfo=UTC),
+        "Board prep",
+    )
+    digest = str(review["packet_digest"])[:12]
+    ran = readout("confirm", "ESC-48213", "--packet", digest, "--as", "priya", "--now", T0, code=3)
+    assert "Not confirmed" in ran.out
+    assert "Mei Chen (customer success director) is now busy" in ran.text
+    assert "Board prep" not in ran.out  # free/busy only
+    assert "Next:" in ran.out
+    assert "readout hold ESC-48213" in ran.out

@@ -280,6 +280,8 @@ def _confirm(args: argparse.Namespace) -> int:
         "confirmed": outcome.confirmed,
         "reason": outcome.reason,
         "packet": outcome.packet.as_dict() if outcome.packet else None,
+        "obstacles": list(outcome.obstacles),
+        "next_steps": list(outcome.next_steps),
         "invitation_sent": None if not outcome.confirmed else (None if invited else False),
         "invitation_not_sent_reason": messages.NO_RELAY if outcome.confirmed and not invited else None,
         "effects": [effect_view(e) for e in outcome.effects],
@@ -288,7 +290,18 @@ def _confirm(args: argparse.Namespace) -> int:
     def show(console: Console) -> None:
         esc = outcome.escalation
         if not outcome.confirmed:
-            console.print(f"[bold yellow]Not confirmed[/]: {outcome.reason}. Back to {esc.state.value}.")
+            from rich.markup import escape
+
+            console.print(
+                f"[bold yellow]Not confirmed[/]: {escape(outcome.reason)}. Back to {esc.state.value}."
+            )
+            for obstacle in outcome.obstacles:
+                if obstacle not in outcome.reason:  # the reason names the first ones already
+                    console.print(f"  - {escape(obstacle)}")
+            if outcome.next_steps:
+                console.print("Next:")
+                for step in outcome.next_steps:
+                    console.print(f"  - {escape(step)}")
             return
         zones = queries.case_zones(deps, esc.id)
         slot = esc.review_slot
