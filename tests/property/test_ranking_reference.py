@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
@@ -45,14 +46,20 @@ class _Who:
 def _windows(weekly: WeeklyWindows, around: Interval) -> list[Interval]:
     """Every window of ``weekly`` starting on a local date within eight days of ``around``, merged."""
     zone = weekly.zone
-    day: date = (around.start.astimezone(zone) - _REACH).date()
-    last = (around.end.astimezone(zone) + _REACH).date()
-    out = []
+    first = (around.start.astimezone(zone) - _REACH).date()
+    return _expanded(weekly, first, (around.end.astimezone(zone) + _REACH).date())
+
+
+@lru_cache(maxsize=4096)
+def _expanded(weekly: WeeklyWindows, first: date, last: date) -> list[Interval]:
+    out, day = [], first
     while day <= last:
         for w in weekly.by_weekday[day.weekday()]:
-            out.append(Interval(local_instant(day, w.start, zone), local_instant(day, w.end, zone)))
+            start, end = local_instant(day, w.start, weekly.zone), local_instant(day, w.end, weekly.zone)
+            if start < end:  # a DST change can leave a window empty or negative: it is dropped
+                out.append(Interval(start, end))
         day += timedelta(days=1)
-    return merge(iv for iv in out if iv.start < iv.end)
+    return merge(out)
 
 
 def _distance(t: datetime, work: list[Interval]) -> tuple[timedelta, bool]:
@@ -233,7 +240,8 @@ def ranked_cases(draw: st.DrawFn) -> tuple[Scenario, Case]:
         working, night = hours(i.zone)
         return dataclasses.replace(i, working_hours=working, night_hours=night)
 
-    people = {pid: person(p) for pid, p in case.people.items()}
+    holders = set(case.roles.values())  # only role holders' hours are ranked: draw for them alone
+    people = {pid: person(p) if pid in holders else p for pid, p in case.people.items()}
     return sc, dataclasses.replace(
         case, people=people, interpreters=tuple(interpreter(i) for i in case.interpreters)
     )

@@ -114,8 +114,9 @@ class Blackouts:
     absolute: tuple[Interval, ...] = ()
     weekly: tuple[WeeklyWindows, ...] = ()
     # What the user wrote for each ``absolute`` block (its ``note``, or the calendar file it came from), in
-    # the same order; empty when unknown. Explanations name blackouts with it.
-    labels: tuple[str, ...] = ()
+    # the same order; empty when unknown. Explanations name blackouts with it. Not part of equality: two
+    # Blackouts with the same blocks plan identically.
+    labels: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)

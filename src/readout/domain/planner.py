@@ -188,7 +188,8 @@ def _rank(
         return ()  # nothing to rank: the optional attendees' attendance is never built
     chosen = starts[np.array([k for k, _ in compliant], dtype=np.int64)]
     interpreters = [interp for _, interp in compliant]
-    seen = [attendee(i) if i else None for i in interpreters]
+    views = {id(i): attendee(i) for i in interpreters if i is not None}
+    seen = [views[id(i)] if i is not None else None for i in interpreters]
     duration = constraints.case.readout.duration
     ranked: list[tuple[bool, Candidate]] = []
     for begin, interp, scored in zip(

@@ -228,21 +228,30 @@ def _comfort(
         night |= mask & nights[row_of, column]
     comfort = 0.5 * total / count + 0.5 * worst
 
-    seen = list(people.values())
-    columns = {p: (h.comfort < 1.0).tolist() for p, h in hours.items()}
-    at_night = {p: h.night.tolist() for p, h in hours.items()}
-    texts = []
+    # Per slot, the attendees outside their working hours (or in their night hours), in attendee order.
+    flagged = {p: np.flatnonzero((h.comfort < 1.0) | h.night).tolist() for p, h in hours.items()}
+    outside: list[list[str]] = [[] for _ in range(len(starts))]
+    for who in people.values():
+        for k in flagged[who.profile]:
+            outside[k].append(_outside_text(hours[who.profile], local, who, k))
     for k, interp in enumerate(interpreters):
-        group = [*seen, interp] if interp is not None and extra[k] else seen
-        outside = [
-            f"{local.text(local.row[a.zone], k)} for {a.name} ({_label(hours[a.profile], local, a, k)})"
-            for a in group
-            if columns[a.profile][k] or at_night[a.profile][k]
-        ]
-        texts.append(
-            "outside working hours: " + ", ".join(outside) if outside else "inside everyone's working hours"
-        )
+        if (
+            interp is not None
+            and extra[k]
+            and (hours[interp.profile].comfort[k] < 1.0 or hours[interp.profile].night[k])
+        ):
+            outside[k].append(_outside_text(hours[interp.profile], local, interp, k))
+    texts = [
+        "outside working hours: " + ", ".join(names) if names else "inside everyone's working hours"
+        for names in outside
+    ]
     return comfort, night, texts
+
+
+def _outside_text(hours: _Hours, local: _Local, who: Attendee, k: int) -> str:
+    """``Tue 02:00 for Liam Carter (night)``: the slot's local start for one attendee, and why it is not
+    comfortable for them."""
+    return f"{local.text(local.row[who.zone], k)} for {who.name} ({_label(hours, local, who, k)})"
 
 
 def _label(hours: _Hours, local: _Local, who: Attendee, k: int) -> str:
@@ -293,8 +302,14 @@ def _outside(
     whether the nearer working hours are later (the slot is early) rather than earlier (late)."""
     if not len(work):
         return np.full(len(starts), _FAR, dtype=np.int64), np.zeros(len(starts), dtype=bool)
-    at_start, early_start = _distance_at(work, starts)
-    at_end, early_end = _distance_at(work, ends)
+    both, early_both = _distance_at(work, np.concatenate((starts, ends)))  # one pass for both ends
+    count = len(starts)
+    at_start, at_end, early_start, early_end = (
+        both[:count],
+        both[count:],
+        early_both[:count],
+        early_both[count:],
+    )
     distance = np.maximum(at_start, at_end)
     early = np.where(at_start >= at_end, early_start, early_end)
     if len(work) > 1:  # a gap between working hours whose middle lies inside the slot: its middle is farthest
