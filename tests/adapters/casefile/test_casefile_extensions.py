@@ -156,6 +156,9 @@ def test_a_zone_nobody_could_mean_gets_no_guess(tmp_path: Path) -> None:
     assert "unknown time zone 'Mars/Olympus'" in error.expected
     assert "did you mean" not in error.expected
     assert suggest_zones("") == []
+    assert suggest_zones("America/") == []  # too little to guess from
+    assert suggest_zones("GMT+25") == []  # a near fixed offset is no better a guess
+    assert suggest_zones("utc")[0] == "UTC"
     assert suggest_zones("x" * 5000) == []
 
 

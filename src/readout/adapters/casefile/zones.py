@@ -146,12 +146,15 @@ def suggest_zones(text: str) -> list[str]:
         return []
     for index in (by_name, by_city):
         for key in (plain, plain.rsplit("/", 1)[-1]):
-            if key in index:
-                return index[key][:_MAX_SUGGESTIONS]
+            if key in index:  # the name in another case or spelling: ``utc`` is UTC before Etc/UTC
+                return sorted(index[key], key=lambda n: n.startswith("Etc/"))[:_MAX_SUGGESTIONS]
+    if len(plain.rsplit("/", 1)[-1]) < 3:
+        return []  # ``America/``: too little to guess from
     out: list[str] = []
     for index in (by_name, by_city):
         for spelling in difflib.get_close_matches(plain, list(index), n=_MAX_SUGGESTIONS, cutoff=0.8):
-            out += [name for name in index[spelling] if name not in out]
+            # A near spelling of a fixed offset (``GMT+25``) is no better a guess than none.
+            out += [n for n in index[spelling] if n not in out and zone_warning(ZoneInfo(n)) is None]
     return out[:_MAX_SUGGESTIONS]
 
 
