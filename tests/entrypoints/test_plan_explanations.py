@@ -197,11 +197,6 @@ def test_the_json_plan_keeps_the_spec_s_keys(
     )  # end of Fri 27 Nov in São Paulo (Fri 20 Nov: holiday)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the CLI passes no calendars to the report until PlannedCase keeps what plan_case read "
-    "(services/planning.py: PlannedCase.calendars)",
-)
 def test_the_cli_report_offers_moves_and_names_the_blackouts(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

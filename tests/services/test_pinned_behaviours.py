@@ -30,6 +30,7 @@ from tests.services.flows import (
 from tests.services.refused import only_the_refusal_recorded
 
 BEST, SECOND = u(2026, 11, 17, 18), u(2026, 11, 17, 17, 45)  # globex, best first
+THURSDAY = u(2026, 11, 19, 16, 30)  # the next best on another day: holds are spread across days
 OPENED_AT = u(2026, 11, 12, 15)  # globex's ``now``: 2026-11-12T09:00-06:00
 APPROVAL = "customer_safe_rca_approved_at: 2026-11-11T16:40:00-06:00"
 
@@ -51,9 +52,9 @@ def test_the_case_s_hold_count_and_ttl_are_used_not_the_usual_three_and_a_day(de
 
     outcome = hold_slots(desk.deps, GLOBEX_ID, EM)
 
-    assert [h.slot.start for h in outcome.placed] == [BEST, SECOND]
+    assert [h.slot.start for h in outcome.placed] == [BEST, THURSDAY]
     holds = desk.holds(GLOBEX_ID)
-    assert [h.slot.start for h in holds] == [BEST, SECOND]
+    assert [h.slot.start for h in holds] == [BEST, THURSDAY]
     assert [(h.status, h.placed_at, h.expires_at) for h in holds] == [
         (HoldStatus.LIVE, placed_at, placed_at + timedelta(hours=6))
     ] * 2
@@ -65,7 +66,7 @@ def test_the_case_s_hold_count_and_ttl_are_used_not_the_usual_three_and_a_day(de
     desk.clock.advance(hours=5, minutes=59)
     assert reap(desk.deps) == []
     desk.clock.advance(minutes=1)
-    assert [h.slot.start for h in reap(desk.deps)] == [BEST, SECOND]
+    assert [h.slot.start for h in reap(desk.deps)] == [BEST, THURSDAY]
     assert desk.calendar.events == {}
 
 

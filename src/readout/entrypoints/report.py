@@ -390,9 +390,8 @@ def _calendars(planned: PlannedCase, calendars: Calendars | None) -> Calendars |
     or, for a case that names no calendar at all, nothing."""
     if calendars is not None:
         return calendars
-    kept = getattr(planned, "calendars", None)
-    if isinstance(kept, Calendars):
-        return kept
+    if planned.calendars is not None:
+        return planned.calendars
     loaded = planned.loaded
     return None if loaded.calendars or loaded.blackout_calendars else Calendars({}, {})
 

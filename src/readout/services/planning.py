@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from readout.domain.case import Case
 from readout.domain.case_document import LoadedCase
 from readout.domain.deadline import deadline, earliest_start
+from readout.domain.diagnosis import Calendars
 from readout.domain.intervals import Interval
 from readout.domain.plan import Plan
 from readout.domain.planner import not_ready_reasons, plan
@@ -28,6 +29,7 @@ class PlannedCase:
     loaded: LoadedCase
     now: datetime
     plan: Plan
+    calendars: Calendars | None = None  # the busy time the plan was made from, for its explanations
 
     @property
     def case(self) -> Case:
@@ -57,4 +59,9 @@ def plan_case(
     blackouts = dataclasses.replace(case.blackouts, absolute=case.blackouts.absolute + found.blackouts)
     case = dataclasses.replace(case, blackouts=blackouts)
     result = plan(case, when, found.people, found.interpreters)
-    return PlannedCase(loaded, when, dataclasses.replace(result, unknown=result.unknown + found.unreadable))
+    return PlannedCase(
+        loaded,
+        when,
+        dataclasses.replace(result, unknown=result.unknown + found.unreadable),
+        Calendars(found.people, found.interpreters, found.blackouts),
+    )
