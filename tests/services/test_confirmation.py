@@ -180,13 +180,16 @@ def test_an_edited_case_file_changes_nothing_until_it_is_stored_as_a_new_version
 
 def test_a_new_case_version_after_review_sends_the_readout_back_to_planning(reviewed: Desk) -> None:
     # Stored as a new version, the changed address re-plans at once: the reviewed packet cannot be confirmed.
+    digest = reviewed_digest(reviewed)
     edit(reviewed.copy(GLOBEX), "luis.garza@globex.example", "l.garza@globex.example")
     updated = reviewed.update(GLOBEX_ID, GLOBEX)
 
     assert updated.new_version is True
     assert updated.escalation.state is State.PLANNED
+    assert updated.escalation.packet_digest is None, "status no longer shows the stale review"
+    assert updated.escalation.review_slot is None
     with pytest.raises(IllegalTransition):
-        confirm(reviewed.deps, GLOBEX_ID, EM, reviewed_digest(reviewed))
+        confirm(reviewed.deps, GLOBEX_ID, EM, digest)
     assert "confirm" not in reviewed.kinds(GLOBEX_ID)
 
 

@@ -42,6 +42,9 @@ class Escalation:
         before = self.state
         after = next_state(before, action)
         self.state = after
+        if after not in (State.AWAITING_CONFIRMATION, State.CONFIRMED, State.CANCELLED):
+            # Left review (a re-plan, a lost hold, a refused confirmation): the reviewed packet is stale.
+            self.review_slot = self.review_interpreter = self.packet_digest = None
         self.record(at, actor, action.value, {**payload, "from": before.value, "to": after.value})
         return after
 

@@ -143,14 +143,23 @@ def build_parser() -> argparse.ArgumentParser:
     update.add_argument("case", type=Path, metavar="CASE")
     _acting(update)
 
-    hold = _add(verbs, "hold", "place tentative holds on the best eligible slots (or extend / release them)")
+    hold = _add(
+        verbs,
+        "hold",
+        "place tentative holds on the best eligible slots spread over days (or one --slot; extend, release)",
+    )
     hold.add_argument("escalation", metavar="ESC")
     _acting(hold)
     mode = hold.add_mutually_exclusive_group()
     mode.add_argument("--extend", action="store_true", help="push live holds' expiry to now + ttl")
     mode.add_argument("--release", action="store_true", help="release live holds (all, or --slot)")
     hold.add_argument("--hours", type=_positive, help="with --extend: hours instead of the case's ttl_hours")
-    hold.add_argument("--slot", type=_timestamp, metavar="START", help="with --release: only this slot")
+    hold.add_argument(
+        "--slot",
+        type=_timestamp,
+        metavar="START",
+        help="hold only this eligible slot (with --release: release only this slot)",
+    )
 
     request = _add(
         verbs, "request-exception", "ask support leadership to decide (e.g. replacing a role holder)"
@@ -162,7 +171,19 @@ def build_parser() -> argparse.ArgumentParser:
     approve = _add(verbs, "approve", "approve the open exception request (waive a near miss's families)")
     approve.add_argument("escalation", metavar="ESC")
     _acting(approve)
-    approve.add_argument("--slot", type=_timestamp, metavar="START", help="the near miss to approve")
+    what = approve.add_mutually_exclusive_group()
+    what.add_argument("--slot", type=_timestamp, metavar="START", help="the near miss to approve")
+    what.add_argument(
+        "--replacement",
+        metavar="ROLE=PERSON",
+        help="support leadership: approve replacing a role holder by a person of the case (stored as the "
+        "case's next version, then re-planned)",
+    )
+    approve.add_argument(
+        "--customer-asked",
+        action="store_true",
+        help="with --slot: record that the customer asked for this slot",
+    )
     approve.add_argument("--reason", required=True)
 
     reject = _add(verbs, "reject", "reject the open exception request (goes to support leadership)")
