@@ -83,3 +83,33 @@ def test_an_entry_with_a_broken_payload_is_listed_not_crashed_on() -> None:
 def test_the_recorded_time_reads_in_the_contract_zone_then_utc() -> None:
     at = datetime(2026, 11, 23, 11, 0, 5, tzinfo=UTC)
     assert audit.recorded_at(at, "Europe/Berlin") == "Mon 23 Nov 12:00 (11:00 UTC)"
+
+
+def test_an_approval_says_what_it_approved_a_replacement_or_a_slot_the_customer_asked_for() -> None:
+    replacement = {
+        "approves": "replacement",
+        "request": 2,
+        "role": "fix_owner",
+        "person": "mei",
+        "person_name": "Mei Chen",
+        "replaces": "ravi",
+        "replaces_name": "Ravi Kumar",
+        "reason": "Mei covers",
+        "waivers": [],
+    }
+    slot = {
+        "approves": "slot",
+        "request": 1,
+        "start": "2026-11-24T11:00:00Z",
+        "end": "2026-11-24T12:00:00Z",
+        "waivers": ["COVERAGE"],
+        "customer_asked": True,
+    }
+
+    assert audit.describe("approve_exception", replacement, "Europe/Berlin") == (
+        "approved request #2: Mei Chen replaces Ravi Kumar as the fix owner: Mei covers"
+    )
+    assert audit.describe("approve_exception", slot, "Europe/Berlin") == (
+        "approved request #1: Tue 24 Nov 12:00-13:00 Berlin (11:00-12:00 UTC) with COVERAGE waived "
+        "(the customer asked for it)"
+    )

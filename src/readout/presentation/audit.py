@@ -76,10 +76,7 @@ _LINES: dict[str, _Line] = {
     "invite_not_sent": lambda p, z: f"NO invitation ({p['method']}) sent: {p['reason']}",
     "invite_sent": lambda p, z: f"invitation ({p['method']}) sent to {len(p.get('to', []))} attendee(s)",
     "waiver_recorded": lambda p, z: f"{p['family']} waived for {_when(p, z)}: {p['reason']}",
-    "approve_exception": lambda p, z: (
-        f"approved request #{p['request']}"
-        + (f": {_when(p, z)} with {', '.join(p['waivers'])} waived" if "waivers" in p else "")
-    ),
+    "approve_exception": lambda p, z: _approval(p, z),
     "reject_exception": lambda p, z: f"rejected request #{p['request']}: {p['reason']}",
     "cancel": lambda p, z: f"cancelled: {p['reason']}",
     "holds_lost": lambda p, z: str(p["reason"]),
@@ -90,6 +87,22 @@ _LINES: dict[str, _Line] = {
     "escalate": lambda p, z: f"to support leadership (request #{p.get('request', '-')})",
 }
 _HIDDEN = frozenset({"from", "to", "as_of"})
+
+
+def _approval(p: dict[str, Any], zone: str) -> str:
+    """What an approval approved: a replacement role holder, or a slot (with its waivers, at the customer's
+    request or not)."""
+    head = f"approved request #{p['request']}"
+    if p.get("approves") == "replacement":
+        role = str(p.get("role", "")).replace("_", " ")
+        who = p.get("person_name") or p.get("person")
+        was = p.get("replaces_name") or p.get("replaces")
+        return f"{head}: {who} replaces {was} as the {role}: {p.get('reason', '')}".rstrip(": ")
+    if "start" not in p:
+        return head
+    waivers = ", ".join(p.get("waivers") or [])
+    text = f"{head}: {_when(p, zone)}" + (f" with {waivers} waived" if waivers else "")
+    return text + (" (the customer asked for it)" if p.get("customer_asked") else "")
 
 
 def describe(kind: str, payload: dict[str, Any], zone: str, with_as_of: bool = True) -> str:

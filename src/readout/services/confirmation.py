@@ -320,7 +320,7 @@ def _next_steps(uow: UnitOfWork, esc: Escalation, case: Case, user: User, now: d
             if hold.is_live(now) and hold.slot in eligible:
                 steps.append(
                     f"`readout review {esc.id} --slot {utc_text(hold.slot.start)} --as {user.id}`: review "
-                    f"a slot still held ({local_slot(hold.slot, case.customer_zone)}, customer time)"
+                    f"a slot still held ({local_slot(hold.slot, case.customer_zone, with_utc=True)})"
                 )
         steps.append(f"`readout hold {esc.id} --as {user.id}`: hold again (the best eligible slots)")
     elif esc.state in (State.EXCEPTION_REQUESTED, State.ESCALATED):

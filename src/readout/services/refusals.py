@@ -30,6 +30,7 @@ from readout.domain.names import CAB_BLACKOUT, INTERPRETER, ROLES, attendee_fami
 from readout.domain.plan import PlanStatus
 from readout.domain.users import SYSTEM
 from readout.errors import Conflict, PermissionDenied, ReadoutError, Refused
+from readout.presentation import times
 from readout.services.context import Deps
 from readout.services.gathering import gather
 from readout.services.planning import PlannedCase
@@ -78,10 +79,12 @@ def recorded_refusals(deps: Deps, escalation_id: str, user_id: str, command: str
         raise
 
 
-def local_slot(slot: Interval, zone: ZoneInfo) -> str:
-    """``Tue 17 Nov 12:00-13:00 (America/Mexico_City)``: a slot in one zone's wall time."""
-    start, end = slot.start.astimezone(zone), slot.end.astimezone(zone)
-    return f"{start:%a %d %b %H:%M}-{end:%H:%M} ({zone.key})"
+def local_slot(slot: Interval, zone: ZoneInfo, with_utc: bool = False) -> str:
+    """``Tue 17 Nov 13:00-14:00 New York``: a slot in one zone's wall time, named by its city (with the UTC
+    second when ``with_utc``: ``Tue 17 Nov 12:00-13:00 Mexico City (18:00-19:00 UTC)``)."""
+    if with_utc:
+        return times.slot(slot.start, slot.end, zone.key)
+    return f"{times.local_span(slot.start, slot.end, zone.key)} {times.city(zone.key)}"
 
 
 def slot_obstacles(
@@ -110,7 +113,7 @@ def slot_obstacles(
     for role in ROLES:
         if attendee_family(role) in broken:
             found.append(_attendee_obstacle(case, role, read.people, slot))
-    there = local_slot(slot, case.customer_zone)
+    there = local_slot(slot, case.customer_zone, with_utc=True)
     if INTERPRETER in broken:
         found.append(f"no approved {case.readout.language or ''} interpreter is free {there} any more")
     if CAB_BLACKOUT in broken:
