@@ -113,3 +113,21 @@ def test_an_approval_says_what_it_approved_a_replacement_or_a_slot_the_customer_
         "approved request #1: Tue 24 Nov 12:00-13:00 Berlin (11:00-12:00 UTC) with COVERAGE waived "
         "(the customer asked for it)"
     )
+
+
+def test_refused_attempts_read_as_what_was_refused_and_why() -> None:
+    refused = {"command": "approve", "grounds": "role", "reason": "Dana Ortiz may not waive COVERAGE"}
+    recheck = {
+        "start": "2026-11-17T18:00:00Z",
+        "end": "2026-11-17T19:00:00Z",
+        "reason": "the slot no longer complies",
+        "obstacles": ["Mei Chen (customer success director) is now busy Tue 17 Nov 13:00-14:00 New York"],
+    }
+
+    assert audit.describe("refused", refused, "America/Chicago") == (
+        "`readout approve` refused: Dana Ortiz may not waive COVERAGE"
+    )
+    assert audit.describe("confirmation_refused", recheck, "America/Mexico_City") == (
+        "confirmation refused by the fresh check of Tue 17 Nov 12:00-13:00 Mexico City (18:00-19:00 UTC): "
+        "Mei Chen (customer success director) is now busy Tue 17 Nov 13:00-14:00 New York"
+    )

@@ -84,6 +84,11 @@ _LINES: dict[str, _Line] = {
         f"exception request #{p['request']} recorded for {str(p['route']).replace('_', ' ')} "
         "(nobody notified)"
     ),
+    "refused": lambda p, z: f"`readout {p['command']}` refused: {p['reason']}",
+    "confirmation_refused": lambda p, z: (
+        f"confirmation refused by the fresh check{' of ' + _when(p, z) if 'start' in p else ''}: "
+        + ("; ".join(p.get("obstacles") or []) or str(p.get("reason", "")))
+    ),
     "escalate": lambda p, z: f"to support leadership (request #{p.get('request', '-')})",
 }
 _HIDDEN = frozenset({"from", "to", "as_of"})
