@@ -76,8 +76,12 @@ def test_terminal_report_shows_deadline_local_times_and_no_private_details(
     assert main(["plan", str(GLOBEX)]) == 0
     out = " ".join(capsys.readouterr().out.split())  # the report wraps to the terminal width
     assert "ready" in out
-    assert "Fri 20 Nov 00:00 CST" in out  # deadline in the contract zone
-    assert "2026-11-20 06:00 UTC" in out
+    # the deadline as people say it: the end of the last business day in the contract zone, UTC second
+    assert "Deadline: end of Thu 19 Nov (Mexico City) = Fri 20 Nov 06:00 UTC" in out
+    assert (
+        "Planned as of: Thu 12 Nov 09:00 Mexico City (15:00 UTC), from the case file's now:, not the clock"
+        in out
+    )
     assert "Ravi Kumar" in out
     assert "IST" in out  # the fix owner's local time is shown
     assert "Holidays not counted as business days: Mon 16 Nov" in out
@@ -194,5 +198,29 @@ def test_spec_example_loads_and_is_not_ready_for_the_role_it_leaves_unassigned(
 def test_issue_9_an_offset_now_is_labelled_with_its_utc_instant(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["plan", str(GLOBEX), "--now", "2026-11-12T09:00:00-06:00"]) == 0
     out = " ".join(capsys.readouterr().out.split())
-    assert "(2026-11-12 15:00 UTC)" in out
-    assert "(2026-11-12 09:00 UTC)" not in out
+    assert "Planned as of: Thu 12 Nov 09:00 Mexico City (15:00 UTC), from --now, not the clock" in out
+    assert "(09:00 UTC)" not in out
+
+
+def test_a_zone_abbreviation_plans_but_the_report_warns_what_it_means(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    case = write_case(tmp_path, lambda d: d["people"]["luis"].update(timezone="EST"))
+
+    assert main(["plan", str(case)]) == 0
+
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Warning: " in out
+    assert "EST" in out and "America/New_York" in out
+
+
+def test_a_time_zone_typo_is_refused_with_a_did_you_mean(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    case = write_case(tmp_path, lambda d: d["customer"].update(timezone="america/mexico_city"))
+
+    assert main(["plan", str(case)]) == 2
+
+    err = capsys.readouterr().err
+    assert "customer.timezone" in err
+    assert "America/Mexico_City" in err

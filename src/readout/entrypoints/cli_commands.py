@@ -41,12 +41,13 @@ def _plan(args: argparse.Namespace) -> int:
     reader = bootstrap.calendar_reader(config)
     loaded = load_case(path)
     when = args.now or loaded.now or bootstrap.clock()()
+    as_of = "--now" if args.now else ("the case file's now:" if loaded.now else None)
     planned = plan_case(loaded, reader, when, config.source_timeout)
 
     def show(console: Console) -> None:
         from readout.entrypoints.report import render_plan
 
-        render_plan(planned, console, limit)
+        render_plan(planned, console, limit, as_of=as_of)
 
     emit(args, plan_to_json(planned.plan, limit), show)
     return 0

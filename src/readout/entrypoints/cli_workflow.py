@@ -98,7 +98,7 @@ def _show_outcome(args: argparse.Namespace, deps: Deps, outcome: PlanOutcome, li
     }
 
     def show(console: Console) -> None:
-        plan_report().render_plan(outcome.planned, console, limit)
+        plan_report().render_plan(outcome.planned, console, limit, as_of=outcome.as_of.value)
         if outcome.new_version:
             console.print(f"\nStored case document version {esc.case_version} ({esc.case_digest[:12]}...).")
         console.print()

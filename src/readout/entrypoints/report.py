@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from rich.console import Console
@@ -263,21 +263,23 @@ def _holidays_skipped(case: Case, plan: Plan) -> list[date]:
     return out
 
 
-def _header(console: Console, planned: PlannedCase) -> None:
+def _header(console: Console, planned: PlannedCase, as_of: str | None) -> None:
     case, plan = planned.case, planned.plan
+    zone = case.business_zone.key  # the contract's zone: its deadline is local midnight there
     console.rule(f"RCA readout plan  {case.escalation_id}  {case.customer_name}")
     console.print(f"Status: [{_STATUS_STYLE[plan.status]}]{plan.status.value}[/]")
-    planned_utc = planned.now.astimezone(UTC)
-    console.print(f"Planned at: {_local(planned.now, case.business_zone)} ({planned_utc:%Y-%m-%d %H:%M} UTC)")
+    if as_of is None or as_of == "the clock":
+        console.print(f"Planned at: {times.instant(planned.now, zone)}")
+    else:
+        console.print(f"Planned as of: {times.instant(planned.now, zone)}, from {as_of}, not the clock")
     if case.approved_at is not None:
         console.print(
-            f"RCA approved: {_local(case.approved_at, case.business_zone)}; readout due within "
-            f"{case.readout.due_business_days} business days ({case.business_zone.key})"
+            f"RCA approved: {times.instant(case.approved_at, zone)}; readout due within "
+            f"{case.readout.due_business_days} business days ({times.city(zone)})"
         )
     if plan.deadline is not None:
         console.print(
-            f"Deadline: [bold]{_local(plan.deadline, case.business_zone)}[/] "
-            f"({plan.deadline.astimezone(UTC):%Y-%m-%d %H:%M} UTC): the readout must end before it"
+            f"Deadline: [bold]{times.deadline(plan.deadline, zone)}[/]: the readout must end before it"
         )
         skipped = _holidays_skipped(case, plan)
         if skipped:
@@ -285,10 +287,12 @@ def _header(console: Console, planned: PlannedCase) -> None:
             console.print(f"Holidays not counted as business days: {days}")
     if plan.earliest_start is not None:
         console.print(
-            f"Earliest start: {_local(plan.earliest_start, case.business_zone)} "
+            f"Earliest start: {times.instant(plan.earliest_start, zone)} "
             f"({case.readout.min_notice.total_seconds() / 3600:g}h notice); "
             f"{case.readout.duration.total_seconds() / 60:g}-minute {case.readout.modality} readout"
         )
+    for warning in case.warnings:  # valid, but probably not what was meant (a zone abbreviation)
+        console.print(f"Warning: {warning}", style="yellow", markup=False, highlight=False)
 
 
 def _candidate_block(console: Console, rank: int, cand: Candidate, case: Case) -> None:
@@ -410,14 +414,19 @@ def _notes(console: Console, planned: PlannedCase) -> None:
 
 
 def render_plan(
-    planned: PlannedCase, console: Console, limit: int | None, calendars: Calendars | None = None
+    planned: PlannedCase,
+    console: Console,
+    limit: int | None,
+    calendars: Calendars | None = None,
+    as_of: str | None = None,
 ) -> None:
     """Print the plan: deadline, best candidates in everyone's local time, near misses, causes, and every
-    dead end explained (``calendars``: what the plan read, for the explanations that need busy time)."""
+    dead end explained (``calendars``: what the plan read, for the explanations that need busy time;
+    ``as_of``: where the planning instant came from when it was not the clock, e.g. ``--now``)."""
     plan, case = planned.plan, planned.case
     diagnosis = diagnose(case, plan, _calendars(planned, calendars))
     words = explain(diagnosis, case)
-    _header(console, planned)
+    _header(console, planned, as_of)
     if plan.status is PlanStatus.NOT_READY:
         _not_ready(console, plan, diagnosis, case)
         _lines(console, words.get("interpreter", []))
