@@ -130,7 +130,7 @@ def test_a_hold_kept_in_the_ledger_only_is_recorded_and_shown_as_on_nobody_s_cal
     assert [(p["calendar"], p["kept"]) for p in placed] == [(None, LEDGER_ONLY)] * 3
     sentences = [effect_sentence(e) for e in outcome.effects]
     assert sentences[0] == (
-        "The hold Tue 17 Nov 12:00 America/Mexico_City (2026-11-17T18:00:00Z) is kept in Readout's ledger"
+        "The hold Tue 17 Nov 12:00-13:00 Mexico City (18:00-19:00 UTC) is kept in Readout's ledger"
         " only: on nobody's calendar"
     )
     assert not any("dana" in s for s in sentences)

@@ -28,6 +28,7 @@ from readout.domain.invite import Invitation, InvitePacket, packet_from_dict
 from readout.domain.lifecycle import Action, State
 from readout.domain.users import SYSTEM
 from readout.errors import Conflict, NotFound, ReadoutError, SlotTaken
+from readout.presentation import times
 from readout.services.context import Deps, load_escalation, slot_text
 from readout.services.ports import UnitOfWork
 
@@ -106,7 +107,7 @@ def _where(hold: Hold, shown_in: ZoneInfo | None) -> dict[str, Any]:
         "ledger_only": hold.ledger_only,
     }
     if shown_in is not None:
-        where["local"] = f"{hold.slot.start.astimezone(shown_in):%a %d %b %H:%M} {shown_in.key}"
+        where["local"] = times.slot(hold.slot.start, hold.slot.end, shown_in.key)  # city, then UTC
     return where
 
 

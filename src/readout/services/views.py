@@ -175,9 +175,11 @@ def effect_sentence(effect: Effect) -> str:
     payload = effect.payload
     attendees = payload.get("packet", {}).get("attendees", [])
     start = payload.get("start")
-    slot = (
-        f" {payload['local']} ({start})" if start and payload.get("local") else f" {start}" if start else ""
-    )
+    local = payload.get("local")
+    if local and "UTC" in local:  # the contract zone's time with the UTC second already
+        slot = f" {local}"
+    else:  # intents written before they carried it
+        slot = f" {local} ({start})" if start and local else f" {start}" if start else ""
     done = effect.status is EffectStatus.DONE
     calendars = (effect.result.get("calendars") if done else None) or payload.get("calendars")
     if calendars is None:  # an intent written before holds could go on several calendars
