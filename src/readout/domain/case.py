@@ -63,7 +63,8 @@ class Person:
     protected: tuple[WeeklyWindows, ...] = ()
     has_calendar: bool = False
     # Ranking only, never a constraint (``availability`` stays the hard limit): the hours the person prefers
-    # to meet in, and the hours they should not be asked to (a slot in them ranks below every slot that is not).
+    # to meet in, and the hours they should not be asked to (a slot in them ranks below every slot that is
+    # not). None: the defaults of ``domain/ranking.py``.
     working_hours: WeeklyWindows | None = None
     night_hours: WeeklyWindows | None = None
 
