@@ -224,3 +224,13 @@ def test_a_time_zone_typo_is_refused_with_a_did_you_mean(
     err = capsys.readouterr().err
     assert "customer.timezone" in err
     assert "America/Mexico_City" in err
+
+
+def test_a_case_planned_after_its_deadline_says_the_deadline_has_passed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["plan", str(GLOBEX), "--now", "2026-12-04T19:00:00Z"]) == 0
+
+    out = " ".join(capsys.readouterr().out.split())
+    assert "The deadline has passed or is too close: the earliest start, Sat 5 Dec 13:00 Mexico City" in out
+    assert "end of Thu 19 Nov (Mexico City)" in out

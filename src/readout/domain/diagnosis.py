@@ -70,6 +70,7 @@ class Calendars:
     people: Mapping[str, Availability]
     interpreters: Mapping[str, Availability]
     blackouts: tuple[Interval, ...] = ()
+    blackout_labels: tuple[str, ...] = ()  # one per ``blackouts`` block: the calendar it came from
 
 
 @dataclass(frozen=True)
@@ -412,7 +413,7 @@ def _blackout_help(case: Case, grid: _Grid, calendar_blocks: int, first: int) ->
     for n, block in enumerate(absolute):
         count = int(Timeline((block,)).overlaps_all(starts, ends).sum())
         if count:
-            label = case.blackouts.labels[n] if n < min(written, len(case.blackouts.labels)) else ""
+            label = case.blackouts.labels[n] if n < len(case.blackouts.labels) else ""
             hits.append(BlackoutHit(count, block, label or None, from_calendar=n >= written))
     for weekly in case.blackouts.weekly:
         first_day = from_micros(int(starts[0])).astimezone(weekly.zone).date() - timedelta(days=1)
@@ -482,7 +483,14 @@ def diagnose(
     missing = missing_role_holders(case)
     if calendars is None:
         return Diagnosis(missing, _interpreter_dead_end(case, None))
-    blackouts = dataclasses.replace(case.blackouts, absolute=case.blackouts.absolute + calendars.blackouts)
+    labels = case.blackouts.labels
+    if len(labels) == len(case.blackouts.absolute) and len(calendars.blackout_labels) == len(
+        calendars.blackouts
+    ):
+        labels += calendars.blackout_labels
+    blackouts = dataclasses.replace(
+        case.blackouts, absolute=case.blackouts.absolute + calendars.blackouts, labels=labels
+    )
     planned = dataclasses.replace(case, blackouts=blackouts)
     grid = None if missing else _grid(planned, plan, calendars)
     if grid is None:

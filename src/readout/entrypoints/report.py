@@ -366,6 +366,17 @@ def _causes(console: Console, planned: PlannedCase, words: dict[str, list[str]])
     case, plan = planned.case, planned.plan
     console.print("[bold yellow]No compliant slot before the deadline.[/]")
     if not plan.causes:
+        earliest, due = plan.earliest_start, plan.deadline
+        if earliest is not None and due is not None and earliest + case.readout.duration > due:
+            zone, minutes = case.business_zone.key, case.readout.duration.total_seconds() / 60
+            console.print(
+                "The deadline has passed or is too close: the earliest start, "
+                f"{times.instant(earliest, zone)}, leaves no {minutes:g} minutes before "
+                f"{times.deadline(due, zone)}. "
+                "Escalate to support leadership.",
+                markup=False,
+            )
+            return
         console.print(
             "No single relaxation would help: the deadline itself is at risk. Escalate to support leadership."
         )

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -43,6 +44,7 @@ class Gathered:
     interpreters: dict[str, Availability]
     blackouts: tuple[Interval, ...]
     unreadable: tuple[Unreadable, ...]
+    blackout_labels: tuple[str, ...] = ()  # one per ``blackouts`` block: the calendar it came from
 
 
 @dataclass(frozen=True)
@@ -152,20 +154,29 @@ def _collect(jobs: list[_Job], results: dict[_Job, tuple[Interval, ...] | str], 
     people: dict[str, Availability] = {}
     interpreters: dict[str, Availability] = {}
     blackouts: list[Interval] = []
+    labels: list[str] = []
     unreadable: list[Unreadable] = []
     for job in jobs:
         result = results[job]
         if job.kind == "blackouts":
+            label = f"calendar {_label(job.source)}"
             if isinstance(
                 result, str
             ):  # fail closed: an unread change calendar could hide a blackout anywhere
                 blackouts.append(window)
+                labels.append(f"{label} (unreadable: taken as blacked out)")
                 unreadable.append(Unreadable("customer", "cab_blackouts", result))
             else:
                 blackouts.extend(result)
+                labels.extend([label] * len(result))
             continue
         target = people if job.kind == "people" else interpreters
         target[job.key] = (
             Availability.unknown(result) if isinstance(result, str) else Availability.known(result)
         )
-    return Gathered(people, interpreters, tuple(blackouts), tuple(unreadable))
+    return Gathered(people, interpreters, tuple(blackouts), tuple(unreadable), tuple(labels))
+
+
+def _label(source: CalendarSource) -> str:
+    """A blackout calendar as people know it: a file by its name, a URL as shown (credentials redacted)."""
+    return source.shown if isinstance(source, RemoteSource) else Path(source).name
