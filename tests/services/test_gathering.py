@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from readout.adapters.casefile.loader import load_case
+from readout.adapters.ics.files import IcsFileReader
 from readout.domain.case import BusyStatus
 from readout.domain.case_document import LoadedCase
 from readout.domain.intervals import Interval
@@ -119,6 +120,16 @@ def test_an_unreadable_remote_cab_calendar_blacks_out_the_whole_window() -> None
     found = gather(loaded, reader, WINDOW, timeout=5)
     assert found.blackouts == (WINDOW,)
     assert [(u.id, u.role) for u in found.unreadable] == [("customer", "cab_blackouts")]
+    assert found.blackout_labels == (
+        "calendar https://cab.example/cab.ics (unreadable: taken as blacked out)",
+    )
+
+
+def test_each_block_read_from_a_blackout_calendar_is_labelled_with_its_calendar() -> None:
+    found = gather(load_case(GLOBEX), IcsFileReader(), WINDOW, timeout=5)
+
+    assert found.blackouts, "the Globex CAB calendar has blocks in the window"
+    assert found.blackout_labels == ("calendar globex-cab.ics",) * len(found.blackouts)
 
 
 def test_a_broken_local_file_is_invalid_input_naming_the_field() -> None:
