@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from readout.domain.sources import CalendarSource
 
@@ -13,6 +14,7 @@ if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
     from readout.domain.audit import AuditEntry
+    from readout.domain.auth import ApiToken, PasswordRecord, Session
     from readout.domain.case_document import CaseDocument, CaseVersion, LoadedCase
     from readout.domain.effects import Effect
     from readout.domain.escalation import Escalation
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
     from readout.domain.users import User
 
 __all__ = [
+    "ApiTokens",
     "AuditLog",
     "CalendarReader",
     "CaseBuilder",
@@ -33,8 +36,13 @@ __all__ = [
     "ExceptionRequests",
     "HoldCalendar",
     "HoldLedger",
+    "IdempotencyKeys",
     "InviteSender",
+    "LoginThrottle",
+    "Passwords",
     "Plans",
+    "Sessions",
+    "StoredResponse",
     "UnitOfWork",
     "UserAudit",
     "Users",
@@ -269,6 +277,109 @@ class UserAudit(Protocol):
         ...
 
 
+class Passwords(Protocol):
+    """Each local account's password hash (argon2id, PHC string); never the password itself."""
+
+    def get(self, user_id: str) -> PasswordRecord | None:
+        """The user's password record, or None (the user cannot sign in with a password)."""
+        ...
+
+    def put(self, record: PasswordRecord) -> None:
+        """Create or replace the user's password record."""
+        ...
+
+
+class Sessions(Protocol):
+    """Server-side sign-in sessions, keyed by the SHA-256 of the cookie's token (never the token)."""
+
+    def add(self, session: Session) -> None:
+        """Store a new session."""
+        ...
+
+    def get(self, session_id: str) -> Session | None:
+        """The session whose token digest is ``session_id``, or None."""
+        ...
+
+    def update(self, session: Session) -> None:
+        """Write a changed session (seen again, revoked)."""
+        ...
+
+    def revoke_user(self, user_id: str, at: datetime, by: str) -> int:
+        """Revoke every live session of the user; how many were live."""
+        ...
+
+    def of(self, user_id: str) -> list[Session]:
+        """The user's sessions, oldest first."""
+        ...
+
+
+class ApiTokens(Protocol):
+    """API tokens (``Authorization: Bearer``); only the SHA-256 of each secret is stored."""
+
+    def add(self, token: ApiToken) -> None:
+        """Store a new token; Conflict when the id exists."""
+        ...
+
+    def get(self, token_id: str) -> ApiToken | None:
+        """The token, or None."""
+        ...
+
+    def update(self, token: ApiToken) -> None:
+        """Write a changed token (used, revoked)."""
+        ...
+
+    def of(self, user_id: str | None = None) -> list[ApiToken]:
+        """The user's tokens (everyone's when None), oldest first."""
+        ...
+
+
+class LoginThrottle(Protocol):
+    """Failed sign-ins per key (``user:ID``, ``address:IP``), shared by every process through the store."""
+
+    def failures(self, key: str) -> tuple[int, datetime] | None:
+        """How many failures are counted for ``key`` and when the last one was, or None."""
+        ...
+
+    def fail(self, key: str, at: datetime, forget_before: datetime) -> int:
+        """Count one more failure at ``at`` (starting again from 1 when the last one was before
+        ``forget_before``), atomically with other processes; the new count."""
+        ...
+
+    def clear(self, key: str) -> None:
+        """Forget the key's failures (a successful sign-in)."""
+        ...
+
+    def prune(self, before: datetime) -> None:
+        """Forget every key whose last failure was before ``before``."""
+        ...
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    """The response given to one ``Idempotency-Key``, replayed when the same principal sends it again."""
+
+    principal_id: str
+    key: str
+    method: str
+    path: str
+    request_digest: str  # SHA-256 of the request body: the same key with another body is refused
+    status: int
+    body: dict[str, Any]
+    created_at: datetime
+
+
+class IdempotencyKeys(Protocol):
+    """Responses stored per (principal, Idempotency-Key)."""
+
+    def get(self, principal_id: str, key: str) -> StoredResponse | None:
+        """The stored response, or None."""
+        ...
+
+    def put(self, response: StoredResponse) -> bool:
+        """Store the response; False (nothing written) when (principal_id, key) is already stored."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over the store: everything commits together or not at all."""
 
@@ -282,6 +393,11 @@ class UnitOfWork(Protocol):
     users: Users
     effects: Effects
     user_audit: UserAudit
+    passwords: Passwords
+    sessions: Sessions
+    tokens: ApiTokens
+    login_throttle: LoginThrottle
+    idempotency: IdempotencyKeys
 
     def __enter__(self) -> UnitOfWork: ...
 
