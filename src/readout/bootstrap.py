@@ -84,12 +84,16 @@ def invite_sender(config: Settings, now: Callable[[], datetime]) -> InviteSender
 
 
 class _CaseFiles:
-    """The case-file builder, imported when a command first builds a case (status and list never do)."""
+    """The case-file builder, imported when a command first builds a case (status and list never do).
+    Documents posted to the API are held to the calendar root and the outbound policy (docs/intake.md)."""
+
+    def __init__(self, config: Settings) -> None:
+        self._config = config
 
     def build(self, document: CaseDocument) -> LoadedCase:
         from readout.adapters.casefile.loader import CaseFileBuilder
 
-        return CaseFileBuilder().build(document)
+        return CaseFileBuilder(self._config.calendar_root, self._config.outbound).build(document)
 
 
 def clock(now: datetime | None = None) -> Callable[[], datetime]:
@@ -143,7 +147,7 @@ def workflow_deps(now: datetime | None = None, environ: Mapping[str, str] | None
         holds=hold_calendar(config, reader),
         clock=when,
         pinned=now is not None,
-        cases=_CaseFiles(),
+        cases=_CaseFiles(config),
         invites=invite_sender(config, when),
         source_timeout=config.source_timeout,
     )

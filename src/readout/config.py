@@ -193,6 +193,8 @@ class Settings:
     calendars: CredentialStore = field(default_factory=CredentialStore)
     smtp: SmtpSettings | None = None  # None: invitations are not sent (the packet is still recorded)
     outbound: OutboundPolicy = field(default_factory=OutboundPolicy)  # strict: public addresses, HTTPS
+    # The folder local calendars named by documents posted to the API must lie in (None: they may name none).
+    calendar_root: Path | None = None
 
 
 def _number(environ: Mapping[str, str], name: str, default: float, minimum: float) -> float:
@@ -334,6 +336,21 @@ def _smtp(environ: Mapping[str, str], secrets: dict[str, Any]) -> SmtpSettings |
     return SmtpSettings(host, port, starttls == "true", sender, credentials)
 
 
+def _calendar_root(environ: Mapping[str, str]) -> Path | None:
+    """``READOUT_CALENDAR_ROOT``: an existing folder, made absolute with its symbolic links resolved."""
+    raw = environ.get("READOUT_CALENDAR_ROOT")
+    if not raw:
+        return None
+    try:
+        root = Path(raw).resolve()
+        is_folder = root.is_dir()
+    except (OSError, ValueError, RuntimeError):
+        is_folder = False
+    if not is_folder:
+        raise ConfigError(f"READOUT_CALENDAR_ROOT={raw!r}: expected an existing folder")
+    return root
+
+
 def load_settings(environ: Mapping[str, str]) -> Settings:
     """Settings from ``environ`` (``os.environ`` in production, a dict in tests)."""
     secrets = _secrets(environ)
@@ -346,4 +363,5 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         calendars=_calendar_credentials(environ, secrets),
         smtp=_smtp(environ, secrets),
         outbound=OutboundPolicy.parse(environ.get("READOUT_OUTBOUND_ALLOW", "")),
+        calendar_root=_calendar_root(environ),
     )

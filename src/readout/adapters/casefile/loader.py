@@ -21,11 +21,13 @@ from pydantic import BaseModel, ValidationError
 
 from readout.adapters.casefile.document import DocumentError, read_document
 from readout.adapters.casefile.holidays import HolidayCalendarError, holiday_set, holiday_years
+from readout.adapters.casefile.intake import ApiIntake
 from readout.adapters.casefile.schema import (
     _URL,
     BLACKOUT_SHAPES,
     AbsoluteBlock,
     CalendarBlock,
+    CalendarIntake,
     CaseFileSpec,
     CoverageSpec,
     HolidaySpec,
@@ -35,6 +37,7 @@ from readout.adapters.casefile.schema import (
     WeeklyBlock,
 )
 from readout.adapters.casefile.zones import zone_warning
+from readout.config import OutboundPolicy
 from readout.domain.case import (
     Blackouts,
     Case,
@@ -45,7 +48,7 @@ from readout.domain.case import (
     Person,
     Readout,
 )
-from readout.domain.case_document import CaseDocument, LoadedCase
+from readout.domain.case_document import API_ORIGIN, CaseDocument, LoadedCase
 from readout.domain.intervals import Interval
 from readout.domain.names import ROLES
 from readout.domain.sources import CalendarSource
@@ -72,16 +75,24 @@ def load_case(path: Path) -> LoadedCase:
 
 class CaseFileBuilder:
     """The ``CaseBuilder`` port: a document is validated by the case file's schema and rules. Relative local
-    calendar paths (a document not read from a file) resolve against ``calendar_root``."""
+    calendar paths (a document not read from a file) resolve against ``calendar_root``.
 
-    def __init__(self, calendar_root: Path | None = None) -> None:
+    A document posted to the API (origin ``API_ORIGIN``) may name only calendars inside ``calendar_root``
+    (none when it is None) and URLs that ``policy`` lets Readout reach (casefile/intake.py, docs/intake.md);
+    it is checked each time it is built, so a stored document is held to today's root and allow-list."""
+
+    def __init__(self, calendar_root: Path | None = None, policy: OutboundPolicy | None = None) -> None:
         self._root = calendar_root
+        self._policy = policy or OutboundPolicy()
 
     def build(self, document: CaseDocument) -> LoadedCase:
         """The validated case; CaseFileError naming the document's origin, the field and the expectation."""
         base = self._root or Path.cwd()
         origin = document.origin
-        return _guarded(origin, lambda: _build(_validate(dict(document.body), base, origin), document))
+        intake = ApiIntake(self._root, self._policy) if origin == API_ORIGIN else None
+        return _guarded(
+            origin, lambda: _build(_validate(dict(document.body), base, origin, intake), document)
+        )
 
 
 def _load(path: Path) -> tuple[CaseDocument, CaseFileSpec]:
@@ -133,8 +144,9 @@ def _absolute_calendars(data: dict[str, Any], base: Path) -> dict[str, Any]:
 # --- validation ------------------------------------------------------------------------------------------
 
 
-def _validate(document: Any, base: Path, file: str) -> CaseFileSpec:
-    """Check the top level and version first (other errors are noise in a file of another version)."""
+def _validate(document: Any, base: Path, file: str, intake: CalendarIntake | None = None) -> CaseFileSpec:
+    """Check the top level and version first (other errors are noise in a file of another version).
+    ``intake``: the calendar rules of a document posted to the API (None: a case file's)."""
     if not isinstance(document, dict):
         got = type(document).__name__
         raise CaseFileError(
@@ -148,7 +160,7 @@ def _validate(document: Any, base: Path, file: str) -> CaseFileSpec:
             file, "version", f"expected 1 (the only supported case-file version), got {version!r}"
         )
     try:
-        return CaseFileSpec.model_validate(document, context={"base": base})
+        return CaseFileSpec.model_validate(document, context={"base": base, "intake": intake})
     except ValidationError as exc:
         raise _error(file, _problems(exc)) from None
 

@@ -4,7 +4,8 @@ Every model forbids unknown keys and is strict (no silent coercion of ``"yes"`` 
 Values that need more than a type (timestamps, zones, weekly windows, calendar paths) are parsed by small
 plain validators whose ``ValueError`` messages say what was expected; ``casefile.py`` maps them to field
 paths.
-Validate with ``context={"base": <case file folder>}`` so calendar paths resolve against the case file.
+Validate with ``context={"base": <case file folder>}`` so calendar paths resolve against the case file, and
+add ``"intake": CalendarIntake`` for a document posted to the API (its calendar rules: casefile/intake.py).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import re
 import stat
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol, cast
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -38,6 +39,7 @@ __all__ = [
     "AbsoluteBlock",
     "BusinessDaysSpec",
     "CalendarBlock",
+    "CalendarIntake",
     "CaseFileSpec",
     "CoverageSpec",
     "CustomerSpec",
@@ -156,6 +158,9 @@ def _calendar_path(value: object, info: ValidationInfo) -> Path | RemoteSource:
     """A local iCalendar file relative to the case file's folder (it must exist now), or a remote source."""
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"expected a path to a local .ics file or a URL, got {_shown(value)}")
+    intake = _intake(info)
+    if intake is not None:
+        return intake.calendar(value)
     if _URL.match(value):
         return _remote(value, REMOTE_SCHEMES, f"a local path or a {', '.join(REMOTE_SCHEMES)} URL")
     base = info.context["base"] if isinstance(info.context, dict) else Path.cwd()
@@ -176,11 +181,31 @@ _HOLD_EXPECTED = (
 )
 
 
-def _hold_calendar(value: object) -> RemoteSource:
+def _hold_calendar(value: object, info: ValidationInfo) -> RemoteSource:
     """A CalDAV collection holds may be written to: the person's own or one delegated to Readout."""
     if not isinstance(value, str) or not _URL.match(value):
         raise ValueError(f"expected {_HOLD_EXPECTED}, got {_shown(value)}")
-    return _remote(value, CALDAV_SCHEMES, _HOLD_EXPECTED)
+    source = _remote(value, CALDAV_SCHEMES, _HOLD_EXPECTED)
+    intake = _intake(info)
+    return source if intake is None else intake.reachable(source)
+
+
+class CalendarIntake(Protocol):
+    """Stricter rules for calendar references, for documents not read from a file (casefile/intake.py)."""
+
+    def calendar(self, value: str) -> Path | RemoteSource:
+        """The calendar ``value`` names; ValueError saying what is expected when it may not be used."""
+        ...
+
+    def reachable(self, source: RemoteSource) -> RemoteSource:
+        """``source`` when Readout may connect to it; ValueError saying what is expected otherwise."""
+        ...
+
+
+def _intake(info: ValidationInfo) -> CalendarIntake | None:
+    """The rules in the validation context (``{"intake": ...}``); None: a case file's own rules."""
+    found = info.context.get("intake") if isinstance(info.context, dict) else None
+    return cast("CalendarIntake | None", found)
 
 
 Timestamp = Annotated[datetime, PlainValidator(_timestamp)]
