@@ -301,7 +301,11 @@ class Sessions(Protocol):
         ...
 
     def update(self, session: Session) -> None:
-        """Write a changed session (seen again, revoked)."""
+        """Write a changed session (revoked)."""
+        ...
+
+    def touch(self, session_id: str, at: datetime) -> None:
+        """Record that the session was used at ``at`` (only its last use: never undoes a revocation)."""
         ...
 
     def revoke_user(self, user_id: str, at: datetime, by: str) -> int:
@@ -325,7 +329,11 @@ class ApiTokens(Protocol):
         ...
 
     def update(self, token: ApiToken) -> None:
-        """Write a changed token (used, revoked)."""
+        """Write a changed token (revoked)."""
+        ...
+
+    def touch(self, token_id: str, at: datetime) -> None:
+        """Record that the token was used at ``at`` (only its last use: never undoes a revocation)."""
         ...
 
     def of(self, user_id: str | None = None) -> list[ApiToken]:
@@ -337,12 +345,17 @@ class LoginThrottle(Protocol):
     """Failed sign-ins per key (``user:ID``, ``address:IP``), shared by every process through the store."""
 
     def failures(self, key: str) -> tuple[int, datetime] | None:
-        """How many failures are counted for ``key`` and when the last one was, or None."""
+        """How many failures are counted for ``key`` and when the last one was, or None; the key's row is
+        locked until the unit of work ends, so that concurrent attempts on one key take turns."""
         ...
 
     def fail(self, key: str, at: datetime, forget_before: datetime) -> int:
         """Count one more failure at ``at`` (starting again from 1 when the last one was before
         ``forget_before``), atomically with other processes; the new count."""
+        ...
+
+    def forgive(self, key: str) -> None:
+        """Take back one counted failure (an attempt counted before it was checked turned out right)."""
         ...
 
     def clear(self, key: str) -> None:

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from readout.domain.audit import GENESIS, AuditEntry
+from readout.domain.auth import ApiToken, PasswordRecord, Session
 from readout.domain.case_document import CaseVersion
 from readout.domain.effects import Effect
 from readout.domain.escalation import Escalation
@@ -15,6 +16,7 @@ from readout.domain.holds import Hold, HoldStatus
 from readout.domain.plan import Plan
 from readout.domain.users import User
 from readout.errors import Conflict
+from readout.services.ports import StoredResponse
 
 __all__ = ["MemoryStore", "MemoryUnitOfWork"]
 
@@ -34,6 +36,11 @@ class MemoryStore:
         self.user_audit: list[AuditEntry] = []
         self.user_audit_head: tuple[int, str] = (0, GENESIS)
         self.effects: dict[int, Effect] = {}
+        self.passwords: dict[str, PasswordRecord] = {}
+        self.sessions: dict[str, Session] = {}
+        self.tokens: dict[str, ApiToken] = {}
+        self.login_failures: dict[str, tuple[int, datetime]] = {}
+        self.idempotency: dict[tuple[str, str], StoredResponse] = {}
 
 
 class _Escalations:
@@ -219,6 +226,117 @@ class _UserAudit:
         return list(self.data.user_audit)
 
 
+class _Passwords:
+    def __init__(self, data: MemoryStore) -> None:
+        self.data = data
+
+    def get(self, user_id: str) -> PasswordRecord | None:
+        return self.data.passwords.get(user_id)
+
+    def put(self, record: PasswordRecord) -> None:
+        self.data.passwords[record.user_id] = record
+
+
+class _Sessions:
+    def __init__(self, data: MemoryStore) -> None:
+        self.data = data
+
+    def add(self, session: Session) -> None:
+        self.data.sessions[session.id] = session
+
+    def get(self, session_id: str) -> Session | None:
+        return self.data.sessions.get(session_id)
+
+    def update(self, session: Session) -> None:
+        self.data.sessions[session.id] = session
+
+    def touch(self, session_id: str, at: datetime) -> None:
+        found = self.data.sessions.get(session_id)
+        if found is not None and found.last_seen_at < at:
+            self.data.sessions[session_id] = replace(found, last_seen_at=at)
+
+    def revoke_user(self, user_id: str, at: datetime, by: str) -> int:
+        live = [
+            s
+            for s in self.data.sessions.values()
+            if s.user_id == user_id and s.revoked_at is None and s.expires_at > at
+        ]
+        for session in live:
+            self.data.sessions[session.id] = session.revoked(at, by)
+        return len(live)
+
+    def of(self, user_id: str) -> list[Session]:
+        return sorted(
+            (s for s in self.data.sessions.values() if s.user_id == user_id), key=lambda s: s.created_at
+        )
+
+
+class _Tokens:
+    def __init__(self, data: MemoryStore) -> None:
+        self.data = data
+
+    def add(self, token: ApiToken) -> None:
+        if token.id in self.data.tokens:
+            raise Conflict(f"an API token {token.id} already exists")
+        self.data.tokens[token.id] = token
+
+    def get(self, token_id: str) -> ApiToken | None:
+        return self.data.tokens.get(token_id)
+
+    def update(self, token: ApiToken) -> None:
+        self.data.tokens[token.id] = token
+
+    def touch(self, token_id: str, at: datetime) -> None:
+        found = self.data.tokens.get(token_id)
+        if found is not None:
+            self.data.tokens[token_id] = replace(found, last_used_at=at)
+
+    def of(self, user_id: str | None = None) -> list[ApiToken]:
+        chosen = (t for t in self.data.tokens.values() if user_id in (None, t.user_id))
+        return sorted(chosen, key=lambda t: (t.created_at, t.id))
+
+
+class _LoginThrottle:
+    def __init__(self, data: MemoryStore) -> None:
+        self.data = data
+
+    def failures(self, key: str) -> tuple[int, datetime] | None:
+        return self.data.login_failures.get(key)
+
+    def fail(self, key: str, at: datetime, forget_before: datetime) -> int:
+        count, last = self.data.login_failures.get(key, (0, at))
+        count = 1 if last < forget_before else count + 1
+        self.data.login_failures[key] = (count, at)
+        return count
+
+    def forgive(self, key: str) -> None:
+        found = self.data.login_failures.get(key)
+        if found is not None and found[0] > 0:
+            self.data.login_failures[key] = (found[0] - 1, found[1])
+
+    def clear(self, key: str) -> None:
+        self.data.login_failures.pop(key, None)
+
+    def prune(self, before: datetime) -> None:
+        for key, (_, last) in list(self.data.login_failures.items()):
+            if last < before:
+                del self.data.login_failures[key]
+
+
+class _Idempotency:
+    def __init__(self, data: MemoryStore) -> None:
+        self.data = data
+
+    def get(self, principal_id: str, key: str) -> StoredResponse | None:
+        return self.data.idempotency.get((principal_id, key))
+
+    def put(self, response: StoredResponse) -> bool:
+        if (response.principal_id, response.key) in self.data.idempotency:
+            return False
+        self.data.idempotency[(response.principal_id, response.key)] = copy.deepcopy(response)
+        return True
+
+
 class MemoryUnitOfWork:
     """A unit of work over a MemoryStore: changes are made on a copy and swapped in on commit."""
 
@@ -237,6 +355,11 @@ class MemoryUnitOfWork:
         self.users = _Users(self._work)
         self.user_audit = _UserAudit(self._work)
         self.effects = _Effects(self._work)
+        self.passwords = _Passwords(self._work)
+        self.sessions = _Sessions(self._work)
+        self.tokens = _Tokens(self._work)
+        self.login_throttle = _LoginThrottle(self._work)
+        self.idempotency = _Idempotency(self._work)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -36,14 +36,19 @@ __all__ = [
     "LIVE_HOLD_INDEX",
     "USER_AUDIT_TRIGGERS",
     "UtcDateTime",
+    "api_tokens",
     "audit_entries",
     "case_versions",
     "effects",
     "escalations",
     "exception_requests",
     "holds",
+    "idempotency_keys",
+    "login_failures",
     "metadata",
+    "passwords",
     "plans",
+    "sessions",
     "user_audit_entries",
     "user_audit_head",
     "users",
@@ -278,4 +283,66 @@ user_audit_head = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("seq", Integer, nullable=False),
     Column("hash", String, nullable=False),
+)
+
+# Credentials (revision 0007). No secret is stored in clear: a password as its argon2id hash (PHC string), a
+# session as the SHA-256 of its cookie's token (the key), an API token as the SHA-256 of its secret.
+passwords = Table(
+    "passwords",
+    metadata,
+    Column("user_id", String, primary_key=True),
+    Column("hash", Text, nullable=False),
+    Column("set_at", UtcDateTime, nullable=False),
+    Column("set_by", String, nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", String, primary_key=True),  # SHA-256 (hex) of the cookie's token
+    Column("user_id", String, nullable=False, index=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime),
+    Column("revoked_by", String),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", String, primary_key=True),  # the public id inside the token text
+    Column("user_id", String, nullable=False, index=True),
+    Column("name", Text, nullable=False),
+    Column("secret_hash", String, nullable=False),  # SHA-256 (hex) of the secret
+    Column("scopes", JSON, nullable=False),  # sorted list of scope names
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime),
+    Column("revoked_by", String),
+    Column("last_used_at", UtcDateTime),
+)
+
+# Failed sign-ins per key ("user:ID", "address:IP"), shared by every process of a deployment.
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("key", String, primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failure_at", UtcDateTime, nullable=False, index=True),
+)
+
+# The response given to each (principal, Idempotency-Key), replayed when a request is retried.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("principal_id", String, primary_key=True),
+    Column("key", String, primary_key=True),
+    Column("method", String, nullable=False),
+    Column("path", Text, nullable=False),
+    Column("request_digest", String, nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("body", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False, index=True),
 )

@@ -12,6 +12,13 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
+from readout.adapters.sql.auth import (
+    SqlApiTokens,
+    SqlIdempotencyKeys,
+    SqlLoginThrottle,
+    SqlPasswords,
+    SqlSessions,
+)
 from readout.adapters.sql.effects import SqlEffects
 from readout.adapters.sql.failures import store_failure
 from readout.adapters.sql.ledgers import SqlExceptionRequests, SqlHoldLedger, SqlWaivers
@@ -24,13 +31,18 @@ from readout.adapters.sql.repositories import (
 )
 from readout.adapters.sql.user_audit import SqlUserAudit
 from readout.services.ports import (
+    ApiTokens,
     AuditLog,
     CaseVersions,
     Effects,
     Escalations,
     ExceptionRequests,
     HoldLedger,
+    IdempotencyKeys,
+    LoginThrottle,
+    Passwords,
     Plans,
+    Sessions,
     UnitOfWork,
     UserAudit,
     Users,
@@ -53,6 +65,11 @@ class SqlUnitOfWork:
     users: Users
     effects: Effects
     user_audit: UserAudit
+    passwords: Passwords
+    sessions: Sessions
+    tokens: ApiTokens
+    login_throttle: LoginThrottle
+    idempotency: IdempotencyKeys
 
     def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
         """``read_only``: on SQLite, a deferred transaction that does not take the write lock (WAL readers
@@ -79,6 +96,11 @@ class SqlUnitOfWork:
         self.users = SqlUsers(connection)
         self.effects = SqlEffects(connection)
         self.user_audit = SqlUserAudit(connection)
+        self.passwords = SqlPasswords(connection)
+        self.sessions = SqlSessions(connection)
+        self.tokens = SqlApiTokens(connection)
+        self.login_throttle = SqlLoginThrottle(connection)
+        self.idempotency = SqlIdempotencyKeys(connection)
         return self
 
     def __exit__(self, *exc: object) -> None:

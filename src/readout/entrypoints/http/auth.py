@@ -18,9 +18,9 @@ carry no ambient credential and are not checked.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
@@ -32,6 +32,9 @@ from readout.domain.auth import SESSION_ABSOLUTE, SESSION_IDLE
 from readout.domain.users import User
 
 if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
+    from readout.services.auth import SessionPolicy
     from readout.services.context import Deps
 
 __all__ = [
@@ -76,6 +79,17 @@ class AuthSettings:
     public_origin: str | None = None
     session_idle_seconds: int = int(SESSION_IDLE.total_seconds())
     session_absolute_seconds: int = int(SESSION_ABSOLUTE.total_seconds())
+    password_hasher: PasswordHasher | None = None  # argon2-cffi's defaults when None
+
+    def policy(self) -> SessionPolicy:
+        """The session lifetimes and password hasher, as the service takes them."""
+        from readout.services.auth import SessionPolicy
+
+        return SessionPolicy(
+            timedelta(seconds=self.session_idle_seconds),
+            timedelta(seconds=self.session_absolute_seconds),
+            self.password_hasher,
+        )
 
 
 class AuthProblem(HTTPException):
@@ -86,7 +100,9 @@ class AuthProblem(HTTPException):
         self.title = title
 
 
-def problem_response(status: int, title: str, detail: str, headers: dict[str, str] | None = None) -> Response:
+def problem_response(
+    status: int, title: str, detail: str, headers: Mapping[str, str] | None = None
+) -> Response:
     """An RFC 9457 problem document."""
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
@@ -171,7 +187,7 @@ def principal(request: Request) -> Principal:
     if not cookie:
         raise _unauthenticated("sign in (POST /v1/session) or send an API token")
     check_same_origin(request)
-    session = auth.session_user(deps, cookie, auth.SessionPolicy.of(settings))
+    session = auth.session_user(deps, cookie, settings.policy())
     if session is None:
         raise _unauthenticated("the session has ended (signed out, revoked or expired): sign in again")
     user, live = session
@@ -220,7 +236,6 @@ def _who(who: Principal, expires_at: datetime | None = None) -> dict[str, Any]:
 @auth_router.post("/v1/session", summary="Sign in with a password (sets the session cookie)")
 def sign_in(body: SignIn, request: Request, response: Response) -> dict[str, Any]:
     """Check the password and start a session; a session cookie already sent is ended (rotated)."""
-    from readout.errors import ReadoutError
     from readout.services import auth
 
     check_same_origin(request)  # login CSRF: no other site may sign a browser in
@@ -233,7 +248,7 @@ def sign_in(body: SignIn, request: Request, response: Response) -> dict[str, Any
             body.password,
             address,
             replacing=request.cookies.get(cookie_name(request)),
-            policy=auth.SessionPolicy.of(settings),
+            policy=settings.policy(),
         )
     except auth.TooManyAttempts as error:
         raise AuthProblem(
@@ -241,8 +256,6 @@ def sign_in(body: SignIn, request: Request, response: Response) -> dict[str, Any
         ) from None
     except auth.SignInFailed:
         raise _unauthenticated("wrong user or password") from None
-    except ReadoutError as error:
-        raise _unauthenticated(str(error)) from None
     response.set_cookie(
         cookie_name(request),
         done.token,
