@@ -218,3 +218,33 @@ def test_a_valid_secrets_file_still_loads(tmp_path: Path) -> None:
     )
     assert settings.smtp is not None
     assert settings.smtp.credentials == Credentials("mailer", "three")
+
+
+# --- READOUT_CALENDAR_ROOT ---------------------------------------------------------------------------------
+
+
+def test_without_a_calendar_root_api_documents_name_no_local_file() -> None:
+    assert load_settings({}).calendar_root is None
+    assert load_settings({"READOUT_CALENDAR_ROOT": ""}).calendar_root is None
+
+
+def test_the_calendar_root_is_made_absolute_with_its_links_resolved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "calendars").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "calendars")
+    monkeypatch.chdir(tmp_path)
+    for given in ("calendars", str(tmp_path / "link"), "./link/"):
+        assert (
+            load_settings({"READOUT_CALENDAR_ROOT": given}).calendar_root
+            == (tmp_path / "calendars").resolve()
+        )
+
+
+@pytest.mark.parametrize("name", ["missing", "file.ics", "nul\x00"])
+def test_a_calendar_root_that_is_not_a_folder_stops_every_command(tmp_path: Path, name: str) -> None:
+    (tmp_path / "file.ics").write_text("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
+    given = str(tmp_path / name)
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"READOUT_CALENDAR_ROOT": given})
+    assert str(caught.value) == f"READOUT_CALENDAR_ROOT={given!r}: expected an existing folder"
