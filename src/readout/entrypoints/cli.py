@@ -60,6 +60,25 @@ no administrator (the first import), --as may be left out and FILE must name at 
 administrator. Users FILE does not name are kept. Display names must tell people apart, and the last
 administrator cannot be removed. Every import is recorded in the users audit trail at the real time
 (`readout users audit`); `readout audit verify` checks it.
+
+Passwords (for signing in to the HTTP API, see docs/auth.md): `readout users set-password USER --as ADMIN`
+reads the new password from standard input (asked twice, not echoed, on a terminal; the first line of a
+pipe otherwise), never from the command line. A user may set their own (--as themself). Setting a password
+ends the user's sessions; `readout users revoke-sessions USER --as ADMIN` ends them without a new password.
+"""
+
+_TOKENS_HELP = """\
+API tokens let another system (a ticketing webhook, a script, an agent) call the HTTP API as a user, with
+`Authorization: Bearer rdt_...`. The token is printed once, when it is created; Readout keeps only its
+SHA-256. A token carries scopes (read: GET; write: changes; mcp: the agent surface) and always expires
+(default 90 days, at most 365). The user's roles still decide what the token may do.
+
+  readout tokens create USER --name N [--scope read --scope write] [--expires DAYS] --as ADMIN
+  readout tokens list [USER]
+  readout tokens revoke ID --as ADMIN
+
+An administrator manages anyone's tokens; a user may manage their own. Creating and revoking tokens is
+recorded in the users audit trail (`readout users audit`).
 """
 
 
@@ -230,22 +249,90 @@ def build_parser() -> argparse.ArgumentParser:
         description=_USERS_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    users.add_argument("action", choices=["import", "list", "audit"])
+    users.add_argument("action", choices=["import", "list", "audit", "set-password", "revoke-sessions"])
     users.add_argument(
-        "file", nargs="?", type=Path, metavar="FILE", help="users file (YAML or JSON) for import"
+        "file",
+        nargs="?",
+        metavar="FILE|USER",
+        help="import: the users file (YAML or JSON); set-password, revoke-sessions: the user",
     )
     users.add_argument(
-        "--as", dest="user", metavar="ADMIN", help="import: the administrator acting (see above)"
+        "--as",
+        dest="user",
+        metavar="ADMIN",
+        help="import, set-password, revoke-sessions: the user acting (an administrator, or the user themself "
+        "for their own password and sessions)",
     )
     users.add_argument("--json", action="store_true", help="print JSON instead of the readable report")
+
+    tokens = verbs.add_parser(
+        "tokens",
+        help="create, list or revoke API tokens (Authorization: Bearer) for the HTTP API",
+        description=_TOKENS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    tokens.add_argument("action", choices=["create", "list", "revoke"])
+    tokens.add_argument(
+        "subject", nargs="?", metavar="USER|ID", help="create: the user; list: only this user; revoke: the id"
+    )
+    tokens.add_argument("--name", help="create: what the token is for (e.g. the system that uses it)")
+    tokens.add_argument(
+        "--scope",
+        action="append",
+        dest="scopes",
+        metavar="SCOPE",
+        help="create: read, write or mcp; repeat for several (default: read)",
+    )
+    tokens.add_argument(
+        "--expires",
+        type=_positive,
+        metavar="DAYS",
+        help="create: days until it expires (default 90, at most 365)",
+    )
+    tokens.add_argument(
+        "--as", dest="user", metavar="ADMIN", help="create, revoke: an administrator, or the token's own user"
+    )
+    tokens.add_argument("--json", action="store_true", help="print JSON instead of the readable report")
+
+    serve = verbs.add_parser(
+        "serve",
+        help="run the HTTP API (sign-in, tokens, the workflow) on the store",
+        description="Run Readout's HTTP API with uvicorn on READOUT_DATABASE_URL (see docs/auth.md).",
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine)"
+    )
+    serve.add_argument("--port", type=_port, default=8000, help="port to bind (default 8000)")
     return parser
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (1-65535)")
+    return int(text)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """The verbs this module runs itself; the rest go to ``cli_commands``."""
+    if args.verb == "serve":
+        import importlib
+
+        # FastAPI and uvicorn load only here, never for the other verbs.
+        server = importlib.import_module("readout.entrypoints.http.server")
+        server.serve(args.host, args.port)
+        return EXIT_OK
+    if args.verb == "tokens":
+        from readout.entrypoints.cli_users import run_tokens
+
+        return run_tokens(args)
+    return cli_commands.run(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``readout`` command."""
     args = build_parser().parse_args(argv)
     try:
-        return cli_commands.run(args)
+        return _run(args)
     except StoreUnavailable as err:
         print(f"readout: store unavailable: {err}", file=sys.stderr)
         return EXIT_STORE

@@ -1,11 +1,16 @@
-"""The ``users`` verb of the CLI: import (an administrator's job), list, and the users audit trail.
+"""The ``users`` and ``tokens`` verbs of the CLI: import users (an administrator's job), list them, the users
+audit trail; set a password (read from standard input, never from argv), end a user's sessions; create, list
+and revoke API tokens (the secret is printed once).
 
-User changes are recorded at the real time: this verb takes no ``--now``.
+User and credential changes are recorded at the real time: these verbs take no ``--now``.
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from readout import bootstrap
@@ -16,17 +21,25 @@ from readout.errors import Refused
 from readout.services.users import import_users, users_audit_trail
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from rich.console import Console
 
-__all__ = ["run_users"]
+    from readout.domain.auth import ApiToken
+
+__all__ = ["run_tokens", "run_users"]
 
 
 def run_users(args: argparse.Namespace) -> int:
     """``readout users import FILE [--as ADMIN]``, ``readout users list``, ``readout users audit``."""
     if args.action == "import":
         return _import(args)
+    if args.action in ("set-password", "revoke-sessions"):
+        return _credentials(args)
     if args.user is not None:
-        raise Refused(f"users {args.action} takes no --as (only import does)")
+        raise Refused(f"users {args.action} takes no --as (only import, set-password and revoke-sessions do)")
+    if args.file is not None:
+        raise Refused(f"users {args.action} takes no FILE or USER")
     if args.action == "audit":
         return _audit(args)
     with bootstrap.workflow_deps().look() as uow:
@@ -49,7 +62,7 @@ def _import(args: argparse.Namespace) -> int:
         raise Refused("users import needs a FILE")
     from readout.adapters.casefile.users import load_users
 
-    done = import_users(bootstrap.workflow_deps(), load_users(args.file), args.user)
+    done = import_users(bootstrap.workflow_deps(), load_users(Path(args.file)), args.user)
     items = done.entry.payload["users"]
     counts = {k: sum(1 for i in items if i["change"] == k) for k in ("added", "changed", "unchanged")}
     data = {"imported": len(items), **counts, "entry": _entry_view(done.entry)}
@@ -76,6 +89,8 @@ def _audit(args: argparse.Namespace) -> int:
             console.print(f"#{e.seq} {utc_text(e.at)} {e.kind} by {e.actor}{bootstrapped}", markup=False)
             for item in e.payload.get("users", []):
                 console.print(f"  {_change_text(item)}", markup=False)
+            if e.kind in _CREDENTIAL_KINDS:
+                console.print(f"  {_credential_text(e.payload)}", markup=False)
         if not entries:
             console.print("No users imported yet: `readout users import FILE`.")
 
@@ -108,3 +123,128 @@ def _change_text(item: dict[str, Any]) -> str:
         ]
         line += f" ({'; '.join(was)})"
     return line
+
+
+_CREDENTIAL_KINDS = frozenset({"password_set", "token_created", "token_revoked", "sessions_revoked"})
+
+
+def _credential_text(payload: dict[str, Any]) -> str:
+    """One credential change of the users trail, as a line (never a secret: none is recorded)."""
+    user = payload.get("user", "?")
+    if "token" in payload:
+        scopes = ", ".join(payload.get("scopes", []))
+        until = f"; scopes {scopes}; expires {payload['expires_at']}" if "expires_at" in payload else ""
+        return f"{user}: API token {payload['token']} ({payload.get('name', '')}){until}"
+    ended = payload.get("sessions_revoked", payload.get("sessions", 0))
+    return f"{user}: {ended} session(s) ended"
+
+
+def _read_password(user_id: str) -> str:
+    """The new password from standard input: asked twice without echo on a terminal, else the first line."""
+    if sys.stdin.isatty():
+        first = getpass.getpass(f"New password for {user_id}: ")
+        if getpass.getpass("Again: ") != first:
+            raise Refused("the two passwords differ; nothing changed")
+        return first
+    line = sys.stdin.readline()
+    return line[:-1] if line.endswith("\n") else line
+
+
+def _credentials(args: argparse.Namespace) -> int:
+    from readout.services.auth import revoke_sessions, set_password
+
+    if args.file is None:
+        raise Refused(f"users {args.action} needs a USER")
+    if args.user is None:
+        raise Refused(f"users {args.action} needs --as (an administrator, or the user themself)")
+    deps = bootstrap.workflow_deps()
+    if args.action == "set-password":
+        entry = set_password(deps, args.file, _read_password(args.file).removesuffix("\r"), args.user)
+        data = {"user": args.file, "sessions_revoked": entry.payload["sessions_revoked"], "entry": entry.seq}
+        text = (
+            f"Password set for {args.file}; {data['sessions_revoked']} session(s) ended; "
+            f"users audit entry #{entry.seq}."
+        )
+    else:
+        ended = revoke_sessions(deps, args.file, args.user)
+        data = {"user": args.file, "sessions_revoked": ended}
+        text = f"{ended} session(s) of {args.file} ended."
+
+    def show(console: Console) -> None:
+        console.print(text, markup=False)
+
+    emit(args, data, show)
+    return 0
+
+
+def run_tokens(args: argparse.Namespace) -> int:
+    """``readout tokens create USER --name N [--scope S ...] [--expires DAYS] --as ADMIN``, ``readout tokens
+    list [USER]``, ``readout tokens revoke ID --as ADMIN``."""
+    from readout.services import auth
+
+    deps = bootstrap.workflow_deps()
+    if args.action != "create" and (args.name or args.scopes or args.expires):
+        raise Refused(f"tokens {args.action} takes no --name, --scope or --expires (only create does)")
+    if args.action == "list":
+        if args.user is not None:
+            raise Refused("tokens list takes no --as")
+        now = deps.clock()
+        listed = [_token_view(t, now) for t in auth.list_tokens(deps, args.subject)]
+
+        def show_list(console: Console) -> None:
+            for t in listed:
+                console.print(
+                    f"{t['id']}  {t['user']:<10} {t['state']:<8} {','.join(t['scopes']):<15} "
+                    f"expires {t['expires_at']}  last used {t['last_used_at'] or 'never'}  {t['name']}",
+                    markup=False,
+                )
+            if not listed:
+                console.print("No API tokens: `readout tokens create USER --name N --as ADMIN`.")
+
+        emit(args, listed, show_list)
+        return 0
+    if args.subject is None:
+        raise Refused(f"tokens {args.action} needs {'a USER' if args.action == 'create' else 'the token ID'}")
+    if args.user is None:
+        raise Refused(f"tokens {args.action} needs --as (an administrator, or the token's own user)")
+    if args.action == "revoke":
+        revoked = auth.revoke_token(deps, args.subject, args.user)
+        view = _token_view(revoked, deps.clock())
+        emit(args, view, lambda console: console.print(f"API token {revoked.id} revoked.", markup=False))
+        return 0
+    if not args.name:
+        raise Refused("tokens create needs --name (what the token is for)")
+    days = args.expires or auth.DEFAULT_TOKEN_DAYS
+    made = auth.create_token(
+        deps, args.subject, args.name, frozenset(args.scopes or ["read"]), days, args.user
+    )
+    created = {**_token_view(made.token, deps.clock()), "token": made.text}
+
+    def show_created(console: Console) -> None:
+        t = made.token
+        console.print(
+            f"API token {t.id} for {t.user_id} ({t.name}); scopes {', '.join(sorted(t.scopes))}; "
+            f"expires {utc_text(t.expires_at)}.",
+            markup=False,
+        )
+        console.print("Copy it now: it is shown only this once (Readout keeps only its SHA-256).")
+        console.print(made.text, markup=False, soft_wrap=True)
+
+    emit(args, created, show_created)
+    return 0
+
+
+def _token_view(token: ApiToken, now: datetime) -> dict[str, Any]:
+    return {
+        "id": token.id,
+        "user": token.user_id,
+        "name": token.name,
+        "scopes": sorted(token.scopes),
+        "state": token.state(now),
+        "created_at": utc_text(token.created_at),
+        "created_by": token.created_by,
+        "expires_at": utc_text(token.expires_at),
+        "last_used_at": utc_text(token.last_used_at) if token.last_used_at else None,
+        "revoked_at": utc_text(token.revoked_at) if token.revoked_at else None,
+        "revoked_by": token.revoked_by,
+    }
