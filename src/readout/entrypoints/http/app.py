@@ -1,0 +1,111 @@
+"""The HTTP API v1 application (FastAPI): the same use cases as the CLI behind sign-in, with problem+json
+errors, ETag/If-Match on escalations and Idempotency-Key on every POST that has an effect (docs/api.md).
+
+The process keeps no state of its own: the store is the only shared state, so several processes may serve
+one PostgreSQL store behind a load balancer.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from fastapi import FastAPI
+
+from readout import __version__, bootstrap
+from readout.entrypoints.http import audit, commands, escalations, health, problems
+from readout.entrypoints.http.auth import AuthSettings, auth_router, install_auth
+from readout.entrypoints.http.documents import document_schema
+from readout.services.context import Deps
+
+__all__ = ["create_app"]
+
+_DESCRIPTION = """\
+Readout schedules the contractual root-cause-analysis readout after a serious incident. This API offers
+everything the `readout` command line does, under the same rules: errors are `application/problem+json`,
+escalations carry an `ETag` to send back as `If-Match`, and every POST that changes something accepts an
+`Idempotency-Key`. See docs/api.md.
+"""
+
+
+def create_app(
+    deps: Deps | None = None,
+    *,
+    now: datetime | None = None,
+    environ: Mapping[str, str] | None = None,
+    readiness: health.Readiness | None = None,
+    auth_settings: AuthSettings | None = None,
+) -> FastAPI:
+    """The application. ``deps`` default: ``bootstrap.workflow_deps`` from ``environ`` (this process's
+    environment), migrating the store; ``now`` pins the clock as ``--now`` does (rehearsals, the demo);
+    ``readiness`` default: the store the settings name."""
+    environ = os.environ if environ is None else environ
+    if deps is None:
+        deps = bootstrap.workflow_deps(now, environ)
+    if readiness is None:
+        readiness = health.store_readiness(bootstrap.settings(environ), environ)
+    app = FastAPI(
+        title="Readout",
+        version=__version__,
+        summary="Plan, hold and confirm contractual RCA readouts",
+        description=_DESCRIPTION,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.deps = deps
+    app.state.readiness = readiness
+    if auth_settings is not None:
+        app.state.auth_settings = auth_settings
+    problems.install(app)
+    install_auth(app)
+    for router in (health.router, auth_router, escalations.router, commands.router, audit.router):
+        app.include_router(router)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, with the case document's schema (the case file's own) and the problem type."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    from fastapi.openapi.utils import get_openapi
+
+    schema = get_openapi(
+        title=app.title,
+        version=app.version,
+        summary=app.summary,
+        description=app.description,
+        routes=app.routes,
+    )
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    document = document_schema()
+    for name, definition in document.pop("$defs", {}).items():
+        components[name] = definition
+    components[escalations.CASE_DOCUMENT] = document
+    components["Problem"] = _PROBLEM
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            for answer in operation.get("responses", {}).values():
+                content = answer.get("content", {})
+                if "application/problem+json" in content:
+                    content["application/problem+json"] = {"schema": {"$ref": "#/components/schemas/Problem"}}
+    app.openapi_schema = schema
+    return schema
+
+
+_PROBLEM: dict[str, Any] = {
+    "type": "object",
+    "description": "RFC 9457 problem details; `field` and `expected` for an invalid case document",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "field": {"type": "string", "description": "the case file's field path, e.g. people.luis.timezone"},
+        "expected": {"type": "string"},
+    },
+    "required": ["type", "title", "status", "detail"],
+}
