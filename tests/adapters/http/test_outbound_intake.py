@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -22,16 +23,20 @@ from readout.adapters.http.outbound import REFUSED
 from readout.bootstrap import calendar_reader
 from readout.config import OutboundPolicy, Settings
 from readout.domain.case_document import API_ORIGIN, CaseDocument
+from readout.domain.intervals import Interval
 from readout.domain.sources import RemoteSource
-from readout.errors import CaseFileError
+from readout.errors import CaseFileError, SourceUnavailable
 from readout.services.planning import plan_case
 from tests.adapters.casefile.test_casefile import valid_document, with_change, write_case
 from tests.support.ics_http_server import Feed, FeedServer
 
 PUBLIC = "93.184.215.14"
 NOW = datetime(2026, 11, 3, 15, 0, tzinfo=UTC)
+NOVEMBER = Interval(datetime(2026, 11, 2, tzinfo=UTC), datetime(2026, 11, 30, tzinfo=UTC))
+UTC_ZONE = ZoneInfo("UTC")
 CALENDARS = Path(__file__).resolve().parents[2] / "calendars"
 _REAL_CREATE_CONNECTION = socket.create_connection
+_REAL_GETADDRINFO = socket.getaddrinfo
 
 
 @pytest.fixture
@@ -62,7 +67,11 @@ def rebinding(monkeypatch: pytest.MonkeyPatch, host: str, *answers: str) -> list
 
     def getaddrinfo(name: str, port: Any, *args: Any, **kwargs: Any) -> list[Any]:
         if name != host:
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+            try:
+                ipaddress.ip_address(name)
+            except ValueError:
+                raise socket.gaierror(socket.EAI_NONAME, "Name or service not known") from None
+            return _REAL_GETADDRINFO(name, port, *args, **kwargs)  # an address: no DNS asked
         asked.append(name)
         address = answers[min(len(asked), len(answers)) - 1]
         family = socket.AF_INET6 if ":" in address else socket.AF_INET
@@ -104,3 +113,29 @@ def test_the_same_name_rebound_before_intake_is_refused_there(
     with pytest.raises(CaseFileError) as caught:
         CaseFileBuilder(tmp_path).build(posted(tmp_path, "https://feeds.example/dana.ics"))
     assert caught.value.field == "people.dana.calendar"
+
+
+def test_a_connection_that_lands_on_another_address_than_the_one_checked_sends_nothing(
+    server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The guard connects to the address it checked; should the connection end up elsewhere all the same (a
+    # resolver or network layer in between), the peer is checked once connected and nothing is sent.
+    rebinding(monkeypatch, "feeds.example", "127.0.0.2")
+    landed: list[tuple[str, int]] = []
+
+    def create_connection(address: tuple[str, int], *args: Any, **kwargs: Any) -> socket.socket:
+        landed.append(address)
+        return _REAL_CREATE_CONNECTION(("127.0.0.1", address[1]), *args, **kwargs)
+
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    reader = calendar_reader(Settings(source_timeout=3.0, outbound=OutboundPolicy.parse("127.0.0.0/8")))
+    source = RemoteSource(f"http://feeds.example:{server.port}/dana.ics")
+    with pytest.raises(SourceUnavailable) as caught:
+        list(
+            reader.busy(
+                source, window=NOVEMBER, zone=UTC_ZONE, tentative_is_busy=True, exclude_escalation=None
+            )
+        )
+    assert caught.value.detail == REFUSED
+    assert landed == [("127.0.0.2", server.port)]
+    assert server.seen == []  # connected, and closed before a request was sent

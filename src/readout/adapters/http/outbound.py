@@ -2,8 +2,10 @@
 
 Before anything is sent, the request's host is resolved and **every** address it resolves to is checked; the
 connection then goes to one of exactly those addresses, never to the name resolved again, so a name cannot
-point somewhere else between the check and the connection (DNS rebinding). Each request is checked, so a
-redirect is checked like the first request.
+point somewhere else between the check and the connection (DNS rebinding), and once connected the socket's
+peer address is checked to be one of them. Each request is checked, so a redirect is checked like the first
+request. (Documents posted to the API are checked against the same policy when they are built:
+casefile/intake.py; this guard is what holds when a name changes after that.)
 
 Allowed without configuration: public addresses over HTTPS (``is_global`` and not multicast, and for an IPv6
 address that carries an IPv4 one, as IPv4-mapped, 6to4, Teredo and NAT64 addresses do, that one public too).
@@ -129,14 +131,30 @@ class _CheckedAddresses(httpcore.SyncBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
-        """A connection to one of the checked addresses of ``host``; OutboundRefused when none was checked."""
+        """A connection to one of the checked addresses of ``host``; OutboundRefused when none was checked,
+        or when the connection's peer is not one of them (checked again once connected)."""
         addresses = self._checked.get((host, port))
         if not addresses:
             raise OutboundRefused(REFUSED)
         *others, last = addresses
         for address in others:
             try:
-                return super().connect_tcp(address, port, timeout, local_address, socket_options)
+                stream = super().connect_tcp(address, port, timeout, local_address, socket_options)
             except httpcore.ConnectError:
                 continue
-        return super().connect_tcp(last, port, timeout, local_address, socket_options)
+            return _connected_to(stream, addresses)
+        return _connected_to(
+            super().connect_tcp(last, port, timeout, local_address, socket_options), addresses
+        )
+
+
+def _connected_to(stream: httpcore.NetworkStream, addresses: Sequence[str]) -> httpcore.NetworkStream:
+    """``stream`` when its peer is one of the checked ``addresses``; closed and OutboundRefused otherwise."""
+    try:
+        peer = ipaddress.ip_address(str(stream.get_extra_info("server_addr")[0]).partition("%")[0])
+    except (OSError, TypeError, IndexError, ValueError):
+        peer = None
+    if peer is None or peer not in {ipaddress.ip_address(address.partition("%")[0]) for address in addresses}:
+        stream.close()
+        raise OutboundRefused(REFUSED)
+    return stream
