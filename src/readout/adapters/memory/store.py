@@ -306,7 +306,7 @@ class _LoginThrottle:
     def fail(self, key: str, at: datetime, forget_before: datetime) -> int:
         count, last = self.data.login_failures.get(key, (0, at))
         count = 1 if last < forget_before else count + 1
-        self.data.login_failures[key] = (count, at)
+        self.data.login_failures[key] = (count, max(at, last))
         return count
 
     def forgive(self, key: str) -> None:

@@ -198,10 +198,13 @@ class SqlLoginThrottle:
             (login_failures.c.last_failure_at < forget_before, 1),
             else_=login_failures.c.failures + 1,
         )
+        latest = case((login_failures.c.last_failure_at < at, at), else_=login_failures.c.last_failure_at)
         statement = (
             _upsert(self._connection)(login_failures)
             .values(key=key, failures=1, last_failure_at=at)
-            .on_conflict_do_update(index_elements=["key"], set_={"failures": counted, "last_failure_at": at})
+            .on_conflict_do_update(
+                index_elements=["key"], set_={"failures": counted, "last_failure_at": latest}
+            )
         )
         self._connection.execute(statement)
         query = select(login_failures.c.failures).where(login_failures.c.key == key)
