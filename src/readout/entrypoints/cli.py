@@ -303,6 +303,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine)"
     )
     serve.add_argument("--port", type=_port, default=8000, help="port to bind (default 8000)")
+    serve.add_argument(
+        "--now",
+        type=_timestamp,
+        metavar="TS",
+        help="act as if the current instant were TS (ISO 8601 with offset): demos and rehearsals",
+    )
     return parser
 
 
@@ -319,8 +325,7 @@ def _run(args: argparse.Namespace) -> int:
 
         # FastAPI and uvicorn load only here, never for the other verbs.
         server = importlib.import_module("readout.entrypoints.http.server")
-        server.serve(args.host, args.port)
-        return EXIT_OK
+        return int(server.serve(args.host, args.port, now=args.now))
     if args.verb == "tokens":
         from readout.entrypoints.cli_users import run_tokens
 
