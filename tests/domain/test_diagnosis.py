@@ -11,11 +11,10 @@ from readout.domain.diagnosis import (
     Calendars,
     Diagnosis,
     MissingRoleHolder,
-    MissKind,
-    Problem,
     diagnose,
     missing_role_holders,
 )
+from readout.domain.interpreter_diagnosis import MissKind, Problem
 from readout.domain.intervals import Interval
 from readout.domain.names import CUSTOMER_HOURS, ROLES
 from readout.domain.planner import plan

@@ -14,13 +14,11 @@ from readout.domain.diagnosis import (
     BusyBlockMove,
     Calendars,
     Diagnosis,
-    InterpreterDeadEnd,
     MeetingHoursCounts,
     MissingRoleHolder,
-    MissKind,
-    Problem,
     diagnose,
 )
+from readout.domain.interpreter_diagnosis import InterpreterDeadEnd, MissKind, Problem
 from readout.domain.names import CAB_BLACKOUT, COVERAGE, INTERPRETER, ROLES, WAIVER_AUTHORITY
 from readout.domain.plan import Candidate, Plan, PlanStatus
 from readout.domain.weekly import DAY_NAMES, WeeklyWindows
