@@ -25,6 +25,7 @@ from readout.entrypoints.http.auth import (
     principal,
     require_scope,
 )
+from readout.errors import Refused
 from readout.services import auth
 from readout.services.context import Deps
 from readout.services.users import import_users
@@ -275,3 +276,26 @@ def test_an_idle_session_ends(web: TestClient, clock: Clock) -> None:
     sign_in(web)
     clock.advance(hours=2)
     assert_problem(web.get("/v1/things"), 401)
+
+
+def test_behind_a_tls_proxy_the_public_origin_is_the_sites_own(deps: Deps) -> None:
+    for client in _client(deps, "http://10.0.0.5:8000", https=True, public_origin=HTTPS):
+        signed = sign_in(client, Origin=HTTPS)
+        assert signed.status_code == 200
+        client.cookies.set("__Host-readout_session", signed.cookies["__Host-readout_session"])
+        assert client.post("/v1/things", headers={"Origin": HTTPS}).status_code == 200
+        assert_problem(client.post("/v1/things", headers={"Origin": "http://10.0.0.5:8000"}), 403)
+
+
+def test_the_environment_names_https_and_the_public_origin_or_is_refused() -> None:
+    assert AuthSettings.from_environ({}) == AuthSettings()
+    chosen = AuthSettings.from_environ(
+        {"READOUT_HTTPS": "1", "READOUT_PUBLIC_ORIGIN": "https://Readout.example/"}
+    )
+    assert (chosen.https, chosen.public_origin) == (True, "https://readout.example")
+    assert AuthSettings.from_environ({"READOUT_HTTPS": "no"}).https is False
+    for bad in ({"READOUT_HTTPS": "maybe"}, {"READOUT_PUBLIC_ORIGIN": "readout.example"}):
+        with pytest.raises(Refused):
+            AuthSettings.from_environ(bad)
+    with pytest.raises(Refused):
+        AuthSettings.from_environ({"READOUT_PUBLIC_ORIGIN": "https://readout.example/app"})

@@ -4,7 +4,7 @@ routes (``auth_router``).
 How the app wires it (see docs/auth.md):
 
 * ``app.state.deps`` is the ``readout.services.context.Deps`` the routes use (store and clock);
-  ``app.state.auth_settings`` may hold an ``AuthSettings`` (default: ``AuthSettings()``).
+  ``app.state.auth_settings`` may hold an ``AuthSettings`` (default: ``AuthSettings.from_environ``).
 * ``install_auth(app)`` registers the handler that answers ``AuthProblem`` (401, 403, 429) as
   ``application/problem+json``; ``app.include_router(auth_router)`` adds ``/v1/session``.
 * A route depends on ``principal`` (any signed-in user or token) or on ``require_scope("write")``.
@@ -18,10 +18,12 @@ carry no ambient credential and are not checked.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
@@ -50,6 +52,15 @@ __all__ = [
 ]
 
 PROBLEM_JSON = "application/problem+json"
+_FLAGS: dict[str, bool | None] = {
+    "": None,
+    "1": True,
+    "true": True,
+    "yes": True,
+    "0": False,
+    "false": False,
+    "no": False,
+}
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 HTTPS_COOKIE = "__Host-readout_session"  # __Host-: Secure, Path=/, no Domain; only ever set over HTTPS
 HTTP_COOKIE = "readout_session"  # plain http://localhost for local use (the __Host- prefix needs HTTPS)
@@ -80,6 +91,28 @@ class AuthSettings:
     session_idle_seconds: int = int(SESSION_IDLE.total_seconds())
     session_absolute_seconds: int = int(SESSION_ABSOLUTE.total_seconds())
     password_hasher: PasswordHasher | None = None  # argon2-cffi's defaults when None
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> AuthSettings:
+        """``READOUT_HTTPS`` (``1``/``true``/``yes``: always the ``__Host-`` cookie; ``0``/``false``/``no``:
+        never; unset: per request) and ``READOUT_PUBLIC_ORIGIN`` (``https://host[:port]``); Refused on a
+        value that is neither."""
+        from readout.errors import Refused
+
+        flag = environ.get("READOUT_HTTPS", "").strip().lower()
+        if flag not in _FLAGS:
+            raise Refused(f"READOUT_HTTPS={flag!r}: write 1 or 0 (or leave it unset: decided per request)")
+        origin = environ.get("READOUT_PUBLIC_ORIGIN", "").strip() or None
+        if origin is not None:
+            parts = urlsplit(origin)
+            if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
+                raise Refused(
+                    f"READOUT_PUBLIC_ORIGIN={origin!r}: write the origin browsers see, as https://host[:port]"
+                )
+            if parts.query or parts.fragment or "@" in parts.netloc:
+                raise Refused(f"READOUT_PUBLIC_ORIGIN={origin!r}: only scheme, host and port")
+            origin = f"{parts.scheme}://{parts.netloc}".lower()
+        return cls(https=_FLAGS[flag], public_origin=origin)
 
     def policy(self) -> SessionPolicy:
         """The session lifetimes and password hasher, as the service takes them."""
@@ -126,8 +159,19 @@ def _deps(request: Request) -> Deps:
 
 
 def _settings(request: Request) -> AuthSettings:
+    """The app's settings; when it was given none, the environment's (read once), or the defaults when a
+    value there is bad (the app should call ``AuthSettings.from_environ`` at start-up to refuse it)."""
     found = getattr(request.app.state, "auth_settings", None)
-    return found if isinstance(found, AuthSettings) else AuthSettings()
+    if isinstance(found, AuthSettings):
+        return found
+    from readout.errors import Refused
+
+    try:
+        found = AuthSettings.from_environ(os.environ)
+    except Refused:
+        found = AuthSettings()
+    request.app.state.auth_settings = found
+    return found
 
 
 def _https(request: Request) -> bool:
