@@ -6,7 +6,7 @@ UV := $(PYTHON) -m uv
 VENV := .venv
 STAMP := $(VENV)/.synced
 
-.PHONY: demo demo-caldav test bench lint typecheck check clean
+.PHONY: demo demo-caldav serve test bench lint typecheck check clean
 
 $(STAMP): pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -18,6 +18,10 @@ demo: $(STAMP)
 
 demo-caldav: $(STAMP)
 	$(VENV)/bin/python examples/demo_caldav.py
+
+# The HTTP API on a demo store seeded from the examples (http://127.0.0.1:8000/docs; docs/api.md).
+serve: $(STAMP)
+	$(VENV)/bin/python examples/serve_demo.py
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check src tests
