@@ -5,6 +5,7 @@ cookie-authenticated changes only, sign-out, revocation, rotation, and nobody si
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -95,7 +96,8 @@ def web(deps: Deps) -> Iterator[TestClient]:
 
 
 def sign_in(client: TestClient, user: str = PSM, password: str = PASSWORD, **headers: str) -> Any:
-    return client.post("/v1/session", json={"user": user, "password": password}, headers=headers)
+    body = json.dumps({"user": user, "password": password})  # ASCII: lone surrogates escaped as JSON allows
+    return client.post("/v1/session", content=body, headers={"Content-Type": "application/json", **headers})
 
 
 def assert_problem(response: Any, status: int) -> dict[str, Any]:
@@ -299,3 +301,22 @@ def test_the_environment_names_https_and_the_public_origin_or_is_refused() -> No
             AuthSettings.from_environ(bad)
     with pytest.raises(Refused):
         AuthSettings.from_environ({"READOUT_PUBLIC_ORIGIN": "https://readout.example/app"})
+
+
+@pytest.mark.parametrize(
+    ("user", "password"),
+    [
+        ("pa\x00ula", PASSWORD),
+        ("x" * 100_000, PASSWORD),
+        ("\ud800", PASSWORD),
+        (PSM, "p" * 100_000),
+        ("", ""),
+    ],
+)
+def test_nonsense_sign_ins_are_401_never_a_crash(web: TestClient, user: str, password: str) -> None:
+    assert_problem(sign_in(web, user=user, password=password), 401)
+
+
+def test_a_sign_in_body_that_is_not_user_and_password_is_not_a_crash(web: TestClient) -> None:
+    for body in ({"user": PSM}, {"user": 1, "password": []}, [], None):
+        assert web.post("/v1/session", json=body).status_code == 422

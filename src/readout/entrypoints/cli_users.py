@@ -141,6 +141,13 @@ def _credential_text(payload: dict[str, Any]) -> str:
 
 def _read_password(user_id: str) -> str:
     """The new password from standard input: asked twice without echo on a terminal, else the first line."""
+    try:
+        return _password_line(user_id)
+    except UnicodeDecodeError:
+        raise Refused("the password read from standard input is not valid text; nothing changed") from None
+
+
+def _password_line(user_id: str) -> str:
     if sys.stdin.isatty():
         first = getpass.getpass(f"New password for {user_id}: ")
         if getpass.getpass("Again: ") != first:

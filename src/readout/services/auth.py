@@ -85,6 +85,7 @@ MIN_PASSWORD, MAX_PASSWORD = 12, 1024  # characters
 DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS = 90, 365
 MAX_TOKEN_NAME = 100
 TOUCH_EVERY = timedelta(minutes=1)  # a credential's last use is written at most this often
+_MAX_KEY = 200  # characters of a user id or address kept as a throttle key
 
 
 class SignInFailed(ReadoutError):
@@ -174,7 +175,11 @@ def sign_in(
     """
     policy = policy or SessionPolicy()
     now = deps.clock()
-    keys = ((f"user:{user_id}", USER_FREE_FAILURES), (f"address:{address}", ADDRESS_FREE_FAILURES))
+    plausible = _plausible(user_id)
+    keys = (
+        (f"user:{_key(user_id)}", USER_FREE_FAILURES),
+        (f"address:{_key(address)}", ADDRESS_FREE_FAILURES),
+    )
     with deps.uow() as uow:  # count the attempt first: parallel guesses take turns on the key's row
         wait = max(_waiting(uow, key, free, now) for key, free in keys)
         if wait > 0:
@@ -182,11 +187,13 @@ def sign_in(
         for key, _ in keys:
             uow.login_throttle.fail(key, now, now - FAILURE_MEMORY)
         uow.login_throttle.prune(now - FAILURE_MEMORY)
-        user = uow.users.get(user_id) if user_id != SYSTEM.id else None
+        user = uow.users.get(user_id) if plausible and user_id != SYSTEM.id else None
         record = uow.passwords.get(user_id) if user is not None else None
         uow.commit()
     hasher = policy.passwords
-    right = _password_ok(hasher, record.hash if record else _decoy(hasher), password)
+    right = len(password) <= MAX_PASSWORD and _password_ok(
+        hasher, record.hash if record else _decoy(hasher), password
+    )
     if user is None or record is None or not right:
         raise SignInFailed("wrong user or password")
     rehashed = hasher.hash(password) if _needs_rehash(hasher, record.hash) else None
@@ -206,6 +213,16 @@ def sign_in(
         uow.sessions.add(session)
         uow.commit()
     return SignedIn(user, token, session)
+
+
+def _plausible(text: str) -> bool:
+    """Whether ``text`` could be a user id at all (no store is asked about anything else)."""
+    return 0 < len(text) <= _MAX_KEY and text.isprintable()
+
+
+def _key(text: str) -> str:
+    """``text`` as a throttle key: as it is when plausible, else its digest (no NUL, no megabyte keys)."""
+    return text if _plausible(text) else digest(text.encode("utf-8", "replace").decode("utf-8"))
 
 
 def _needs_rehash(hasher: PasswordHasher, stored: str) -> bool:
