@@ -153,3 +153,17 @@ def test_upgrading_from_0006_adds_the_credential_tables_and_downgrading_removes_
     assert not CREDENTIAL_TABLES & tables
     with at_0006.connect() as connection:
         assert connection.execute(text("SELECT id FROM users")).scalars().all() == ["paula"]
+
+
+def test_pruning_forgets_only_keys_whose_last_failure_is_old(uow_factory: Store) -> None:
+    with uow_factory() as uow:
+        for n in range(3):
+            uow.login_throttle.fail(f"user:old{n}", at(3, 8), at(3, 7))
+        uow.login_throttle.fail("user:new", at(3, 10), at(3, 7))
+        uow.commit()
+    with uow_factory() as uow:
+        uow.login_throttle.prune(at(3, 9))
+        uow.commit()
+    with uow_factory() as uow:
+        assert [uow.login_throttle.failures(f"user:old{n}") for n in range(3)] == [None, None, None]
+        assert uow.login_throttle.failures("user:new") == (1, at(3, 10))

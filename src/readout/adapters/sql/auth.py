@@ -22,6 +22,8 @@ from readout.services.ports import StoredResponse
 
 __all__ = ["SqlApiTokens", "SqlIdempotencyKeys", "SqlLoginThrottle", "SqlPasswords", "SqlSessions"]
 
+_PRUNE_BATCH = 500
+
 
 def _upsert(connection: Connection) -> Any:
     return (postgresql if connection.dialect.name == "postgresql" else sqlite).insert
@@ -221,7 +223,17 @@ class SqlLoginThrottle:
         self._connection.execute(delete(login_failures).where(login_failures.c.key == key))
 
     def prune(self, before: datetime) -> None:
-        self._connection.execute(delete(login_failures).where(login_failures.c.last_failure_at < before))
+        """Delete old keys, skipping any another sign-in has locked (so that two prunes never deadlock),
+        at most ``_PRUNE_BATCH`` a time."""
+        stale = (
+            select(login_failures.c.key)
+            .where(login_failures.c.last_failure_at < before)
+            .limit(_PRUNE_BATCH)
+            .with_for_update(skip_locked=True)
+        )
+        keys = list(self._connection.execute(stale).scalars())
+        if keys:
+            self._connection.execute(delete(login_failures).where(login_failures.c.key.in_(keys)))
 
 
 class SqlIdempotencyKeys:
