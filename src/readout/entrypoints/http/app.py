@@ -86,14 +86,42 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         components[name] = definition
     components[escalations.CASE_DOCUMENT] = document
     components["Problem"] = _PROBLEM
-    for path in schema.get("paths", {}).values():
-        for operation in path.values():
-            for answer in operation.get("responses", {}).values():
-                content = answer.get("content", {})
-                if "application/problem+json" in content:
-                    content["application/problem+json"] = {"schema": {"$ref": "#/components/schemas/Problem"}}
+    for path, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
+            _document_errors(path, method, operation.setdefault("responses", {}))
     app.openapi_schema = schema
     return schema
+
+
+_ANY, _UNSAFE = ("get", "post", "put", "patch", "delete"), ("post", "put", "patch", "delete")
+# Answers every /v1 operation may give, whatever its own route documents: (methods, description).
+_V1_ERRORS: dict[str, tuple[tuple[str, ...], str]] = {
+    "400": (_UNSAFE, "a malformed header (e.g. Idempotency-Key)"),
+    "401": (_ANY, "not signed in: no session, or the API token is unknown, expired or revoked"),
+    "403": (_ANY, "refused: the user's roles, the token's scopes, or a cross-site request"),
+    "422": (_UNSAFE, "an invalid request body or parameter; `errors` lists the field paths"),
+    "503": (_ANY, "the store is unavailable; nothing was changed"),
+}
+_SPECIAL: dict[tuple[str, str], dict[str, str]] = {
+    ("/v1/escalations", "post"): {"413": "the case document is larger than a case file may be"},
+    ("/v1/escalations/{escalation_id}/case", "put"): {"413": "the case document is too large"},
+    ("/v1/session", "post"): {"429": "too many failed sign-ins: wait Retry-After seconds"},
+}
+
+
+def _document_errors(path: str, method: str, answers: dict[str, Any]) -> None:
+    """Every error an operation may answer, each as ``application/problem+json`` (what the handlers send)."""
+    if path.startswith("/v1/"):
+        for status, (methods, why) in _V1_ERRORS.items():
+            if method in methods:
+                answers.setdefault(status, {"description": why})
+    for status, why in _SPECIAL.get((path, method), {}).items():
+        answers.setdefault(status, {"description": why})
+    for status, answer in answers.items():
+        if status.isdigit() and int(status) >= 400:
+            answer["content"] = {
+                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+            }
 
 
 _PROBLEM: dict[str, Any] = {

@@ -45,6 +45,13 @@ __all__ = [
 Instant = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
 Text = Annotated[str, Field(min_length=1, max_length=2000, pattern=r"\S")]
 Id = Annotated[str, Field(min_length=1, max_length=200)]
+# A slot's start as given: ISO 8601 with an offset, in the years 1900-2999 (as the CLI's --slot).
+Start = Annotated[
+    AwareDatetime,
+    Field(
+        description="a slot's start, ISO 8601 with offset", json_schema_extra={"pattern": r"^(19|2\d)\d\d-"}
+    ),
+]
 
 
 class _Body(BaseModel):
@@ -62,7 +69,7 @@ def _in_range(value: datetime | None) -> datetime | None:
 class HoldBody(_Body):
     """Place holds: the best eligible slots per the case's policy, or only the eligible slot at ``slot``."""
 
-    slot: AwareDatetime | None = Field(None, description="start of the one eligible slot to hold")
+    slot: Start | None = Field(None, description="start of the one eligible slot to hold")
 
     _year = field_validator("slot")(_in_range)
 
@@ -76,7 +83,7 @@ class ExtendBody(_Body):
 class ReleaseBody(_Body):
     """Release the live holds (all of them, or only the one at ``slot``)."""
 
-    slot: AwareDatetime | None = None
+    slot: Start | None = None
 
     _year = field_validator("slot")(_in_range)
 
@@ -90,7 +97,7 @@ class PlanBody(_Body):
 class ReviewBody(_Body):
     """Select a held slot and prepare its invite packet (nothing is sent)."""
 
-    slot: AwareDatetime
+    slot: Start
 
     _year = field_validator("slot")(_in_range)
 
@@ -125,7 +132,7 @@ class ApproveBody(_Body):
     waive), or by support leadership that slot or a ``replacement``."""
 
     reason: Text
-    slot: AwareDatetime | None = None
+    slot: Start | None = None
     replacement: Replacement | None = None
     customer_asked: bool = Field(False, description="with slot: the customer asked for this slot")
 
