@@ -75,10 +75,12 @@ def test_leadership_approves_a_replacement_and_the_case_is_planned_with_it(repla
     kinds = desk.decided(GLOBEX_ID)
     assert kinds[-3:] == ["case_changed", "approve_exception", "plan"]
     changed, approved, planned = desk.decisions(GLOBEX_ID)[-3:]
-    assert (changed.actor, changed.payload["origin"]) == (
+    assert (changed.actor, changed.payload["because"]) == (
         LEAD,
         f"exception request #{outcome.request.id} approved by {LEAD}",
     )
+    # the changed document keeps the origin of the version it changes (an API document keeps the API's rules)
+    assert changed.payload["origin"] == str(desk.tmp / "globex-sso-outage" / "case.yaml")
     assert {k: approved.payload[k] for k in ("approves", "role", "person", "replaces")} == {
         "approves": "replacement",
         "role": "fix_owner",

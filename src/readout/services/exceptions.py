@@ -250,9 +250,10 @@ def _approve_replacement(
     if current == person_id:
         raise Refused(f"{case.people[person_id].name} already is the {role.replace('_', ' ')}")
     body = {**loaded.document.body, "roles": {**loaded.document.body.get("roles", {}), role: person_id}}
-    document = CaseDocument(body, f"exception request #{request.id} approved by {user.id}")
+    # Same origin as the version it changes: an API document keeps the API's calendar rules when built again.
+    document = CaseDocument(body, loaded.document.origin)
     deps.cases.build(document)  # the changed document must still be a valid case
-    _store_version(uow, esc, document, user, now)
+    _store_version(uow, esc, document, user, now, f"exception request #{request.id} approved by {user.id}")
     replaced = case.people[current].name if current in case.people else "nobody"
     what = {
         "approves": "replacement",
@@ -266,12 +267,18 @@ def _approve_replacement(
 
 
 def _store_version(
-    uow: UnitOfWork, esc: Escalation, document: CaseDocument, user: User, now: datetime
+    uow: UnitOfWork, esc: Escalation, document: CaseDocument, user: User, now: datetime, because: str
 ) -> None:
-    """``document`` as the escalation's next case version, audited with both digests."""
+    """``document`` as the escalation's next case version, audited with both digests and why it changed."""
     version = esc.case_version + 1
     uow.cases.add(CaseVersion(esc.id, version, document, user.id, now))
-    payload = {"from": esc.case_digest, "to": document.digest, "version": version, "origin": document.origin}
+    payload = {
+        "from": esc.case_digest,
+        "to": document.digest,
+        "version": version,
+        "origin": document.origin,
+        "because": because,
+    }
     esc.record(now, user.id, "case_changed", payload)
     esc.case_digest, esc.case_version = document.digest, version
 
