@@ -35,6 +35,11 @@ TABLES = {
     "effects",
     "user_audit_entries",
     "user_audit_head",
+    "passwords",
+    "sessions",
+    "api_tokens",
+    "login_failures",
+    "idempotency_keys",
 }
 
 
