@@ -204,7 +204,9 @@ def check_same_origin(request: Request) -> None:
         if site.strip().lower() in ("same-origin", "none"):
             return
         raise AuthProblem(
-            403, "Cross-site request refused", f"a {site} request may not change anything with this session"
+            403,
+            "Cross-site request refused",
+            f"a {site.strip()[:40]!r} request (Sec-Fetch-Site) may not change anything with this session",
         )
     origin = request.headers.get("origin")
     if origin is None or origin.rstrip("/") == _own_origin(request):
