@@ -15,6 +15,7 @@ re-sent automatically, so nobody gets it twice.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -43,6 +44,8 @@ __all__ = [
     "place_effect",
     "release_effect",
 ]
+
+_SETTLE_WAIT, _SETTLE_POLL = 3.0, 0.05  # seconds: waiting for an effect another process is carrying out
 
 log = logging.getLogger(__name__)
 
@@ -121,12 +124,19 @@ def _add(
     return next(e for e in uow.effects.of(escalation_id) if e.key == key)  # written before: the same intent
 
 
-def effects_of(deps: Deps, ids: Iterable[int]) -> tuple[Effect, ...]:
-    """The effects with these ids as stored now (after a run), in id order."""
+def effects_of(deps: Deps, ids: Iterable[int], wait: float = _SETTLE_WAIT) -> tuple[Effect, ...]:
+    """The effects with these ids as stored after a run, in id order. One that another process is carrying
+    out at this moment (two commands on one escalation at once each carry out all its due effects) is waited
+    for, up to ``wait`` seconds of real time, so that a command does not report as pending what is being done;
+    after that it is reported as it stands."""
     wanted = sorted(set(ids))
-    with deps.uow() as uow:
-        found = [uow.effects.get(i) for i in wanted]
-    return tuple(e for e in found if e is not None)
+    give_up = time.monotonic() + wait
+    while True:
+        with deps.uow() as uow:
+            found = tuple(e for e in (uow.effects.get(i) for i in wanted) if e is not None)
+        if time.monotonic() >= give_up or not any(e.status is EffectStatus.IN_FLIGHT for e in found):
+            return found
+        time.sleep(_SETTLE_POLL)
 
 
 # Carrying them out -----------------------------------------------------------------------------------------
