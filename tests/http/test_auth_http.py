@@ -65,12 +65,14 @@ def tiny_app(deps: Deps, settings: AuthSettings) -> FastAPI:
 
 @pytest.fixture
 def deps(uow_factory: Store) -> Deps:
+    clock = Clock(u(2026, 11, 12, 15))
     made = Deps(
         uow=uow_factory,
         reader=IcsFileReader(),
         holds=MemoryHoldCalendar(),
-        clock=Clock(u(2026, 11, 12, 15)),
+        clock=clock,
         cases=CaseFileBuilder(),
+        wall=clock,  # sign-in runs on the real clock; here the test moves it
     )
     import_users(made, [ADA, *USERS], None)
     auth.set_password(made, PSM, PASSWORD, ADA.id, auth.SessionPolicy(hasher=FAST))

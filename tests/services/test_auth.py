@@ -5,8 +5,9 @@ Every change to a credential is an entry of the users chain."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from argon2 import PasswordHasher
@@ -43,6 +44,7 @@ def deps(store_uow: Callable[[], UnitOfWork], clock: Clock, hold_calendar: Memor
         holds=hold_calendar,
         clock=clock,
         cases=CaseFileBuilder(),
+        wall=clock,  # sign-in runs on the real clock; here the test moves it
     )
     import_users(made, [ADA, *USERS], None)
     auth.set_password(made, PSM, PASSWORD, ADMIN, POLICY)
@@ -269,3 +271,17 @@ def test_every_credential_change_is_an_entry_of_the_users_chain(deps: Deps) -> N
     assert head is not None
     assert verify_users(entries, *head, stored) == []
     assert verify_users_chain(deps) == []
+
+
+def test_sessions_run_on_the_real_clock_even_when_the_service_acts_as_of_another_instant(deps: Deps) -> None:
+    rehearsal = dataclasses.replace(deps, wall=datetime_now)  # --now pins `clock`; sign-in ignores it
+
+    signed = sign_in(rehearsal)
+
+    assert deps.clock() < datetime_now() - timedelta(days=1), "the fixture's clock is a rehearsal instant"
+    assert signed.session.expires_at > datetime_now()  # not expired "as of" a past instant
+    assert auth.session_user(rehearsal, signed.token, POLICY) is not None
+
+
+def datetime_now() -> datetime:
+    return datetime.now(UTC)

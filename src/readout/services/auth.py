@@ -174,7 +174,7 @@ def sign_in(
     SignInFailed for a wrong user or password; TooManyAttempts while the user or the address must wait.
     """
     policy = policy or SessionPolicy()
-    now = deps.clock()
+    now = deps.wall()
     plausible = _plausible(user_id)
     keys = (
         (f"user:{_key(user_id)}", USER_FREE_FAILURES),
@@ -236,7 +236,7 @@ def sign_out(deps: Deps, token: str) -> None:
     """End the session whose cookie token is ``token`` (already ended or unknown: nothing to do)."""
     if not token:
         return
-    now = deps.clock()
+    now = deps.wall()
     with deps.uow() as uow:
         session = uow.sessions.get(digest(token))
         if session is not None and session.revoked_at is None:
@@ -247,7 +247,7 @@ def sign_out(deps: Deps, token: str) -> None:
 def session_user(deps: Deps, token: str, policy: SessionPolicy | None = None) -> tuple[User, Session] | None:
     """The user and live session of a cookie token, or None (unknown, revoked, idle too long, expired)."""
     policy = policy or SessionPolicy()
-    now = deps.clock()
+    now = deps.wall()
     with deps.look() as uow:
         session = uow.sessions.get(digest(token))
         if session is None or not session.live(now, policy.idle):
@@ -269,7 +269,7 @@ def token_user(deps: Deps, text: str) -> tuple[User, ApiToken] | None:
     if parsed is None:
         return None
     token_id, secret = parsed
-    now = deps.clock()
+    now = deps.wall()
     with deps.look() as uow:
         token = uow.tokens.get(token_id)
         right = same_digest(secret, token.secret_hash if token else _DECOY_DIGEST)
@@ -323,7 +323,7 @@ def set_password(
     """Set ``user_id``'s password (the user themself, or an administrator); ends their sessions."""
     _check_password(password)
     hashed = (policy or SessionPolicy()).passwords.hash(password)
-    now = deps.clock()
+    now = deps.wall()
     with deps.uow() as uow:
         uow.user_audit.head()  # first: changes to users take turns from here
         by, target = _authorised(uow, actor_id, user_id, "set a password")
@@ -336,7 +336,7 @@ def set_password(
 
 def revoke_sessions(deps: Deps, user_id: str, actor_id: str) -> int:
     """End every session of ``user_id`` (the user themself, or an administrator); how many were live."""
-    now = deps.clock()
+    now = deps.wall()
     with deps.uow() as uow:
         uow.user_audit.head()
         by, target = _authorised(uow, actor_id, user_id, "end sessions")
@@ -376,7 +376,7 @@ def create_token(
     _check_scopes(scopes)
     if not 1 <= days <= MAX_TOKEN_DAYS:
         raise Refused(f"a token expires after 1 to {MAX_TOKEN_DAYS} days")
-    now = deps.clock()
+    now = deps.wall()
     secret = secrets.token_urlsafe(32)
     with deps.uow() as uow:
         uow.user_audit.head()
@@ -402,7 +402,7 @@ def create_token(
 
 def revoke_token(deps: Deps, token_id: str, actor_id: str) -> ApiToken:
     """Revoke an API token (its user, or an administrator); Refused when it already is."""
-    now = deps.clock()
+    now = deps.wall()
     with deps.uow() as uow:
         uow.user_audit.head()
         token = uow.tokens.get(token_id.strip())

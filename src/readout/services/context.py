@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from readout.domain.audit import wall_clock
 from readout.domain.escalation import Escalation
 from readout.domain.intervals import Interval, utc_text
 from readout.domain.users import SYSTEM, Permission, User, may
@@ -33,6 +34,8 @@ class Deps:
     source_timeout: float = 10.0
     view: Callable[[], UnitOfWork] | None = None  # read-only units of work (default: ``uow``)
     pinned: bool = False  # ``clock`` is a fixed instant given by the user (``--now``), not the wall clock
+    # The real clock, for what must never follow an "as of": sign-in, sessions, tokens and their expiry.
+    wall: Callable[[], datetime] = field(default=wall_clock)
 
     def look(self) -> UnitOfWork:
         """A unit of work for reading only (it never waits for, nor blocks, a writer on SQLite)."""

@@ -41,6 +41,7 @@ def deps_on(store: Store) -> Deps:
         holds=MemoryHoldCalendar(),
         clock=lambda: at(3, 9),
         cases=CaseFileBuilder(),
+        wall=lambda: at(3, 9),
     )
 
 
