@@ -24,6 +24,7 @@ __all__ = [
     "ConfigError",
     "CredentialStore",
     "Credentials",
+    "OidcSettings",
     "OutboundPolicy",
     "Settings",
     "SmtpSettings",
@@ -183,6 +184,23 @@ class SmtpSettings:
 
 
 @dataclass(frozen=True)
+class OidcSettings:
+    """Sign-in through an OpenID Connect provider (docs/auth.md, "Signing in with OpenID Connect").
+
+    ``issuer``: the provider's issuer URL (its discovery document is ``issuer`` +
+    ``/.well-known/openid-configuration``); ``allowed_domains``: lower-case e-mail domains whose users may
+    sign in (empty: any); ``role_claim`` and ``role_map``: the ID token claim whose values name roles, and
+    which value grants which roles (``Role`` values); None: roles stay as the users chain has them."""
+
+    issuer: str
+    client_id: str
+    client_secret: str = field(repr=False)
+    allowed_domains: frozenset[str] = frozenset()
+    role_claim: str | None = None
+    role_map: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything configurable, with its defaults."""
 
@@ -195,6 +213,7 @@ class Settings:
     outbound: OutboundPolicy = field(default_factory=OutboundPolicy)  # strict: public addresses, HTTPS
     # The folder local calendars named by documents posted to the API must lie in (None: they may name none).
     calendar_root: Path | None = None
+    oidc: OidcSettings | None = None  # None: no OpenID Connect sign-in (passwords and API tokens only)
 
 
 def _number(environ: Mapping[str, str], name: str, default: float, minimum: float) -> float:
@@ -238,8 +257,10 @@ def _secrets(environ: Mapping[str, str]) -> dict[str, Any]:
         raise ConfigError(f"READOUT_SECRETS_FILE {path}: cannot be read ({type(exc).__name__})") from None
     if data is None:
         return {}
-    if not isinstance(data, dict) or set(data) - {"calendars", "smtp"}:
-        raise ConfigError(f"READOUT_SECRETS_FILE {path}: expected a mapping with `calendars` and/or `smtp`")
+    if not isinstance(data, dict) or set(data) - {"calendars", "smtp", "oidc"}:
+        raise ConfigError(
+            f"READOUT_SECRETS_FILE {path}: expected a mapping with `calendars`, `smtp` and/or `oidc`"
+        )
     return data
 
 
@@ -351,6 +372,84 @@ def _calendar_root(environ: Mapping[str, str]) -> Path | None:
     return root
 
 
+_OIDC_ROLES = frozenset(
+    {"program_manager", "escalation_manager", "duty_manager", "engineering_manager", "support_leadership"}
+)  # administrator is never granted or taken away by a provider: only by `readout users import`
+
+
+def _oidc(environ: Mapping[str, str], secrets: dict[str, Any]) -> OidcSettings | None:
+    """``READOUT_OIDC_*``: None when no issuer is set; ConfigError when set but incomplete or malformed."""
+    issuer = environ.get("READOUT_OIDC_ISSUER", "").strip()
+    if not issuer:
+        for name in ("READOUT_OIDC_CLIENT_ID", "READOUT_OIDC_ROLE_CLAIM", "READOUT_OIDC_ALLOWED_DOMAINS"):
+            if environ.get(name, "").strip():
+                raise ConfigError(f"{name} is set without READOUT_OIDC_ISSUER")
+        return None
+    try:
+        parts = urlsplit(issuer)
+        parts.port  # noqa: B018 (a port that is not a number raises here)
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or "@" in parts.netloc
+        or parts.query
+        or parts.fragment
+    ):
+        raise ConfigError(
+            "READOUT_OIDC_ISSUER: expected the provider's issuer URL, https://host[:port][/path]"
+        )
+    client_id = environ.get("READOUT_OIDC_CLIENT_ID", "").strip()
+    if not client_id:
+        raise ConfigError("READOUT_OIDC_ISSUER is set without READOUT_OIDC_CLIENT_ID")
+    entry = secrets.get("oidc")
+    if entry is not None:
+        if not isinstance(entry, dict) or not isinstance(entry.get("client_secret"), str):
+            raise ConfigError("READOUT_SECRETS_FILE oidc: expected {client_secret: ...}")
+        secret = entry["client_secret"]
+    else:
+        secret = environ.get("READOUT_OIDC_CLIENT_SECRET", "")
+    if not secret:
+        raise ConfigError(  # the value is never quoted
+            "READOUT_OIDC_ISSUER is set without a client secret: set READOUT_OIDC_CLIENT_SECRET or "
+            "oidc.client_secret in READOUT_SECRETS_FILE"
+        )
+    domains = frozenset(
+        d.strip().lower().lstrip("@").rstrip(".")
+        for d in environ.get("READOUT_OIDC_ALLOWED_DOMAINS", "").split(",")
+        if d.strip()
+    )
+    for domain in domains:
+        if not domain or not all(label.replace("-", "").isalnum() for label in domain.split(".")):
+            raise ConfigError(f"READOUT_OIDC_ALLOWED_DOMAINS: {domain!r} is not a domain name")
+    claim = environ.get("READOUT_OIDC_ROLE_CLAIM", "").strip() or None
+    raw_map = environ.get("READOUT_OIDC_ROLE_MAP", "").strip()
+    if bool(claim) != bool(raw_map):
+        raise ConfigError("READOUT_OIDC_ROLE_CLAIM and READOUT_OIDC_ROLE_MAP are set together or not at all")
+    role_map: dict[str, set[str]] = {}
+    for item in (i.strip() for i in raw_map.split(",") if i.strip()):
+        value, sep, role = item.rpartition("=")
+        value, role = value.strip(), role.strip()
+        if not sep or not value:
+            raise ConfigError(f"READOUT_OIDC_ROLE_MAP: {item!r} is not CLAIM_VALUE=ROLE")
+        if role not in _OIDC_ROLES:
+            raise ConfigError(
+                f"READOUT_OIDC_ROLE_MAP: {role!r} is not a role a provider may grant "
+                f"({', '.join(sorted(_OIDC_ROLES))}; administrator only by `readout users import`)"
+            )
+        role_map.setdefault(value, set()).add(role)
+    return OidcSettings(
+        issuer,  # exactly as the provider's ID tokens name it (``iss``)
+        client_id,
+        secret,
+        domains,
+        claim,
+        {value: frozenset(roles) for value, roles in role_map.items()},
+    )
+
+
 def load_settings(environ: Mapping[str, str]) -> Settings:
     """Settings from ``environ`` (``os.environ`` in production, a dict in tests)."""
     secrets = _secrets(environ)
@@ -364,4 +463,5 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         smtp=_smtp(environ, secrets),
         outbound=OutboundPolicy.parse(environ.get("READOUT_OUTBOUND_ALLOW", "")),
         calendar_root=_calendar_root(environ),
+        oidc=_oidc(environ, secrets),
     )

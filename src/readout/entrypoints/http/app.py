@@ -40,8 +40,12 @@ def create_app(
 ) -> FastAPI:
     """The application. ``deps`` default: ``bootstrap.workflow_deps`` from ``environ`` (this process's
     environment), migrating the store; ``now`` pins the clock as ``--now`` does (rehearsals, the demo);
-    ``readiness`` default: the store the settings name."""
+    ``readiness`` default: the store the settings name; ``auth_settings`` default: from ``environ``
+    (Refused on a bad value). The OpenID Connect routes are included when ``READOUT_OIDC_ISSUER`` is set."""
     environ = os.environ if environ is None else environ
+    if auth_settings is None:  # a bad READOUT_HTTPS or READOUT_PUBLIC_ORIGIN is refused at start-up
+        auth_settings = AuthSettings.from_environ(environ)
+    config = bootstrap.settings(environ)
     if deps is None:
         deps = bootstrap.workflow_deps(now, environ)
     if readiness is None:
@@ -57,12 +61,16 @@ def create_app(
     )
     app.state.deps = deps
     app.state.readiness = readiness
-    if auth_settings is not None:
-        app.state.auth_settings = auth_settings
+    app.state.auth_settings = auth_settings
     problems.install(app)
     install_auth(app)
     for router in (health.router, auth_router, escalations.router, commands.router, audit.router):
         app.include_router(router)
+    if config.oidc is not None:  # OpenID Connect sign-in, only when a provider is configured
+        from readout.entrypoints.http.oidc import OidcClient, oidc_router
+
+        app.state.oidc = OidcClient(config.oidc, config.outbound)
+        app.include_router(oidc_router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
