@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from readout.domain.sources import CalendarSource
 
@@ -369,7 +369,13 @@ class LoginThrottle(Protocol):
 
 @dataclass(frozen=True)
 class StoredResponse:
-    """The response given to one ``Idempotency-Key``, replayed when the same principal sends it again."""
+    """The response given to one ``Idempotency-Key``, replayed when the same principal sends it again.
+
+    A request reserves its key before its command runs: the row is stored with ``status`` ``IN_PROGRESS``
+    (0, never an HTTP status) and an empty body, and ``created_at`` is when it was reserved (the wall clock);
+    the reservation is completed with the answer, or removed when the command failed."""
+
+    IN_PROGRESS: ClassVar[int] = 0
 
     principal_id: str
     key: str
@@ -380,16 +386,40 @@ class StoredResponse:
     body: dict[str, Any]
     created_at: datetime
 
+    @property
+    def in_progress(self) -> bool:
+        """Reserved by a request whose command has not answered yet."""
+        return self.status == StoredResponse.IN_PROGRESS
+
 
 class IdempotencyKeys(Protocol):
-    """Responses stored per (principal, Idempotency-Key)."""
+    """Responses stored per (principal, Idempotency-Key), and reservations of keys whose request is running.
+
+    A reservation is named by its key and its ``created_at``: ``complete``, ``remove`` and ``take_over`` act
+    only on the reservation made at that instant, so a request whose expired reservation was taken over by
+    another can no longer complete or remove it."""
 
     def get(self, principal_id: str, key: str) -> StoredResponse | None:
-        """The stored response, or None."""
+        """The stored response or reservation, or None."""
         ...
 
     def put(self, response: StoredResponse) -> bool:
-        """Store the response; False (nothing written) when (principal_id, key) is already stored."""
+        """Store the response (or reservation); False (nothing written) when (principal_id, key) is already
+        stored."""
+        ...
+
+    def complete(self, response: StoredResponse) -> bool:
+        """Give the reservation made at ``response.created_at`` its answer (``status`` and ``body``); False
+        (nothing written) when that reservation is no longer there."""
+        ...
+
+    def remove(self, reservation: StoredResponse) -> None:
+        """Delete the reservation made at ``reservation.created_at`` (nothing when it is no longer there)."""
+        ...
+
+    def take_over(self, stale: StoredResponse, fresh: StoredResponse) -> bool:
+        """Replace the reservation ``stale`` (same key, made at ``stale.created_at``) by ``fresh``; False
+        (nothing written) when another request took it over, completed or removed it first."""
         ...
 
 

@@ -336,6 +336,30 @@ class _Idempotency:
         self.data.idempotency[(response.principal_id, response.key)] = copy.deepcopy(response)
         return True
 
+    def _is_reservation(self, reserved: StoredResponse) -> bool:
+        found = self.data.idempotency.get((reserved.principal_id, reserved.key))
+        return found is not None and found.in_progress and found.created_at == reserved.created_at
+
+    def complete(self, response: StoredResponse) -> bool:
+        if not self._is_reservation(response):
+            return False
+        found = self.data.idempotency[(response.principal_id, response.key)]
+        answered = replace(found, status=response.status, body=copy.deepcopy(response.body))
+        self.data.idempotency[(response.principal_id, response.key)] = answered
+        return True
+
+    def remove(self, reservation: StoredResponse) -> None:
+        if self._is_reservation(reservation):
+            del self.data.idempotency[(reservation.principal_id, reservation.key)]
+
+    def take_over(self, stale: StoredResponse, fresh: StoredResponse) -> bool:
+        if (stale.principal_id, stale.key) != (fresh.principal_id, fresh.key) or not self._is_reservation(
+            stale
+        ):
+            return False
+        self.data.idempotency[(fresh.principal_id, fresh.key)] = copy.deepcopy(fresh)
+        return True
+
 
 class MemoryUnitOfWork:
     """A unit of work over a MemoryStore: changes are made on a copy and swapped in on commit."""

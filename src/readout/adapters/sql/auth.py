@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, case, delete, insert, select, update
+from sqlalchemy import ColumnElement, Connection, RowMapping, case, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -277,3 +277,33 @@ class SqlIdempotencyKeys:
         except IntegrityError:
             return False
         return True
+
+    def _reservation(self, reserved: StoredResponse) -> ColumnElement[bool]:
+        """The WHERE clause naming the reservation made at ``reserved.created_at``."""
+        table = idempotency_keys.c
+        return (
+            (table.principal_id == reserved.principal_id)
+            & (table.key == reserved.key)
+            & (table.status == StoredResponse.IN_PROGRESS)
+            & (table.created_at == reserved.created_at)
+        )
+
+    def complete(self, response: StoredResponse) -> bool:
+        answered = update(idempotency_keys).where(self._reservation(response))
+        done = self._connection.execute(answered.values(status=response.status, body=response.body))
+        return done.rowcount == 1
+
+    def remove(self, reservation: StoredResponse) -> None:
+        self._connection.execute(delete(idempotency_keys).where(self._reservation(reservation)))
+
+    def take_over(self, stale: StoredResponse, fresh: StoredResponse) -> bool:
+        taken = update(idempotency_keys).where(self._reservation(stale))
+        values = {
+            "method": fresh.method,
+            "path": fresh.path,
+            "request_digest": fresh.request_digest,
+            "status": fresh.status,
+            "body": fresh.body,
+            "created_at": fresh.created_at,
+        }
+        return self._connection.execute(taken.values(**values)).rowcount == 1
