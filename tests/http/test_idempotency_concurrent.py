@@ -155,8 +155,9 @@ def test_a_retry_while_the_hold_runs_is_told_to_retry_then_replays_and_holds_are
 
 
 def test_a_retry_while_the_hold_runs_waits_for_its_answer_and_replays_it(
-    opened: TestClient, hold_calendar: GatedHoldCalendar
+    opened: TestClient, hold_calendar: GatedHoldCalendar, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(idempotency, "WAIT", timedelta(seconds=5))  # room for a slow machine
     key = {"Idempotency-Key": "hold-2"}
 
     def post() -> httpx.Response:
