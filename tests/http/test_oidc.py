@@ -160,6 +160,8 @@ def test_a_new_sign_in_ends_the_session_the_browser_had(world: World) -> None:
         ({"nonce": "not-the-nonce"}, "nonce"),
         ({"nonce": None}, "nonce"),
         ({"iss": "https://other.example"}, "iss"),
+        ({"iat": 4_000_000_000, "exp": 4_000_000_300}, "iat"),
+        ({"sub": None}, "sub"),
     ],
 )
 def test_an_id_token_with_a_wrong_claim_is_refused(
@@ -174,9 +176,35 @@ def test_an_id_token_signed_with_another_key_is_refused(world: World) -> None:
     _refused(world, _login(world), "signature")
 
 
+def test_a_new_signing_key_of_the_provider_is_fetched_when_a_token_names_it(world: World) -> None:
+    assert _login(world).status_code == 303  # the keys are now cached
+    world.provider.key = RSAKey.generate_key(2048, {"kid": "k2", "use": "sig"})
+    assert _login(world).status_code == 303
+    assert world.client.get("/v1/session").json()["user"]["id"] == PSM
+
+
 def test_a_wrong_state_is_refused_before_the_code_is_exchanged(world: World) -> None:
     _refused(world, _login(world, state="forged"), "state")
     assert world.provider.token_requests == []
+
+
+def test_a_code_is_used_once_and_the_flow_cookie_then_forgotten(world: World) -> None:
+    start = world.client.get("/v1/session/oidc/login", follow_redirects=False)
+    back = httpx.get(start.headers["location"], follow_redirects=False).headers["location"]
+    target = urlsplit(back)
+    assert world.client.get(f"{target.path}?{target.query}", follow_redirects=False).status_code == 303
+    again = world.client.get(f"{target.path}?{target.query}", follow_redirects=False)
+    assert again.status_code == 401
+    assert "not started here" in again.json()["detail"]
+
+
+def test_a_wrong_client_secret_is_refused_by_the_provider(deps: Deps, store: Store) -> None:
+    with OidcProvider(person=dict(PAULA)) as provider:
+        environ = {**_environ(provider), "READOUT_OIDC_CLIENT_SECRET": "not-the-secret"}
+        with _app(deps, store, environ) as client:
+            world = World(provider, client, deps)
+            _refused(world, _login(world), "invalid_client")
+            assert "not-the-secret" not in str(provider.token_requests[0]["form"])
 
 
 def test_a_callback_without_a_started_sign_in_is_refused(world: World) -> None:
