@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Component, Timezone
 
 from readout.adapters.ics.budget import Budget
+from readout.adapters.ics.cache import BusyCache, covering, shared_cache
 from readout.adapters.ics.expand import Traits, event_occurrences, freebusy_periods
 from readout.adapters.ics.parser import TIMING, parse_calendars
 from readout.adapters.ics.problem import IcsProblem
@@ -35,6 +36,8 @@ from readout.errors import CalendarError
 from readout.services.read_deadline import ReadAbandoned
 
 __all__ = ["parse_blackouts", "parse_busy", "read_blackouts", "read_busy"]
+
+_SHARED = shared_cache()
 
 # A VEVENT with one of the TIMING properties unparseable is an error: its loss would change busy time.
 # Other broken properties (a mangled GEO, an odd X- property) are ignored, as every calendar client does.
@@ -68,18 +71,23 @@ def read_busy(
     zone: ZoneInfo,
     tentative_is_busy: bool,
     exclude_escalation: str | None = None,
+    cache: BusyCache | None = _SHARED,
 ) -> tuple[Interval, ...]:
     """Busy intervals of the calendar at ``path`` inside ``window`` (merged, sorted, clipped).
 
-    ``zone`` is the owner's time zone, used for DATE values and floating times.
+    ``zone`` is the owner's time zone, used for DATE values and floating times. The file is read every time;
+    its parsed busy time comes from ``cache`` when the same bytes were read before (adapters/ics/cache.py;
+    None: always parse).
     """
     counting = _Counting(tentative_is_busy, transp_frees=True, exclude_escalation=exclude_escalation)
-    return _intervals(_read_file(path), str(path), window, zone, counting)
+    return _intervals(_read_file(path), str(path), window, zone, counting, cache)
 
 
-def read_blackouts(path: Path, *, window: Interval, zone: ZoneInfo) -> tuple[Interval, ...]:
+def read_blackouts(
+    path: Path, *, window: Interval, zone: ZoneInfo, cache: BusyCache | None = _SHARED
+) -> tuple[Interval, ...]:
     """Blackout blocks of the calendar at ``path`` inside ``window`` (merged, sorted, clipped)."""
-    return _intervals(_read_file(path), str(path), window, zone, _BLACKOUTS)
+    return _intervals(_read_file(path), str(path), window, zone, _BLACKOUTS, cache)
 
 
 def parse_busy(
@@ -90,15 +98,18 @@ def parse_busy(
     zone: ZoneInfo,
     tentative_is_busy: bool,
     exclude_escalation: str | None = None,
+    cache: BusyCache | None = _SHARED,
 ) -> tuple[Interval, ...]:
     """Like ``read_busy``, for calendar bytes fetched from ``source`` (named in errors)."""
     counting = _Counting(tentative_is_busy, transp_frees=True, exclude_escalation=exclude_escalation)
-    return _intervals(data, source, window, zone, counting)
+    return _intervals(data, source, window, zone, counting, cache)
 
 
-def parse_blackouts(data: bytes, *, source: str, window: Interval, zone: ZoneInfo) -> tuple[Interval, ...]:
+def parse_blackouts(
+    data: bytes, *, source: str, window: Interval, zone: ZoneInfo, cache: BusyCache | None = _SHARED
+) -> tuple[Interval, ...]:
     """Like ``read_blackouts``, for calendar bytes fetched from ``source`` (named in errors)."""
-    return _intervals(data, source, window, zone, _BLACKOUTS)
+    return _intervals(data, source, window, zone, _BLACKOUTS, cache)
 
 
 _BLACKOUTS = _Counting(tentative=True, transp_frees=False)
@@ -121,9 +132,29 @@ def _read_file(path: Path) -> bytes:
 
 
 def _intervals(
+    data: bytes, source: str, window: Interval, zone: ZoneInfo, counting: _Counting, cache: BusyCache | None
+) -> tuple[Interval, ...]:
+    """The blocking intervals of an iCalendar text, clipped to ``window``: from ``cache`` when it has them.
+
+    The cache expands over the window rounded out to whole days and clips. Should that wider read be refused
+    (an error only the extra hours reach, or an occurrence limit they pass), the window itself is read, as
+    without a cache, so the answer or the refusal is always the uncached one."""
+    if cache is None:
+        return _expanded(data, source, window, zone, counting)
+    try:
+        return cache.clipped(
+            data, (zone, counting), window, lambda span: _expanded(data, source, span, zone, counting)
+        )
+    except CalendarError:
+        if covering(window) == window:
+            raise
+    return _expanded(data, source, window, zone, counting)
+
+
+def _expanded(
     data: bytes, source: str, window: Interval, zone: ZoneInfo, counting: _Counting
 ) -> tuple[Interval, ...]:
-    """The blocking intervals of an iCalendar text, clipped to ``window``."""
+    """The blocking intervals of an iCalendar text, clipped to ``window`` (parsed and expanded now)."""
     text = SourceText(data)
     calendars = _parse(text, source)
     budget = Budget()
