@@ -8,6 +8,7 @@ For each generated case it measures, on this machine:
   compliant starts, and the numpy floor; each as a ratio to the floor;
 - parse + expand (the case file and every calendar read by the production adapters), end-to-end
   ``readout plan CASE --json`` in a fresh interpreter, peak memory;
+- the service era (``benchmarks.service``): cold, warm and one-calendar-changed re-plans in one process;
 
 then growth from 1k to 100k intervals, recurrence expansion against DTSTART age, and the targets of the
 performance issue. Tables go to the terminal, everything to JSON (``benchmarks/results.json``).
@@ -37,6 +38,7 @@ from benchmarks import peers
 from benchmarks.generate import Inputs, Shape, generate, load_inputs, with_filler
 from benchmarks.recurrence import measure_ages
 from benchmarks.report import GROWN, markdown, print_sections
+from benchmarks.service import measure_service
 from benchmarks.timing import (
     Stats,
     peak_bytes,
@@ -347,6 +349,32 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     rows.append(
         _target("12x100x15: end-to-end `readout plan` p50", "<= 1 s", target["e2e"]["p50_ms"] / 1e3, 1.0, "s")
     )
+    service = results.get("service")
+    if service:
+        after = service["after"]
+        rows.append(
+            _target("12x100x15 service: warm re-plan p95", "<= 30 ms", after["warm"]["p95_ms"], 30.0, "ms")
+        )
+        rows.append(
+            _target(
+                "12x100x15 service: re-plan after one calendar changed p95",
+                "<= 100 ms",
+                after["one_changed"]["p95_ms"],
+                100.0,
+                "ms",
+            )
+        )
+        api = service.get("api")
+        if api:
+            rows.append(
+                _target(
+                    f"12x100x15 API plan p95, {api['clients']} concurrent clients",
+                    "<= 50 ms",
+                    api["p95_ms"],
+                    50.0,
+                    "ms",
+                )
+            )
     startup_example = results.get("startup", {}).get("readout plan examples/globex-sso-outage")
     if startup_example:
         rows.append(
@@ -492,6 +520,9 @@ def main(argv: list[str] | None = None) -> int:
         folder = args.keep or Path(scratch)
         for shape in QUICK_CASES if args.quick else FULL_CASES:
             results["cases"].append(measure_case(shape, folder, budget, console))
+        results["service"] = measure_service(
+            TARGET, folder, budget.planner, budget.max_runs, lambda line: console.log(line)
+        )
     results["startup"] = measure_startup(budget)
     console.log(f"start-up measured ({time.perf_counter() - started:.0f} s)")
     sizes = QUICK_GROWTH_SIZES if args.quick else GROWTH_SIZES

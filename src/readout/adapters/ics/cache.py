@@ -58,6 +58,12 @@ class BusyCache:
         self.hits = 0
         self.misses = 0
 
+    @property
+    def enabled(self) -> bool:
+        """False when nothing can be kept (``max_entries`` 0): reads then parse the window alone, as without a
+        cache (``benchmarks.service`` measures "before" this way)."""
+        return self.max_entries > 0 and self.max_intervals > 0
+
     def __len__(self) -> int:
         return len(self._entries)
 

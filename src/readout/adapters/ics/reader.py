@@ -139,7 +139,7 @@ def _intervals(
     The cache expands over the window rounded out to whole days and clips. Should that wider read be refused
     (an error only the extra hours reach, or an occurrence limit they pass), the window itself is read, as
     without a cache, so the answer or the refusal is always the uncached one."""
-    if cache is None:
+    if cache is None or not cache.enabled:
         return _expanded(data, source, window, zone, counting)
     try:
         return cache.clipped(
