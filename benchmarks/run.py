@@ -38,7 +38,7 @@ from benchmarks import peers
 from benchmarks.generate import Inputs, Shape, generate, load_inputs, with_filler
 from benchmarks.recurrence import measure_ages
 from benchmarks.report import GROWN, markdown, print_sections
-from benchmarks.service import measure_service
+from benchmarks.service import measure_api, measure_service
 from benchmarks.timing import (
     Stats,
     peak_bytes,
@@ -522,6 +522,9 @@ def main(argv: list[str] | None = None) -> int:
             results["cases"].append(measure_case(shape, folder, budget, console))
         results["service"] = measure_service(
             TARGET, folder, budget.planner, budget.max_runs, lambda line: console.log(line)
+        )
+        results["service"]["api"] = measure_api(
+            TARGET, folder, rounds=3 if args.quick else 10, log=lambda line: console.log(line)
         )
     results["startup"] = measure_startup(budget)
     console.log(f"start-up measured ({time.perf_counter() - started:.0f} s)")

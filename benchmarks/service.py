@@ -136,6 +136,100 @@ def measure_service(
     return result
 
 
+def measure_api(
+    shape: Shape, folder: Path, clients: int = 20, rounds: int = 10, log: Callable[[str], None] = print
+) -> dict[str, Any]:
+    """``POST /v1/escalations/{id}/plan`` from ``clients`` concurrent clients (``rounds`` requests each, one
+    after the other), against the FastAPI app in process over httpx's ASGI transport, on a SQLite store; the
+    sign-in is replaced by a fixed principal (signing in is not what is measured). Each request re-plans from
+    the stored case document and reads every calendar through the production reader and its cache."""
+    import asyncio
+    import time
+
+    import httpx
+
+    from readout.adapters.casefile.document import parse_yaml
+    from readout.adapters.ics.cache import shared_cache
+    from readout.domain.users import Role, User
+    from readout.entrypoints.http.app import create_app
+    from readout.entrypoints.http.auth import Principal, principal
+
+    generated = generate(shape)
+    name = f"api-{shape.name}"
+    path = generated.write(folder / name)
+    document: dict[str, Any] = parse_yaml(path.read_text())
+
+    def rooted(holder: dict[str, Any]) -> None:
+        if isinstance(holder.get("calendar"), str):
+            holder["calendar"] = f"{name}/{holder['calendar']}"
+
+    for person in document.get("people", {}).values():
+        rooted(person)
+    for interpreter in document.get("interpreters", []):
+        rooted(interpreter)
+    for block in document.get("customer", {}).get("cab_blackouts", []):
+        rooted(block)
+    document.pop("now", None)
+    environ = {
+        "READOUT_DATABASE_URL": f"sqlite:///{folder / 'api.db'}",
+        "READOUT_CALENDAR_ROOT": str(folder),
+        "READOUT_SOURCE_TIMEOUT": "600",
+    }
+    app = create_app(now=generated.now, environ=environ)
+    user = User("bench", "Bench Operator", "bench@provider.example", frozenset(Role))
+    with app.state.deps.uow() as uow:
+        uow.users.put(user)
+        uow.commit()
+    app.dependency_overrides[principal] = lambda: Principal(user, "token", frozenset({"read", "write"}), None)
+    ids = [f"ESC-{90000 + n}" for n in range(clients)]  # one escalation per client: re-plans of the same
+    # escalation at the same moment are refused (409) by design, and retrying them would measure the retries
+    shared_cache().clear()
+
+    async def run() -> tuple[list[float], float]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            for escalation in ids:
+                body = {**document, "escalation": {**document["escalation"], "id": escalation}}
+                opened = await client.post("/v1/escalations", json=body)
+                if opened.status_code not in (200, 201):
+                    raise AssertionError(f"opening {escalation}: {opened.status_code} {opened.text[:300]}")
+            times: list[float] = []
+
+            async def one_client(escalation: str) -> None:
+                for _ in range(rounds):
+                    start = time.perf_counter()
+                    answer = await client.post(f"/v1/escalations/{escalation}/plan", json={})
+                    times.append(time.perf_counter() - start)
+                    if answer.status_code != 200:
+                        raise AssertionError(f"plan: {answer.status_code} {answer.text[:300]}")
+
+            await one_client(ids[0])  # warm-up
+            times.clear()
+            await one_client(ids[0])  # one client alone: the cost of a request without queueing
+            alone.extend(times)
+            times.clear()
+            began = time.perf_counter()
+            await asyncio.gather(*(one_client(escalation) for escalation in ids))
+            return times, time.perf_counter() - began
+
+    alone: list[float] = []
+    times, wall = asyncio.run(run())
+    stats, single = Stats(tuple(times)), Stats(tuple(alone))
+    result = {
+        **stats.as_json(),
+        "clients": clients,
+        "requests": len(times),
+        "per_second": len(times) / wall,
+        "one_client": single.as_json(),
+        "transport": "httpx ASGITransport, in process",
+    }
+    log(
+        f"API plan: one client p50 {single.p50 * 1e3:.0f} ms; {clients} clients p50 "
+        f"{stats.p50 * 1e3:.0f} ms, p95 {stats.p95 * 1e3:.0f} ms, {result['per_second']:.0f} requests/s"
+    )
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     from benchmarks.run import TARGET
 
@@ -143,7 +237,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget", type=float, default=4.0, help="seconds of timed work per measurement")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="readout-service-") as scratch:
-        print(json.dumps(measure_service(TARGET, Path(scratch), args.budget), indent=1))
+        folder = Path(scratch)
+        result = measure_service(TARGET, folder, args.budget)
+        result["api"] = measure_api(TARGET, folder)
+        print(json.dumps(result, indent=1))
     return 0
 
 
