@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import readout.adapters.ics.reader as reader_module
-from readout.adapters.ics.cache import BusyCache, covering, shared_cache
+from readout.adapters.ics.cache import BusyCache, clip, covering, shared_cache
 from readout.adapters.ics.parser import parse_calendars
 from readout.adapters.ics.reader import parse_blackouts, parse_busy, read_blackouts, read_busy
-from readout.domain.intervals import Interval
+from readout.domain.intervals import Interval, intersect, merge
 from readout.errors import CalendarError
 
 CALENDARS = Path(__file__).resolve().parents[2] / "calendars"
@@ -268,3 +268,19 @@ def test_production_reads_go_through_one_shared_cache() -> None:
     for _ in range(2):
         parse_busy(WEEKLY, source="a.ics", window=WINDOW, zone=ZONES[2], tentative_is_busy=False)
     assert shared.hits >= before + 1
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    bounds=st.lists(st.integers(min_value=0, max_value=200), min_size=0, max_size=20, unique=True),
+    start=st.integers(min_value=-10, max_value=210),
+    length=st.integers(min_value=0, max_value=120),
+)
+def test_clipping_a_kept_answer_equals_intersecting_it(bounds: list[int], start: int, length: int) -> None:
+    def at(minute: int) -> datetime:
+        return BASE + timedelta(minutes=minute)
+
+    points = sorted(bounds)[: len(bounds) // 2 * 2]
+    merged = merge(Interval(at(a), at(b)) for a, b in zip(points[::2], points[1::2], strict=True))
+    window = Interval(at(start), at(start + length))
+    assert clip(tuple(merged), window) == tuple(intersect(merged, [window]))

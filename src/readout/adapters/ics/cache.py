@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from datetime import UTC, datetime, time, timedelta
 
-from readout.domain.intervals import Interval, intersect
+from readout.domain.intervals import Interval
 
 __all__ = ["BusyCache", "covering", "shared_cache"]
 
@@ -44,6 +45,30 @@ def covering(window: Interval) -> Interval:
 def digest(data: bytes) -> bytes:
     """The content digest a cached calendar is known by."""
     return hashlib.sha256(data).digest()
+
+
+def clip(merged: tuple[Interval, ...], window: Interval) -> tuple[Interval, ...]:
+    """``intersect(merged, [window])`` for merged, sorted intervals, in O(log n) comparisons plus one slice:
+    only the two end intervals are rebuilt."""
+    low = bisect_right(merged, window.start, key=_end)
+    high = bisect_left(merged, window.end, key=_start)
+    part = list(merged[low:high])
+    if part:
+        if part[0].start < window.start:
+            part[0] = Interval(window.start, part[0].end)
+        if part[-1].end > window.end:
+            part[-1] = Interval(part[-1].start, window.end)
+        if part[0].empty or part[-1].empty:  # an empty window inside one interval
+            part = [iv for iv in part if not iv.empty]
+    return tuple(part)
+
+
+def _start(interval: Interval) -> datetime:
+    return interval.start
+
+
+def _end(interval: Interval) -> datetime:
+    return interval.end
 
 
 class BusyCache:
@@ -101,9 +126,7 @@ class BusyCache:
         if found is None:
             found = compute(span)
             self._store(key, found)
-        if span == window:
-            return found
-        return tuple(intersect(found, [window]))
+        return found if span == window else clip(found, window)
 
     def _store(self, key: Hashable, value: tuple[Interval, ...]) -> None:
         if len(value) > self.max_intervals or self.max_entries <= 0:
