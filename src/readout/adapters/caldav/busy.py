@@ -8,6 +8,11 @@ used: both resolve floating and all-day times in the server's zone rather than t
 reply cannot tell our own holds (``X-READOUT-ESCALATION``) or transparent blackouts from other events.
 
 Any failure, including data the reader cannot interpret, is a ``SourceUnavailable``: unknown, never free.
+
+In a long-running process the events returned go through the iCalendar reader's in-memory cache
+(adapters/ics/cache.py), keyed by the digest of the text: when the collection did not change, the REPORT is
+still made but nothing is parsed again. The collection's ctag or sync-token (RFC 6578) is not used, so the
+PROPFIND and REPORT round trips are paid on every read.
 """
 
 from __future__ import annotations

@@ -19,6 +19,10 @@ Last-Modified (and no ``Cache-Control: no-store``) are written, via a temporary 
 renamed over the old one, so readers never see half a file. A file that does not parse, names another URL or
 whose body length differs is ignored. Credentials and request headers are never written; the body is calendar
 content, so the files are created readable by their owner only.
+
+Parsing: the body (fetched, or the cached copy on a 304) goes through the iCalendar reader's in-memory cache
+(adapters/ics/cache.py), keyed by its SHA-256 digest: in a long-running process a 304, or the same bytes
+served again without validators, reuses the busy time already parsed; only the request is paid.
 """
 
 from __future__ import annotations
