@@ -42,14 +42,19 @@ def _workload(shape: Shape, runs: int, parse: bool, folder: Path) -> Callable[[]
                 for kind, key in generated.owners.values():
                     zone = loaded.case.customer_zone
                     if kind == "blackouts":
-                        read_blackouts(folder / "calendars" / "cab.ics", window=window, zone=zone)
+                        read_blackouts(folder / "calendars" / "cab.ics", window=window, zone=zone, cache=None)
                         continue
                     owner = loaded.case.people.get(key) or next(
                         i for i in loaded.case.interpreters if i.id == key
                     )
                     source = folder / "calendars" / f"{key}.ics"
                     read_busy(
-                        source, window=window, zone=owner.zone, tentative_is_busy=True, exclude_escalation="x"
+                        source,
+                        window=window,
+                        zone=owner.zone,
+                        tentative_is_busy=True,
+                        exclude_escalation="x",
+                        cache=None,  # the parse is what is profiled
                     )
 
         return read
