@@ -33,7 +33,7 @@ from readout.adapters.ics.values import Clock
 from readout.adapters.input_limits import CALENDAR_FILE_MAX_BYTES, FileRefused, read_regular_file
 from readout.domain.intervals import Interval, intersect, merge
 from readout.errors import CalendarError
-from readout.services.read_deadline import ReadAbandoned
+from readout.services.read_deadline import ReadAbandoned, check
 
 __all__ = ["parse_blackouts", "parse_busy", "read_blackouts", "read_busy"]
 
@@ -141,6 +141,7 @@ def _intervals(
     without a cache, so the answer or the refusal is always the uncached one."""
     if cache is None or not cache.enabled:
         return _expanded(data, source, window, zone, counting)
+    check()  # a read past its gathering deadline is abandoned, kept answer or not, as an uncached one is
     try:
         return cache.clipped(
             data, (zone, counting), window, lambda span: _expanded(data, source, span, zone, counting)
