@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import math
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -197,15 +198,38 @@ def sign_in(
     if user is None or record is None or not right:
         raise SignInFailed("wrong user or password")
     rehashed = hasher.hash(password) if _needs_rehash(hasher, record.hash) else None
+
+    def settle_password(uow: UnitOfWork) -> None:  # in the session's transaction: the sign-in succeeded
+        uow.login_throttle.clear(keys[0][0])
+        uow.login_throttle.forgive(keys[1][0])
+        if rehashed is not None:
+            uow.passwords.put(replace(record, hash=rehashed))
+
+    return start_session(deps, user, replacing=replacing, policy=policy, also=settle_password)
+
+
+def start_session(
+    deps: Deps,
+    user: User,
+    *,
+    replacing: str | None = None,
+    policy: SessionPolicy | None = None,
+    also: Callable[[UnitOfWork], None] | None = None,
+) -> SignedIn:
+    """A new session for ``user`` (whose credentials were checked: a password, an OIDC ID token), ending the
+    one whose token is ``replacing`` (rotation at sign-in); ``also`` runs in the same transaction. Only the
+    token's digest is stored. SignInFailed when the user is gone meanwhile, or is Readout's own actor."""
+    policy = policy or SessionPolicy()
+    if user.id == SYSTEM.id:
+        raise SignInFailed("nobody signs in as Readout's own actor")
+    now = deps.wall()
     token = secrets.token_urlsafe(32)
     session = Session(digest(token), user.id, now, now, now + policy.absolute)
     with deps.uow() as uow:
         if uow.users.get(user.id) is None:
             raise SignInFailed("wrong user or password")
-        uow.login_throttle.clear(keys[0][0])
-        uow.login_throttle.forgive(keys[1][0])
-        if rehashed is not None:
-            uow.passwords.put(replace(record, hash=rehashed))
+        if also is not None:
+            also(uow)
         if replacing:
             old = uow.sessions.get(digest(replacing))
             if old is not None and old.revoked_at is None:

@@ -14,13 +14,11 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from readout.config import OidcSettings
 from readout.domain.audit import chain, stamp
-from readout.domain.auth import Session, digest
 from readout.domain.roster import USERS_CHAIN, import_changes, import_payload
 from readout.domain.users import SYSTEM, Role, User
 from readout.errors import ReadoutError, Refused
@@ -130,24 +128,13 @@ def sign_in(
 def start_session(
     deps: Deps, user: User, *, replacing: str | None = None, policy: auth.SessionPolicy | None = None
 ) -> auth.SignedIn:
-    """A new session for ``user``, ending the one whose token is ``replacing`` (rotation): what
-    ``services.auth.sign_in`` does once the password is right, without the password's throttle keys.
-
-    Kept to the same steps as ``auth.sign_in``'s; to be replaced by a ``services.auth.start_session`` both
-    sign-ins call once that module offers one."""
-    policy = policy or auth.SessionPolicy()
+    """A new session for ``user`` (``services.auth.start_session``, the same as after a password), ending the
+    one whose token is ``replacing``; OidcRefused when the user is gone or is Readout's own actor."""
     if user.id == SYSTEM.id:
         raise OidcRefused("nobody signs in as Readout's own actor")
-    now = deps.wall()
-    token = secrets.token_urlsafe(32)
-    session = Session(digest(token), user.id, now, now, now + policy.absolute)
-    with deps.uow() as uow:
-        if uow.users.get(user.id) is None:
-            raise OidcRefused("no Readout user has this e-mail address (an administrator imports users)")
-        if replacing:
-            old = uow.sessions.get(digest(replacing))
-            if old is not None and old.revoked_at is None:
-                uow.sessions.update(old.revoked(now, user.id))
-        uow.sessions.add(session)
-        uow.commit()
-    return auth.SignedIn(user, token, session)
+    try:
+        return auth.start_session(deps, user, replacing=replacing, policy=policy)
+    except auth.SignInFailed:
+        raise OidcRefused(
+            "no Readout user has this e-mail address (an administrator imports users)"
+        ) from None
