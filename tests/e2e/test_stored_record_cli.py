@@ -226,3 +226,12 @@ def test_opening_a_changed_file_again_stores_it_as_the_next_version(opened: Open
 def _minutes(candidate: dict[str, Any]) -> int:
     start, end = (datetime.fromisoformat(candidate[k].replace("Z", "+00:00")) for k in ("start", "end"))
     return int((end - start).total_seconds() // 60)
+
+
+def test_every_entry_the_cli_records_says_the_local_operator_acted(opened: Opened) -> None:
+    opened.readout("hold", ESC, "--as", "dana", "--now", T0)
+
+    entries = audit(opened.readout)
+
+    assert entries
+    assert {e["payload"].get("via") for e in entries} == {"cli"}  # `--as` names them: no credential

@@ -160,3 +160,13 @@ def test_the_audit_trail_is_shown_verified_and_exported(client: TestClient) -> N
     rows = list(csv.reader(io.StringIO(exported.text)))
     assert rows[0][:3] == ["escalation", "seq", "at"]
     assert len(rows) == len(trail) + 1
+
+
+def test_every_entry_recorded_over_the_api_says_so(client: TestClient) -> None:
+    _open_globex(client)
+    client.post(f"/v1/escalations/{GLOBEX_ID}/holds", headers=as_user(EM))
+
+    trail = client.get(f"/v1/escalations/{GLOBEX_ID}/audit", headers=as_user(PSM)).json()
+
+    assert trail
+    assert {e["payload"].get("via") for e in trail} == {"api"}  # never mistaken for a typed --as

@@ -14,12 +14,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 __all__ = [
     "AS_OF",
+    "CHANNEL",
     "GENESIS",
     "AuditEntry",
     "canonical_json",
@@ -32,6 +34,10 @@ __all__ = [
 
 GENESIS = "0" * 64
 AS_OF = "as_of"  # payload key: the instant a command acted as of, when it was not the moment of recording
+# How the acting person reached Readout, set by the entry point for what it runs: "cli" (the local operator,
+# whose `--as` names them without a credential) or "api" (signed in with a session or a token). Recorded in
+# every entry's payload as ``via`` when set; use cases called directly (tests, the worker) leave it unset.
+CHANNEL: ContextVar[str | None] = ContextVar("readout_channel", default=None)
 _SAME_MOMENT = timedelta(seconds=1)  # an "as of" this close to the recording time is the recording time
 
 
@@ -50,6 +56,9 @@ def stamp(
         at = after
     if abs(at - as_of) >= _SAME_MOMENT:
         payload = {**payload, AS_OF: as_of.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    channel = CHANNEL.get()
+    if channel is not None:
+        payload = {**payload, "via": channel}
     return at, payload
 
 

@@ -336,6 +336,9 @@ def _run(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``readout`` command."""
     args = build_parser().parse_args(argv)
+    from readout.domain.audit import CHANNEL
+
+    channel = CHANNEL.set("cli")  # every entry this command records says the local operator acted (--as)
     try:
         return _run(args)
     except StoreUnavailable as err:
@@ -349,6 +352,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+    finally:
+        CHANNEL.reset(channel)
 
 
 if __name__ == "__main__":

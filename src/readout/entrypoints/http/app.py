@@ -13,8 +13,10 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from readout import __version__, bootstrap
+from readout.domain.audit import CHANNEL
 from readout.entrypoints.http import audit, commands, escalations, health, problems
 from readout.entrypoints.http.auth import AuthSettings, auth_router, install_auth
 from readout.entrypoints.http.documents import document_schema
@@ -62,6 +64,7 @@ def create_app(
     app.state.deps = deps
     app.state.readiness = readiness
     app.state.auth_settings = auth_settings
+    app.add_middleware(_OverTheApi)
     problems.install(app)
     install_auth(app)
     for router in (health.router, auth_router, escalations.router, commands.router, audit.router):
@@ -73,6 +76,21 @@ def create_app(
         app.include_router(oidc_router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+class _OverTheApi:
+    """Marks what a request records in the audit trail as done over the API (``via: api``), as the CLI marks
+    its own (``via: cli``): who acted is the signed-in principal, never a typed ``--as``."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        channel = CHANNEL.set("api")
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            CHANNEL.reset(channel)
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
