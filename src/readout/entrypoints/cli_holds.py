@@ -21,7 +21,7 @@ from readout.services.views import (
     effects_pending,
     escalation_view,
     hold_view,
-    waiver_view,
+    review_view,
 )
 
 if TYPE_CHECKING:
@@ -107,14 +107,7 @@ def run_review(args: argparse.Namespace) -> int:
     deps = bootstrap.workflow_deps(args.now)
     result = confirmation.review(deps, args.escalation, args.user, args.slot)
     zones = queries.case_zones(deps, result.escalation.id)
-    data = {
-        "escalation": escalation_view(result.escalation),
-        "contract_zone": zones.contract if zones else None,
-        "packet": result.packet.as_dict(),
-        "packet_digest": result.packet.digest,
-        "waivers": [waiver_view(w) for w in result.waivers],
-        "holds": [hold_view(h) for h in result.holds],
-    }
+    data = review_view(result, zones.contract if zones else None)
 
     def show(console: Console) -> None:
         from readout.entrypoints.workflow_report import render_review  # rich, loaded when shown

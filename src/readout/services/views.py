@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from readout.domain.audit import AuditEntry
 from readout.domain.effects import Effect, EffectKind, EffectStatus
@@ -10,6 +10,9 @@ from readout.domain.escalation import Escalation
 from readout.domain.exception_requests import ExceptionRequest, Waiver
 from readout.domain.holds import LEDGER_ONLY, Hold, HoldStatus
 from readout.domain.intervals import utc_text
+
+if TYPE_CHECKING:
+    from readout.services.confirmation import Review
 
 __all__ = [
     "audit_view",
@@ -20,6 +23,7 @@ __all__ = [
     "hold_view",
     "hold_where",
     "request_view",
+    "review_view",
     "waiver_view",
 ]
 
@@ -209,3 +213,16 @@ def effect_sentence(effect: Effect) -> str:
 def effects_pending(effects: tuple[Effect, ...] | list[Effect]) -> bool:
     """Whether any of these effects is not carried out (pending, failed or uncertain)."""
     return any(e.status not in (EffectStatus.DONE, EffectStatus.DROPPED) for e in effects)
+
+
+def review_view(review: Review, contract_zone: str | None) -> dict[str, Any]:
+    """What review shows, as JSON (the CLI's ``--json`` and the API's answer): the packet, its digest to
+    confirm with, the waivers and the holds."""
+    return {
+        "escalation": escalation_view(review.escalation),
+        "contract_zone": contract_zone,
+        "packet": review.packet.as_dict(),
+        "packet_digest": review.packet.digest,
+        "waivers": [waiver_view(w) for w in review.waivers],
+        "holds": [hold_view(h) for h in review.holds],
+    }

@@ -44,10 +44,13 @@ __all__ = [
     "AuthSettings",
     "Principal",
     "auth_router",
+    "auth_settings",
     "cookie_name",
     "install_auth",
+    "own_origin",
     "principal",
     "problem_response",
+    "request_deps",
     "require_scope",
 ]
 
@@ -151,14 +154,14 @@ def install_auth(app: FastAPI) -> None:
     app.add_exception_handler(AuthProblem, _auth_problem)
 
 
-def _deps(request: Request) -> Deps:
+def request_deps(request: Request) -> Deps:
     deps: Deps | None = getattr(request.app.state, "deps", None)
     if deps is None:
         raise RuntimeError("app.state.deps is not set: the app must give the routes their Deps")
     return deps
 
 
-def _settings(request: Request) -> AuthSettings:
+def auth_settings(request: Request) -> AuthSettings:
     """The app's settings; when it was given none, the environment's (read once), or the defaults when a
     value there is bad (the app should call ``AuthSettings.from_environ`` at start-up to refuse it)."""
     found = getattr(request.app.state, "auth_settings", None)
@@ -175,7 +178,7 @@ def _settings(request: Request) -> AuthSettings:
 
 
 def _https(request: Request) -> bool:
-    forced = _settings(request).https
+    forced = auth_settings(request).https
     return forced if forced is not None else request.url.scheme == "https"
 
 
@@ -188,8 +191,8 @@ def _unauthenticated(detail: str) -> AuthProblem:
     return AuthProblem(401, "Not signed in", detail, {"WWW-Authenticate": 'Bearer realm="readout"'})
 
 
-def _own_origin(request: Request) -> str:
-    configured = _settings(request).public_origin
+def own_origin(request: Request) -> str:
+    configured = auth_settings(request).public_origin
     if configured:
         return configured.rstrip("/")
     return f"{request.url.scheme}://{request.url.netloc}"
@@ -209,7 +212,7 @@ def check_same_origin(request: Request) -> None:
             f"a {site.strip()[:40]!r} request (Sec-Fetch-Site) may not change anything with this session",
         )
     origin = request.headers.get("origin")
-    if origin is None or origin.rstrip("/") == _own_origin(request):
+    if origin is None or origin.rstrip("/") == own_origin(request):
         return  # no Fetch-Metadata and no Origin: not a browser's cross-site form or fetch
     raise AuthProblem(403, "Cross-site request refused", "the request's Origin is not this site")
 
@@ -218,7 +221,7 @@ def principal(request: Request) -> Principal:
     """The signed-in user of the request; 401 when there is none, 403 on a refused cross-site request."""
     from readout.services import auth
 
-    deps, settings = _deps(request), _settings(request)
+    deps, settings = request_deps(request), auth_settings(request)
     header = request.headers.get("authorization")
     if header is not None:
         scheme, _, presented = header.partition(" ")
@@ -285,11 +288,11 @@ def sign_in(body: SignIn, request: Request, response: Response) -> dict[str, Any
     from readout.services import auth
 
     check_same_origin(request)  # login CSRF: no other site may sign a browser in
-    settings = _settings(request)
+    settings = auth_settings(request)
     address = request.client.host if request.client else "unknown"
     try:
         done = auth.sign_in(
-            _deps(request),
+            request_deps(request),
             body.user,
             body.password,
             address,
@@ -332,7 +335,7 @@ def sign_out(request: Request, who: Principal = Depends(principal)) -> Response:
         raise AuthProblem(
             400, "Not a session", "this request used an API token: revoke it with `readout tokens revoke ID`"
         )
-    auth.sign_out(_deps(request), request.cookies.get(cookie_name(request), ""))
+    auth.sign_out(request_deps(request), request.cookies.get(cookie_name(request), ""))
     response = Response(status_code=204)
     response.delete_cookie(cookie_name(request), path="/", secure=True, httponly=True, samesite="lax")
     return response

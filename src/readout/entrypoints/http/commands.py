@@ -41,7 +41,14 @@ from readout.entrypoints.http.schemas import (
 from readout.presentation import messages
 from readout.services import queries
 from readout.services.context import Deps
-from readout.services.views import effect_view, escalation_view, hold_view, request_view, waiver_view
+from readout.services.views import (
+    effect_view,
+    escalation_view,
+    hold_view,
+    request_view,
+    review_view,
+    waiver_view,
+)
 
 if TYPE_CHECKING:  # the use cases are imported when a command runs
     from readout.services.exceptions import DecisionOutcome
@@ -162,15 +169,7 @@ def review(
     def act(deps: Deps) -> Outcome:
         result = confirmation.review(deps, escalation_id, tried.user_id, body.slot)
         zones = queries.case_zones(deps, result.escalation.id)
-        data = {
-            "escalation": escalation_view(result.escalation),
-            "contract_zone": zones.contract if zones else None,
-            "packet": result.packet.as_dict(),
-            "packet_digest": result.packet.digest,
-            "waivers": [waiver_view(w) for w in result.waivers],
-            "holds": [hold_view(h) for h in result.holds],
-        }
-        return Outcome(200, checked(ReviewOut, data))
+        return Outcome(200, checked(ReviewOut, review_view(result, zones.contract if zones else None)))
 
     return _command(request, escalation_id, tried, if_match, act)
 

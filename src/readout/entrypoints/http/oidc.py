@@ -37,9 +37,9 @@ from readout.adapters.http.replies import failure_reason, guarded_client, limite
 from readout.config import OidcSettings, OutboundPolicy
 from readout.entrypoints.http.auth import (
     AuthProblem,
-    _own_origin,
-    _settings,
+    auth_settings,
     cookie_name,
+    own_origin,
 )
 from readout.errors import ReadoutError
 
@@ -289,7 +289,7 @@ def _client(request: Request) -> OidcClient:
 
 
 def _redirect_uri(request: Request) -> str:
-    return _own_origin(request) + CALLBACK
+    return own_origin(request) + CALLBACK
 
 
 def _unavailable(error: OidcUnavailable) -> AuthProblem:
@@ -334,7 +334,7 @@ def oidc_login(request: Request) -> Response:
 )
 def oidc_callback(request: Request) -> Response:
     """Check the state, exchange the code, validate the ID token and start a session; then go to ``/``."""
-    from readout.entrypoints.http.auth import _deps
+    from readout.entrypoints.http.auth import request_deps
     from readout.services import oidc
 
     client = _client(request)
@@ -364,10 +364,10 @@ def oidc_callback(request: Request) -> Response:
             email_verified=claims.get("email_verified") is True,
             claims=claims,
         )
-        settings = _settings(request)
+        settings = auth_settings(request)
         try:
             done = oidc.sign_in(
-                _deps(request),
+                request_deps(request),
                 identity,
                 client.settings,
                 replacing=request.cookies.get(cookie_name(request)),
