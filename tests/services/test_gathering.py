@@ -137,3 +137,12 @@ def test_a_broken_local_file_is_invalid_input_naming_the_field() -> None:
     with pytest.raises(CaseFileError) as raised:
         gather(load_case(GLOBEX), reader, WINDOW, timeout=5)
     assert raised.value.field == "people.dana.calendar"
+
+
+def test_a_blackout_calendar_with_a_note_is_named_by_its_note() -> None:
+    loaded = dataclasses.replace(load_case(GLOBEX), blackout_notes=("quarter-end freeze",))
+
+    found = gather(loaded, IcsFileReader(), WINDOW, timeout=5)
+
+    assert found.blackouts
+    assert set(found.blackout_labels) == {"quarter-end freeze"}

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 from readout.domain.sources import CalendarSource, RemoteSource
@@ -96,6 +97,16 @@ class LoadedCase:
     # Where holds for a person may be written (``people.X.hold_calendar``: their own CalDAV collection or one
     # delegated to Readout); people without one get no hold of their own.
     hold_calendars: dict[str, CalendarSource] = field(default_factory=dict)
+    blackout_notes: tuple[str, ...] = ()  # each blackout calendar block's ``note`` ("" for none), in order
+
+    def blackout_label(self, n: int) -> str:
+        """How explanations name the ``n``-th blackout calendar: its block's note, else ``calendar <file
+        name>`` (a URL as shown, credentials redacted)."""
+        note = self.blackout_notes[n] if n < len(self.blackout_notes) else ""
+        source = self.blackout_calendars[n]
+        return (
+            note or f"calendar {source.shown if isinstance(source, RemoteSource) else PurePath(source).name}"
+        )
 
     @property
     def source(self) -> str:

@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -54,6 +53,7 @@ class _Job:
     field: str
     source: CalendarSource
     zone: ZoneInfo
+    label: str = ""  # a blackout calendar: how explanations name its blocks
 
 
 def _jobs(loaded: LoadedCase) -> list[_Job]:
@@ -69,7 +69,14 @@ def _jobs(loaded: LoadedCase) -> list[_Job]:
         if i.has_calendar
     ]
     jobs += [
-        _Job("blackouts", f"cab-{n}", "customer.cab_blackouts", source, case.customer_zone)
+        _Job(
+            "blackouts",
+            f"cab-{n}",
+            "customer.cab_blackouts",
+            source,
+            case.customer_zone,
+            loaded.blackout_label(n),
+        )
         for n, source in enumerate(loaded.blackout_calendars)
     ]
     return jobs
@@ -159,7 +166,7 @@ def _collect(jobs: list[_Job], results: dict[_Job, tuple[Interval, ...] | str], 
     for job in jobs:
         result = results[job]
         if job.kind == "blackouts":
-            label = f"calendar {_label(job.source)}"
+            label = job.label
             if isinstance(
                 result, str
             ):  # fail closed: an unread change calendar could hide a blackout anywhere
@@ -175,8 +182,3 @@ def _collect(jobs: list[_Job], results: dict[_Job, tuple[Interval, ...] | str], 
             Availability.unknown(result) if isinstance(result, str) else Availability.known(result)
         )
     return Gathered(people, interpreters, tuple(blackouts), tuple(unreadable), tuple(labels))
-
-
-def _label(source: CalendarSource) -> str:
-    """A blackout calendar as people know it: a file by its name, a URL as shown (credentials redacted)."""
-    return source.shown if isinstance(source, RemoteSource) else Path(source).name

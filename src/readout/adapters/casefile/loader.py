@@ -285,6 +285,9 @@ def _build(spec: CaseFileSpec, document: CaseDocument) -> LoadedCase:
         blackout_calendars=tuple(
             b.calendar for b in spec.customer.cab_blackouts if isinstance(b, CalendarBlock)
         ),
+        blackout_notes=tuple(
+            b.note.strip() for b in spec.customer.cab_blackouts if isinstance(b, CalendarBlock)
+        ),
         document=document,
         hold_calendars={
             pid: p.hold_calendar for pid, p in spec.people.items() if p.hold_calendar is not None
@@ -439,22 +442,9 @@ def _blackouts(spec: CaseFileSpec) -> Blackouts:
 
 
 def blackout_calendar_labels(loaded: LoadedCase) -> tuple[str, ...]:
-    """A label for each of ``loaded.blackout_calendars``, in the same order: the block's note, else
-    ``calendar <file name>`` (a URL's host and path). Whoever adds a calendar's blocks to
-    ``Blackouts.absolute`` adds this label to ``Blackouts.labels`` once for each block it adds."""
-    customer = loaded.document.body.get("customer")
-    blocks = customer.get("cab_blackouts") if isinstance(customer, Mapping) else None
-    notes = [
-        str(b.get("note") or "").strip()
-        for b in (blocks if isinstance(blocks, list) else [])
-        if isinstance(b, Mapping) and "calendar" in b
-    ]
-    if len(notes) != len(loaded.blackout_calendars):
-        notes = [""] * len(loaded.blackout_calendars)
-    return tuple(
-        note or f"calendar {source.name if isinstance(source, Path) else source.shown}"
-        for note, source in zip(notes, loaded.blackout_calendars, strict=True)
-    )
+    """A label for each of ``loaded.blackout_calendars``, in the same order (``LoadedCase.blackout_label``):
+    the block's note, else ``calendar <file name>``."""
+    return tuple(loaded.blackout_label(n) for n in range(len(loaded.blackout_calendars)))
 
 
 def _zone_warnings(spec: CaseFileSpec) -> tuple[str, ...]:
