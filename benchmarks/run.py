@@ -373,7 +373,8 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         if api:
             rows.append(
                 _target(
-                    f"12x100x15 API plan p95, {api['clients']} concurrent clients",
+                    f"12x100x15 API plan p95, {api['clients']} concurrent clients "
+                    f"(each one request every {api['pace_s']:g} s)",
                     "<= 50 ms",
                     api["p95_ms"],
                     50.0,

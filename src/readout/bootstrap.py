@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from readout.config import Settings, load_settings
 
 if TYPE_CHECKING:
+    from readout.adapters.casefile.built_cases import BuiltCases
     from readout.domain.case_document import CaseDocument, LoadedCase
     from readout.services.context import Deps
     from readout.services.ports import CalendarReader, HoldCalendar, InviteSender, UnitOfWork
@@ -85,15 +86,21 @@ def invite_sender(config: Settings, now: Callable[[], datetime]) -> InviteSender
 
 class _CaseFiles:
     """The case-file builder, imported when a command first builds a case (status and list never do).
-    Documents posted to the API are held to the calendar root and the outbound policy (docs/intake.md)."""
+    Documents posted to the API are held to the calendar root and the outbound policy (docs/intake.md). A
+    document built once is kept for a minute (casefile/built_cases.py): a service re-plans without building
+    the same stored document again."""
 
     def __init__(self, config: Settings) -> None:
         self._config = config
+        self._built: BuiltCases | None = None
 
     def build(self, document: CaseDocument) -> LoadedCase:
-        from readout.adapters.casefile.loader import CaseFileBuilder
+        if self._built is None:
+            from readout.adapters.casefile.built_cases import BuiltCases
+            from readout.adapters.casefile.loader import CaseFileBuilder
 
-        return CaseFileBuilder(self._config.calendar_root, self._config.outbound).build(document)
+            self._built = BuiltCases(CaseFileBuilder(self._config.calendar_root, self._config.outbound).build)
+        return self._built.build(document)
 
 
 def clock(now: datetime | None = None) -> Callable[[], datetime]:

@@ -142,18 +142,26 @@ def test_revoke_sessions_is_an_administrators_or_the_users_own(readout: Cli) -> 
 def test_serve_hands_host_and_port_to_the_server(monkeypatch: pytest.MonkeyPatch) -> None:
     from readout.entrypoints.http import server
 
-    called: list[tuple[str, int, object]] = []
+    called: list[tuple[str, int, object, int, str]] = []
 
-    def fake_serve(host: str, port: int, *, now: object = None) -> int:
-        called.append((host, port, now))
+    def fake_serve(
+        host: str, port: int, *, now: object = None, workers: int = 1, forwarded_allow_ips: str = ""
+    ) -> int:
+        called.append((host, port, now, workers, forwarded_allow_ips))
         return 0
 
     monkeypatch.setattr(server, "serve", fake_serve)
     assert main(["serve"]) == 0
-    assert main(["serve", "--host", "0.0.0.0", "--port", "9000"]) == 0
-    assert called == [("127.0.0.1", 8000, None), ("0.0.0.0", 9000, None)]
-    with pytest.raises(SystemExit):
-        main(["serve", "--port", "70000"])
+    assert main(["serve", "--host", "0.0.0.0", "--port", "9000", "--workers", "2"]) == 0
+    assert main(["serve", "--forwarded-allow-ips", "10.0.0.2,10.0.0.3"]) == 0
+    assert called == [
+        ("127.0.0.1", 8000, None, 1, "127.0.0.1"),
+        ("0.0.0.0", 9000, None, 2, "127.0.0.1"),
+        ("127.0.0.1", 8000, None, 1, "10.0.0.2,10.0.0.3"),
+    ]
+    for bad in (["--port", "70000"], ["--workers", "0"], ["--workers", "many"]):
+        with pytest.raises(SystemExit):
+            main(["serve", *bad])
 
 
 def test_plan_loads_no_web_framework_and_no_password_hasher() -> None:

@@ -9,6 +9,8 @@ import itertools
 
 from fastapi.testclient import TestClient
 
+from readout.services import auth
+from readout.services.context import Deps
 from tests.http.conftest import FREEZE, FREEZE_ID, GLOBEX, GLOBEX_ID, as_user, case_json
 from tests.services.flows import DUTY, EM, LEAD, PSM, Clock, u
 
@@ -170,3 +172,28 @@ def test_every_entry_recorded_over_the_api_says_so(client: TestClient) -> None:
 
     assert trail
     assert {e["payload"].get("via") for e in trail} == {"api"}  # never mistaken for a typed --as
+
+
+def test_every_entry_names_the_credential_it_was_recorded_with(client: TestClient, deps: Deps) -> None:
+    client.app.dependency_overrides.clear()  # type: ignore[attr-defined]  # real sign-in from here on
+    client.base_url = "https://testserver"  # the session cookie is Secure
+    token = auth.create_token(deps, PSM, "ticketing", frozenset({"read", "write"}), 30, PSM)
+    bearer = {"Authorization": f"Bearer {token.text}"}
+    opened = client.post("/v1/escalations", json=case_json(GLOBEX), headers=bearer)
+    assert opened.status_code == 201
+    auth.set_password(deps, EM, "correct horse battery staple", EM)
+    signed_in = client.post("/v1/session", json={"user": EM, "password": "correct horse battery staple"})
+    assert signed_in.status_code == 200
+    assert client.post(f"/v1/escalations/{GLOBEX_ID}/holds").status_code == 200
+
+    trail = client.get(f"/v1/escalations/{GLOBEX_ID}/audit", headers=bearer).json()
+    by_actor = {(e["actor"], e["payload"].get("credential")) for e in trail}
+    assert (PSM, f"token {token.token.id}") in by_actor
+    held = [e for e in trail if e["actor"] == EM]
+    assert held
+    names = {e["payload"]["credential"] for e in held}
+    assert len(names) == 1
+    (name,) = names
+    assert name.startswith("session ")
+    assert len(name) == len("session ") + 12
+    assert token.text not in str(trail)

@@ -67,17 +67,24 @@ def read_regular_file(path: Path, max_bytes: int) -> bytes:
     Raises ``FileRefused`` for a FIFO, device, socket or directory, or a file larger than ``max_bytes``; and
     ``OSError`` (``FileNotFoundError``, ``PermissionError``...) when the file cannot be opened or read.
     """
+    return read_regular_file_and_status(path, max_bytes)[0]
+
+
+def read_regular_file_and_status(path: Path, max_bytes: int) -> tuple[bytes, os.stat_result]:
+    """``read_regular_file``, with the status of the open file taken before it was read (a later change to
+    the file shows as another status)."""
     _check(os.stat(path), max_bytes)  # a device is not even opened: opening some has effects
     descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     try:
-        _check(os.fstat(descriptor), max_bytes)  # what was opened, should the path have changed since
+        status = os.fstat(descriptor)
+        _check(status, max_bytes)  # what was opened, should the path have changed since
         with os.fdopen(os.dup(descriptor), "rb") as file:
             data = file.read(max_bytes + 1)
     finally:
         os.close(descriptor)
     if len(data) > max_bytes:  # it grew while it was read
         raise FileRefused(_too_large(f"more than {max_bytes:,} bytes", max_bytes))
-    return data
+    return data, status
 
 
 def _check(status: os.stat_result, max_bytes: int) -> None:

@@ -22,8 +22,10 @@ from typing import Any
 __all__ = [
     "AS_OF",
     "CHANNEL",
+    "CREDENTIAL",
     "GENESIS",
     "AuditEntry",
+    "Credential",
     "canonical_json",
     "chain",
     "entry_hash",
@@ -38,6 +40,19 @@ AS_OF = "as_of"  # payload key: the instant a command acted as of, when it was n
 # whose `--as` names them without a credential) or "api" (signed in with a session or a token). Recorded in
 # every entry's payload as ``via`` when set; use cases called directly (tests, the worker) leave it unset.
 CHANNEL: ContextVar[str | None] = ContextVar("readout_channel", default=None)
+
+
+@dataclass(slots=True)
+class Credential:
+    """Which credential a request over the API acted with, named for the audit trail (``credential`` in
+    each entry's payload): ``token <id>`` (the id ``readout tokens list`` shows) or ``session <first 12
+    characters of its digest>``; never a secret. A box the HTTP entry point sets per request and fills in
+    once the request is signed in (sign-in runs in a copy of the request's context, which shares the box)."""
+
+    name: str | None = None
+
+
+CREDENTIAL: ContextVar[Credential | None] = ContextVar("readout_credential", default=None)
 _SAME_MOMENT = timedelta(seconds=1)  # an "as of" this close to the recording time is the recording time
 
 
@@ -59,6 +74,9 @@ def stamp(
     channel = CHANNEL.get()
     if channel is not None:
         payload = {**payload, "via": channel}
+    credential = CREDENTIAL.get()
+    if credential is not None and credential.name:
+        payload = {**payload, "credential": credential.name}
     return at, payload
 
 

@@ -309,7 +309,27 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TS",
         help="act as if the current instant were TS (ISO 8601 with offset): demos and rehearsals",
     )
+    serve.add_argument(
+        "--workers",
+        type=_workers,
+        default=1,
+        metavar="N",
+        help="worker processes (default 1; one per core under load, with PostgreSQL: docs/api.md)",
+    )
+    serve.add_argument(
+        "--forwarded-allow-ips",
+        default="127.0.0.1",
+        metavar="IPS",
+        help="comma-separated proxy addresses trusted to name the client in X-Forwarded-For "
+        "(default 127.0.0.1)",
+    )
     return parser
+
+
+def _workers(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of worker processes (1-64)")
+    return int(text)
 
 
 def _port(text: str) -> int:
@@ -325,7 +345,15 @@ def _run(args: argparse.Namespace) -> int:
 
         # FastAPI and uvicorn load only here, never for the other verbs.
         server = importlib.import_module("readout.entrypoints.http.server")
-        return int(server.serve(args.host, args.port, now=args.now))
+        return int(
+            server.serve(
+                args.host,
+                args.port,
+                now=args.now,
+                workers=args.workers,
+                forwarded_allow_ips=args.forwarded_allow_ips,
+            )
+        )
     if args.verb == "tokens":
         from readout.entrypoints.cli_users import run_tokens
 

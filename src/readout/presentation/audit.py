@@ -91,7 +91,7 @@ _LINES: dict[str, _Line] = {
     ),
     "escalate": lambda p, z: f"to support leadership (request #{p.get('request', '-')})",
 }
-_HIDDEN = frozenset({"from", "to", "as_of", "via"})
+_HIDDEN = frozenset({"from", "to", "as_of", "via", "credential"})
 
 
 def _approval(p: dict[str, Any], zone: str) -> str:

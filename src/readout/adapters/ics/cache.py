@@ -116,17 +116,31 @@ class BusyCache:
         get the same answer, one is kept)."""
         span = covering(window)
         key = (digest(data), parameters, span.start, span.end)
+        found = self._get(key)
+        if found is None:
+            found = compute(span)
+            self._store(key, found)
+        return found if span == window else clip(found, window)
+
+    def known(self, content: bytes, parameters: Hashable, window: Interval) -> tuple[Interval, ...] | None:
+        """What ``clipped`` would answer for bytes of SHA-256 digest ``content``, when it is held (a file
+        whose status says it has not changed since it was read is not read again:
+        adapters/ics/file_digests.py); None when it is not (nothing is computed)."""
+        span = covering(window)
+        found = self._get((content, parameters, span.start, span.end), count_miss=False)
+        if found is None:
+            return None
+        return found if span == window else clip(found, window)
+
+    def _get(self, key: Hashable, count_miss: bool = True) -> tuple[Interval, ...] | None:
         with self._lock:
             found = self._entries.get(key)
             if found is not None:
                 self._entries.move_to_end(key)
                 self.hits += 1
-            else:
+            elif count_miss:  # a miss of ``known`` is followed by the read and ``clipped``, which counts it
                 self.misses += 1
-        if found is None:
-            found = compute(span)
-            self._store(key, found)
-        return found if span == window else clip(found, window)
+        return found
 
     def _store(self, key: Hashable, value: tuple[Interval, ...]) -> None:
         if len(value) > self.max_intervals or self.max_entries <= 0:

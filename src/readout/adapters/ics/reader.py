@@ -16,6 +16,7 @@ tentative status, and every VFREEBUSY period that is not FREE.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,13 +25,14 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Component, Timezone
 
 from readout.adapters.ics.budget import Budget
-from readout.adapters.ics.cache import BusyCache, covering, shared_cache
+from readout.adapters.ics.cache import BusyCache, covering, digest, shared_cache
 from readout.adapters.ics.expand import Traits, event_occurrences, freebusy_periods
+from readout.adapters.ics.file_digests import FileDigests, shared_digests
 from readout.adapters.ics.parser import TIMING, parse_calendars
 from readout.adapters.ics.problem import IcsProblem
 from readout.adapters.ics.source import SourceText, shown_component
 from readout.adapters.ics.values import Clock
-from readout.adapters.input_limits import CALENDAR_FILE_MAX_BYTES, FileRefused, read_regular_file
+from readout.adapters.input_limits import CALENDAR_FILE_MAX_BYTES, FileRefused, read_regular_file_and_status
 from readout.domain.intervals import Interval, intersect, merge
 from readout.errors import CalendarError
 from readout.services.read_deadline import ReadAbandoned, check
@@ -38,6 +40,7 @@ from readout.services.read_deadline import ReadAbandoned, check
 __all__ = ["parse_blackouts", "parse_busy", "read_blackouts", "read_busy"]
 
 _SHARED = shared_cache()
+_DIGESTS = shared_digests()
 
 # A VEVENT with one of the TIMING properties unparseable is an error: its loss would change busy time.
 # Other broken properties (a mangled GEO, an odd X- property) are ignored, as every calendar client does.
@@ -75,19 +78,19 @@ def read_busy(
 ) -> tuple[Interval, ...]:
     """Busy intervals of the calendar at ``path`` inside ``window`` (merged, sorted, clipped).
 
-    ``zone`` is the owner's time zone, used for DATE values and floating times. The file is read every time;
-    its parsed busy time comes from ``cache`` when the same bytes were read before (adapters/ics/cache.py;
-    None: always parse).
+    ``zone`` is the owner's time zone, used for DATE values and floating times. Its parsed busy time comes
+    from ``cache`` when the same bytes were read before (adapters/ics/cache.py; None: always parse); a file
+    whose status shows it unchanged since then is not even read again (adapters/ics/file_digests.py).
     """
     counting = _Counting(tentative_is_busy, transp_frees=True, exclude_escalation=exclude_escalation)
-    return _intervals(_read_file(path), str(path), window, zone, counting, cache)
+    return _file_intervals(path, window, zone, counting, cache)
 
 
 def read_blackouts(
     path: Path, *, window: Interval, zone: ZoneInfo, cache: BusyCache | None = _SHARED
 ) -> tuple[Interval, ...]:
     """Blackout blocks of the calendar at ``path`` inside ``window`` (merged, sorted, clipped)."""
-    return _intervals(_read_file(path), str(path), window, zone, _BLACKOUTS, cache)
+    return _file_intervals(path, window, zone, _BLACKOUTS, cache)
 
 
 def parse_busy(
@@ -115,11 +118,35 @@ def parse_blackouts(
 _BLACKOUTS = _Counting(tentative=True, transp_frees=False)
 
 
-def _read_file(path: Path) -> bytes:
-    """The file's bytes; a file that cannot be read is a ``CalendarError``, never an empty calendar. Only a
-    regular file of at most ``CALENDAR_FILE_MAX_BYTES`` is read (never a FIFO, a device or a directory)."""
+def _file_intervals(
+    path: Path,
+    window: Interval,
+    zone: ZoneInfo,
+    counting: _Counting,
+    cache: BusyCache | None,
+    digests: FileDigests = _DIGESTS,
+) -> tuple[Interval, ...]:
+    """The blocking intervals of the calendar file at ``path``: from ``cache`` without reading the file when
+    its status shows it unchanged since its bytes were hashed, else read (and remembered) as any calendar."""
+    if cache is not None and cache.enabled:
+        known = digests.unchanged(path)
+        if known is not None:
+            check()
+            found = cache.known(known, (zone, counting), window)
+            if found is not None:
+                return found
+    data, status = _read_file(path)
+    if cache is not None and cache.enabled:
+        digests.remember(path, status, digest(data))
+    return _intervals(data, str(path), window, zone, counting, cache)
+
+
+def _read_file(path: Path) -> tuple[bytes, os.stat_result]:
+    """The file's bytes and status; a file that cannot be read is a ``CalendarError``, never an empty
+    calendar. Only a regular file of at most ``CALENDAR_FILE_MAX_BYTES`` is read (never a FIFO, a device or a
+    directory)."""
     try:
-        return read_regular_file(path, CALENDAR_FILE_MAX_BYTES)
+        return read_regular_file_and_status(path, CALENDAR_FILE_MAX_BYTES)
     except FileNotFoundError:
         problem = "file not found"
     except FileRefused as refused:

@@ -7,6 +7,7 @@ transaction (SQLAlchemy's autobegin), which is again rolled back unless committe
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine
@@ -20,6 +21,7 @@ from readout.adapters.sql.auth import (
     SqlSessions,
 )
 from readout.adapters.sql.effects import SqlEffects
+from readout.adapters.sql.engine import BUSY_TIMEOUT_SECONDS, writer_lock
 from readout.adapters.sql.failures import store_failure
 from readout.adapters.sql.ledgers import SqlExceptionRequests, SqlHoldLedger, SqlWaivers
 from readout.adapters.sql.repositories import (
@@ -77,13 +79,16 @@ class SqlUnitOfWork:
         self.engine = engine
         self.read_only = read_only
         self._connection: Connection | None = None
+        self._queued: threading.RLock | None = None
 
     def __enter__(self) -> SqlUnitOfWork:
         if self._connection is not None:
             raise RuntimeError("this unit of work is already open; make a new one for a nested block")
+        self._queued = self._queue()
         try:
             connection = self.engine.connect()
         except DBAPIError as error:
+            self._leave_queue()
             raise store_failure(error, self.engine.url) from None
         self._connection = connection.execution_options(readout_read_only=self.read_only)
         self.escalations = SqlEscalations(connection)
@@ -114,11 +119,25 @@ class SqlUnitOfWork:
                     connection.rollback()
                 finally:
                     connection.close()
+                    self._leave_queue()
         except DBAPIError as failure:
             if not isinstance(error, DBAPIError):
                 raise store_failure(failure, self.engine.url) from None
         if isinstance(error, DBAPIError):
             raise store_failure(error, self.engine.url) from None
+
+    def _queue(self) -> threading.RLock | None:
+        """Wait for this process's other writers on SQLite (engine.writer_lock), at most the busy timeout
+        (then SQLite's own busy handler decides, as between processes)."""
+        lock = None if self.read_only else writer_lock(self.engine)
+        if lock is not None and lock.acquire(timeout=BUSY_TIMEOUT_SECONDS):
+            return lock
+        return None
+
+    def _leave_queue(self) -> None:
+        queued, self._queued = self._queued, None
+        if queued is not None:
+            queued.release()
 
     def commit(self) -> None:
         """Make the changes durable."""

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from readout import __version__, bootstrap
-from readout.domain.audit import CHANNEL
+from readout.domain.audit import CHANNEL, CREDENTIAL, Credential
 from readout.entrypoints.http import audit, commands, escalations, health, problems
 from readout.entrypoints.http.auth import AuthSettings, auth_router, install_auth
 from readout.entrypoints.http.documents import document_schema
@@ -80,16 +80,18 @@ def create_app(
 
 class _OverTheApi:
     """Marks what a request records in the audit trail as done over the API (``via: api``), as the CLI marks
-    its own (``via: cli``): who acted is the signed-in principal, never a typed ``--as``."""
+    its own (``via: cli``): who acted is the signed-in principal, never a typed ``--as``; and names the
+    credential it signed in with (``credential``: ``token <id>`` or ``session <digest prefix>``)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        channel = CHANNEL.set("api")
+        channel, credential = CHANNEL.set("api"), CREDENTIAL.set(Credential())  # filled in at sign-in
         try:
             await self.app(scope, receive, send)
         finally:
+            CREDENTIAL.reset(credential)
             CHANNEL.reset(channel)
 
 

@@ -30,6 +30,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
+from readout.domain.audit import CREDENTIAL
 from readout.domain.auth import SESSION_ABSOLUTE, SESSION_IDLE
 from readout.domain.users import User
 
@@ -231,7 +232,7 @@ def principal(request: Request) -> Principal:
         if found is None:
             raise _unauthenticated("the API token is unknown, expired or revoked")
         user, token = found
-        return Principal(user, "token", token.scopes, token.id)
+        return _named(Principal(user, "token", token.scopes, token.id))
     cookie = request.cookies.get(cookie_name(request))
     if not cookie:
         raise _unauthenticated("sign in (POST /v1/session) or send an API token")
@@ -240,7 +241,15 @@ def principal(request: Request) -> Principal:
     if session is None:
         raise _unauthenticated("the session has ended (signed out, revoked or expired): sign in again")
     user, live = session
-    return Principal(user, "session", auth.SESSION_SCOPES, live.id[:12])
+    return _named(Principal(user, "session", auth.SESSION_SCOPES, live.id[:12]))
+
+
+def _named(who: Principal) -> Principal:
+    """``who``, with its credential named in what this request records (domain/audit.py ``CREDENTIAL``)."""
+    credential = CREDENTIAL.get()
+    if credential is not None:
+        credential.name = f"{who.via} {who.credential_id}"
+    return who
 
 
 def require_scope(scope: str) -> Callable[..., Principal]:
