@@ -3,8 +3,12 @@ the effect once; the same key with another body is refused."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
 from fastapi.testclient import TestClient
 
+from readout.services.context import Deps
 from tests.http.conftest import GLOBEX, GLOBEX_ID, as_user, case_json
 from tests.services.flows import EM, PSM, Clock
 
@@ -97,3 +101,24 @@ def test_a_refused_request_is_not_stored_under_its_key(client: TestClient) -> No
     assert refused.status_code == 409  # nothing held yet
     assert retried.status_code == 200
     assert "idempotent-replayed" not in retried.headers
+
+
+def test_an_answer_is_replayed_for_a_day_then_forgotten(client: TestClient, deps: Deps) -> None:
+    client.post("/v1/escalations", json=case_json(GLOBEX), headers=as_user(PSM))
+    now = [datetime(2026, 12, 4, 9, 0, tzinfo=UTC)]
+    client.app.state.deps = replace(deps, wall=lambda: now[0])  # type: ignore[attr-defined]
+    plan = f"/v1/escalations/{GLOBEX_ID}/plan"
+
+    def replan(key: str) -> bool:
+        answer = client.post(plan, json={}, headers=as_user(PSM, **{"Idempotency-Key": key}))
+        assert answer.status_code == 200
+        return answer.headers.get("idempotent-replayed") == "true"
+
+    assert not replan("plan-1")
+    now[0] += timedelta(hours=23)
+    assert replan("plan-1")
+    now[0] += timedelta(hours=2)
+    assert not replan("plan-2")  # a new key forgets the keys older than a day
+    with deps.uow() as uow:
+        assert uow.idempotency.get(PSM, "plan-1") is None
+    assert not replan("plan-1")  # so the old key acts again

@@ -334,3 +334,14 @@ def test_the_client_secret_may_come_from_the_secrets_file(tmp_path: Path) -> Non
     )
     assert settings.oidc is not None
     assert settings.oidc.client_secret == "from-the-file"
+
+
+def test_the_openapi_document_describes_the_sign_in_redirects_and_failures(world: World) -> None:
+    paths = world.client.get("/openapi.json").json()["paths"]
+    login = paths["/v1/session/oidc/login"]["get"]["responses"]
+    callback = paths["/v1/session/oidc/callback"]["get"]["responses"]
+    assert {"302", "502"} <= set(login)
+    assert {"303", "401", "502"} <= set(callback)
+    assert "200" not in login and "200" not in callback
+    assert "Location" in login["302"]["headers"]
+    assert "application/problem+json" in callback["401"]["content"]

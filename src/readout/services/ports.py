@@ -422,6 +422,10 @@ class IdempotencyKeys(Protocol):
         (nothing written) when another request took it over, completed or removed it first."""
         ...
 
+    def prune(self, before: datetime) -> None:
+        """Forget keys stored before ``before`` (answers and dead reservations alike), a batch at a time."""
+        ...
+
 
 class UnitOfWork(Protocol):
     """One transaction over the store: everything commits together or not at all."""

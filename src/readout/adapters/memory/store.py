@@ -360,6 +360,10 @@ class _Idempotency:
         self.data.idempotency[(fresh.principal_id, fresh.key)] = copy.deepcopy(fresh)
         return True
 
+    def prune(self, before: datetime) -> None:
+        for found in [r for r in self.data.idempotency.values() if r.created_at < before]:
+            del self.data.idempotency[(found.principal_id, found.key)]
+
 
 class MemoryUnitOfWork:
     """A unit of work over a MemoryStore: changes are made on a copy and swapped in on commit."""

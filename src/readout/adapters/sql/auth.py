@@ -307,3 +307,17 @@ class SqlIdempotencyKeys:
             "created_at": fresh.created_at,
         }
         return self._connection.execute(taken.values(**values)).rowcount == 1
+
+    def prune(self, before: datetime) -> None:
+        """As ``SqlLoginThrottle.prune``: skip rows another request has locked, ``_PRUNE_BATCH`` at a time."""
+        table = idempotency_keys.c
+        stale = (
+            select(table.principal_id, table.key)
+            .where(table.created_at < before)
+            .limit(_PRUNE_BATCH)
+            .with_for_update(skip_locked=True)
+        )
+        for principal_id, key in list(self._connection.execute(stale)):
+            self._connection.execute(
+                delete(idempotency_keys).where(table.principal_id == principal_id, table.key == key)
+            )

@@ -13,6 +13,7 @@ so the request may be retried with the same key once the cause is gone. A second
 the first runs waits up to ``WAIT`` for its answer and replays it, else answers 409
 ``idempotency-key-in-progress`` with ``Retry-After``. A reservation older than ``RESERVATION_TTL`` (its
 process died, or hangs) is taken over by the next request with the key, which then runs the command itself.
+Answers are kept ``KEPT_FOR`` (24 hours, as Stripe keeps them): each new reservation forgets older keys.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from readout.services.context import Deps
 from readout.services.ports import StoredResponse
 
 __all__ = [
+    "KEPT_FOR",
     "REPLAYED",
     "RESERVATION_TTL",
     "RETRY_AFTER_SECONDS",
@@ -47,6 +49,7 @@ __all__ = [
 
 REPLAYED = "Idempotent-Replayed"  # response header: "true" on a replayed response
 RESERVATION_TTL = timedelta(minutes=5)  # a reservation older than this is taken over by the next request
+KEPT_FOR = timedelta(hours=24)  # a stored answer is replayed for this long, then forgotten
 WAIT = timedelta(seconds=1)  # how long a second request waits for the first's answer before its 409
 RETRY_AFTER_SECONDS = 2
 _POLL_SECONDS = 0.05
@@ -147,6 +150,7 @@ def _reserve(deps: Deps, reservation: StoredResponse) -> StoredResponse | None:
     while True:
         with deps.uow() as uow:
             if uow.idempotency.put(reservation):
+                uow.idempotency.prune(reservation.created_at - KEPT_FOR)
                 uow.commit()
                 return None
             found = uow.idempotency.get(reservation.principal_id, reservation.key)

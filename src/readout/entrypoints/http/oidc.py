@@ -36,6 +36,7 @@ from joserfc.jwk import KeySet
 from readout.adapters.http.replies import failure_reason, guarded_client, limited_body
 from readout.config import OidcSettings, OutboundPolicy
 from readout.entrypoints.http.auth import (
+    PROBLEM_JSON,
     AuthProblem,
     auth_settings,
     cookie_name,
@@ -306,7 +307,28 @@ def _forget_flow(response: Response, request: Request) -> None:
     response.delete_cookie(_flow_cookie_name(request), path="/", secure=True, httponly=True, samesite="lax")
 
 
-@oidc_router.get(LOGIN, status_code=302, summary="Sign in through the OpenID Connect provider (a redirect)")
+def _answers(**codes: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI's description of a browser route's answers: redirects, and problems for the rest."""
+    described: dict[int | str, dict[str, Any]] = {}
+    for code, what in codes.items():
+        status = int(code.removeprefix("s"))
+        kind = {"content": {PROBLEM_JSON: {}}} if status >= 400 else {"headers": {"Location": _LOCATION}}
+        described[status] = {"description": what, **kind}
+    return described
+
+
+_LOCATION = {"description": "where the browser goes next", "schema": {"type": "string"}}
+
+
+@oidc_router.get(
+    LOGIN,
+    status_code=302,
+    summary="Sign in through the OpenID Connect provider (a redirect)",
+    response_class=Response,
+    responses=_answers(
+        s302="to the provider's authorization endpoint", s502="the provider cannot be reached"
+    ),
+)
 def oidc_login(request: Request) -> Response:
     """Send the browser to the provider, with a new state, nonce and PKCE challenge kept in a flow cookie."""
     client = _client(request)
@@ -330,7 +352,15 @@ def oidc_login(request: Request) -> Response:
 
 
 @oidc_router.get(
-    CALLBACK, status_code=303, summary="Where the OpenID Connect provider sends the browser back"
+    CALLBACK,
+    status_code=303,
+    summary="Where the OpenID Connect provider sends the browser back",
+    response_class=Response,
+    responses=_answers(
+        s303="signed in: to the site's home page, with the session cookie",
+        s401="the sign-in is refused (state, code, ID token, unknown or disallowed user)",
+        s502="the provider cannot be reached",
+    ),
 )
 def oidc_callback(request: Request) -> Response:
     """Check the state, exchange the code, validate the ID token and start a session; then go to ``/``."""
