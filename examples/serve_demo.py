@@ -5,7 +5,7 @@ get a password, a token is made for a "ticketing system", and the two example es
 service then runs on http://127.0.0.1:8000 (docs at /docs) with its clock pinned where the Globex story starts
 (2026-11-12 09:00 Mexico City), so holds, review and confirm work on the examples on any day. Set
 READOUT_DEMO_NOW to another instant (ISO 8601 with offset) to pin another, e.g. 2026-11-23T12:00:00+01:00
-for the Initech freeze. The store is .demo/serve.db, made new on every run.
+for the Initech freeze. The store is .demo/serve.db (READOUT_DEMO_STORE names another), made new on every run.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
-STORE = ROOT / ".demo" / "serve.db"
+STORE = Path(os.environ.get("READOUT_DEMO_STORE") or ROOT / ".demo" / "serve.db")  # the store, made anew
 GLOBEX_NOW, FREEZE_NOW = "2026-11-12T09:00:00-06:00", "2026-11-23T12:00:00+01:00"
 PASSWORD = "readout-demo-password"  # a demo store's password: never use it for anything real
 SIGNS_IN = ("priya", "dana", "omar", "grace")
@@ -83,7 +83,7 @@ def main() -> int:
     base = f"http://{args.host}:{args.port}"
     print(
         f"""
-Demo store {STORE.relative_to(ROOT)}: users {", ".join(SIGNS_IN)} sign in with the password
+Demo store {STORE}: users {", ".join(SIGNS_IN)} sign in with the password
 {PASSWORD!r}; the clock is pinned at {now}.
 
   Sign in:   curl -c cookies -H 'Content-Type: application/json' \\
