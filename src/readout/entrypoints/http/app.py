@@ -20,6 +20,7 @@ from readout.domain.audit import CHANNEL, CREDENTIAL, Credential
 from readout.entrypoints.http import audit, commands, escalations, health, problems
 from readout.entrypoints.http.auth import AuthSettings, auth_router, install_auth
 from readout.entrypoints.http.documents import document_schema
+from readout.entrypoints.web import install_web, is_page
 from readout.services.context import Deps
 
 __all__ = ["create_app"]
@@ -69,6 +70,7 @@ def create_app(
     install_auth(app)
     for router in (health.router, auth_router, escalations.router, commands.router, audit.router):
         app.include_router(router)
+    install_web(app)  # the pages (docs/web.md), after the API's error answers, which it keeps for the API
     if config.oidc is not None:  # OpenID Connect sign-in, only when a provider is configured
         from readout.entrypoints.http.oidc import OidcClient, oidc_router
 
@@ -79,15 +81,17 @@ def create_app(
 
 
 class _OverTheApi:
-    """Marks what a request records in the audit trail as done over the API (``via: api``), as the CLI marks
-    its own (``via: cli``): who acted is the signed-in principal, never a typed ``--as``; and names the
+    """Marks what a request records in the audit trail as done over the API (``via: api``) or from the web
+    app's pages (``via: web``), as the CLI marks its own (``via: cli``): who acted is the signed-in
+    principal, never a typed ``--as``; and names the
     credential it signed in with (``credential``: ``token <id>`` or ``session <digest prefix>``)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        channel, credential = CHANNEL.set("api"), CREDENTIAL.set(Credential())  # filled in at sign-in
+        over = "web" if scope["type"] == "http" and is_page(str(scope.get("path", ""))) else "api"
+        channel, credential = CHANNEL.set(over), CREDENTIAL.set(Credential())  # filled in at sign-in
         try:
             await self.app(scope, receive, send)
         finally:

@@ -37,7 +37,7 @@ from readout.errors import (
     StoreUnavailable,
 )
 
-__all__ = ["PROBLEM_JSON", "Problem", "install", "problem", "problem_for"]
+__all__ = ["PROBLEM_JSON", "Problem", "classify", "install", "problem", "problem_for"]
 
 PROBLEM_JSON = "application/problem+json"
 _TYPES = "https://readout.example/problems/"  # documented in docs/api.md, one anchor per type
@@ -74,12 +74,17 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def problem_for(error: ReadoutError) -> JSONResponse:
-    """The problem response for a Readout error (the same mapping for every route)."""
-    status, name, title = next(
+def classify(error: ReadoutError) -> tuple[int, str, str]:
+    """The HTTP status, problem type and title of a Readout error (the web app's pages use them too)."""
+    return next(
         ((s, n, t) for kind, s, n, t in _MAPPING if isinstance(error, kind)),
         (400, "bad-request", "Bad request"),
     )
+
+
+def problem_for(error: ReadoutError) -> JSONResponse:
+    """The problem response for a Readout error (the same mapping for every route)."""
+    status, name, title = classify(error)
     extra: dict[str, Any] = {}
     if isinstance(error, CaseFileError):
         extra = {"field": error.field, "expected": error.expected}
