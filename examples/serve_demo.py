@@ -1,6 +1,6 @@
 """`make serve`: seed a demo store from the examples, then serve the HTTP API on it (docs/api.md).
 
-Seeding runs the same commands an operator would (each is shown): the demo users are imported, two of them
+Seeding runs the same commands an operator would (each is shown): the demo users are imported, five of them
 get a password, a token is made for a "ticketing system", and the two example escalations are opened. The
 service then runs on http://127.0.0.1:8000 (docs at /docs) with its clock pinned where the Globex story starts
 (2026-11-12 09:00 Mexico City), so holds, review and confirm work on the examples on any day. Set
@@ -24,7 +24,7 @@ EXAMPLES = ROOT / "examples"
 STORE = Path(os.environ.get("READOUT_DEMO_STORE") or ROOT / ".demo" / "serve.db")  # the store, made anew
 GLOBEX_NOW, FREEZE_NOW = "2026-11-12T09:00:00-06:00", "2026-11-23T12:00:00+01:00"
 PASSWORD = "readout-demo-password"  # a demo store's password: never use it for anything real
-SIGNS_IN = ("priya", "dana", "omar", "grace")
+SIGNS_IN = ("priya", "dana", "omar", "lena", "grace")
 
 
 def _readout(*args: str, stdin: str | None = None) -> str:
@@ -85,6 +85,9 @@ def main() -> int:
         f"""
 Demo store {STORE}: users {", ".join(SIGNS_IN)} sign in with the password
 {PASSWORD!r}; the clock is pinned at {now}.
+
+  Web app:   {base}/   (priya: program manager, dana: escalation manager, omar: duty manager,
+             lena: engineering manager, grace: support leadership; docs/web.md)
 
   Sign in:   curl -c cookies -H 'Content-Type: application/json' \\
                -d '{{"user": "dana", "password": "{PASSWORD}"}}' {base}/v1/session
