@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from readout.domain.holds import Hold
     from readout.domain.intervals import Interval
     from readout.domain.invite import Invitation, InvitePacket
+    from readout.domain.pick_links import PickLink
     from readout.domain.plan import Plan
     from readout.domain.users import User
 
@@ -40,6 +41,7 @@ __all__ = [
     "InviteSender",
     "LoginThrottle",
     "Passwords",
+    "PickLinks",
     "Plans",
     "Sessions",
     "StoredResponse",
@@ -367,6 +369,30 @@ class LoginThrottle(Protocol):
         ...
 
 
+class PickLinks(Protocol):
+    """The customer's pick links; only the SHA-256 of each link's token is stored."""
+
+    def add(self, link: PickLink) -> None:
+        """Store a new link; Conflict when the id exists."""
+        ...
+
+    def get(self, link_id: str) -> PickLink | None:
+        """The link, or None."""
+        ...
+
+    def by_token_hash(self, token_hash: str) -> PickLink | None:
+        """The link whose token hashes to ``token_hash``, or None."""
+        ...
+
+    def update(self, link: PickLink) -> None:
+        """Write a changed link (revoked, answered)."""
+        ...
+
+    def of(self, escalation_id: str) -> list[PickLink]:
+        """The escalation's links, oldest first."""
+        ...
+
+
 @dataclass(frozen=True)
 class StoredResponse:
     """The response given to one ``Idempotency-Key``, replayed when the same principal sends it again.
@@ -445,6 +471,7 @@ class UnitOfWork(Protocol):
     tokens: ApiTokens
     login_throttle: LoginThrottle
     idempotency: IdempotencyKeys
+    pick_links: PickLinks
 
     def __enter__(self) -> UnitOfWork: ...
 

@@ -13,6 +13,7 @@ from readout.domain.effects import Effect
 from readout.domain.escalation import Escalation
 from readout.domain.exception_requests import ExceptionRequest, Waiver
 from readout.domain.holds import Hold, HoldStatus
+from readout.domain.pick_links import PickLink
 from readout.domain.plan import Plan
 from readout.domain.users import User
 from readout.errors import Conflict
@@ -41,6 +42,7 @@ class MemoryStore:
         self.tokens: dict[str, ApiToken] = {}
         self.login_failures: dict[str, tuple[int, datetime]] = {}
         self.idempotency: dict[tuple[str, str], StoredResponse] = {}
+        self.pick_links: dict[str, PickLink] = {}
 
 
 class _Escalations:
@@ -365,6 +367,30 @@ class _Idempotency:
             del self.data.idempotency[(found.principal_id, found.key)]
 
 
+class _PickLinks:
+    def __init__(self, data: MemoryStore) -> None:
+        self.data = data
+
+    def add(self, link: PickLink) -> None:
+        if link.id in self.data.pick_links:
+            raise Conflict(f"a pick link {link.id} already exists")
+        self.data.pick_links[link.id] = link
+
+    def get(self, link_id: str) -> PickLink | None:
+        return self.data.pick_links.get(link_id)
+
+    def by_token_hash(self, token_hash: str) -> PickLink | None:
+        return next((k for k in self.data.pick_links.values() if k.token_hash == token_hash), None)
+
+    def update(self, link: PickLink) -> None:
+        if link.id in self.data.pick_links:
+            self.data.pick_links[link.id] = link
+
+    def of(self, escalation_id: str) -> list[PickLink]:
+        found = [k for k in self.data.pick_links.values() if k.escalation_id == escalation_id]
+        return sorted(found, key=lambda k: (k.created_at, k.id))
+
+
 class MemoryUnitOfWork:
     """A unit of work over a MemoryStore: changes are made on a copy and swapped in on commit."""
 
@@ -388,6 +414,7 @@ class MemoryUnitOfWork:
         self.tokens = _Tokens(self._work)
         self.login_throttle = _LoginThrottle(self._work)
         self.idempotency = _Idempotency(self._work)
+        self.pick_links = _PickLinks(self._work)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -47,6 +47,7 @@ __all__ = [
     "login_failures",
     "metadata",
     "passwords",
+    "pick_links",
     "plans",
     "sessions",
     "user_audit_entries",
@@ -345,4 +346,22 @@ idempotency_keys = Table(
     Column("status", Integer, nullable=False),
     Column("body", JSON, nullable=False),
     Column("created_at", UtcDateTime, nullable=False, index=True),
+)
+
+pick_links = Table(
+    "pick_links",
+    metadata,
+    Column("id", String, primary_key=True),  # the public id (audit trail, escalation page)
+    Column("escalation_id", String, nullable=False, index=True),
+    Column("token_hash", String, nullable=False, unique=True),  # SHA-256 (hex) of the token in the URL
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime),
+    Column("revoked_by", String),
+    Column("answered_at", UtcDateTime),
+    Column("answer", String),  # "picked" or "declined"
+    Column("picked_start", UtcDateTime),
+    Column("picked_end", UtcDateTime),
+    Column("note", Text, nullable=False),  # the customer's note ("" when none)
 )

@@ -24,6 +24,7 @@ from readout.adapters.sql.effects import SqlEffects
 from readout.adapters.sql.engine import BUSY_TIMEOUT_SECONDS, writer_lock
 from readout.adapters.sql.failures import store_failure
 from readout.adapters.sql.ledgers import SqlExceptionRequests, SqlHoldLedger, SqlWaivers
+from readout.adapters.sql.pick_links import SqlPickLinks
 from readout.adapters.sql.repositories import (
     SqlAuditLog,
     SqlCaseVersions,
@@ -43,6 +44,7 @@ from readout.services.ports import (
     IdempotencyKeys,
     LoginThrottle,
     Passwords,
+    PickLinks,
     Plans,
     Sessions,
     UnitOfWork,
@@ -72,6 +74,7 @@ class SqlUnitOfWork:
     tokens: ApiTokens
     login_throttle: LoginThrottle
     idempotency: IdempotencyKeys
+    pick_links: PickLinks
 
     def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
         """``read_only``: on SQLite, a deferred transaction that does not take the write lock (WAL readers
@@ -106,6 +109,7 @@ class SqlUnitOfWork:
         self.tokens = SqlApiTokens(connection)
         self.login_throttle = SqlLoginThrottle(connection)
         self.idempotency = SqlIdempotencyKeys(connection)
+        self.pick_links = SqlPickLinks(connection)
         return self
 
     def __exit__(self, *exc: object) -> None:
