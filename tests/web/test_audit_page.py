@@ -53,6 +53,21 @@ def test_the_trail_says_what_happened_when_and_who_did_it_how(page: Page, site: 
     document(page, "audit-page", full_page=True)
 
 
+def test_an_action_taken_on_a_page_is_recorded_as_via_the_web_app(page: Page, site: Site) -> None:
+    sign_in(page, "dana", start=AUDIT)
+    _hold_over_the_api(page, site)
+    released = page.request.post(
+        f"/escalations/{GLOBEX_ID}/holds/release", headers={"Origin": site.base}, form={"slot": ""}
+    )
+    assert released.ok, released.text()
+    page.reload()
+    release = page.locator("tbody tr[data-kind='hold_released']").first
+    expect(release).to_contain_text("Dana Ortiz")
+    expect(release).to_contain_text("via web app")
+    expect(release).to_contain_text(re.compile(r"with session [0-9a-f]{12}"))
+    expect(release).to_contain_text("released")
+
+
 def test_the_export_links_download_the_same_entries_as_json_and_csv(page: Page, site: Site) -> None:
     sign_in(page, "grace", start=AUDIT)
     rows = page.locator("table.audit tbody tr")
