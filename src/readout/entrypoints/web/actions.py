@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "actions_context",
+    "confirm_flash",
     "effect_lines",
     "parse_start",
     "refusal_flash",
@@ -396,12 +397,14 @@ def confirm(
                 "the packet digest must be 8 to 64 hexadecimal characters of the reviewed packet's"
             )
         outcome = confirmation.confirm(deps, escalation_id, who.user.id, given)
-        return _confirm_flash(deps_zone(deps, escalation_id), outcome, who.user)
+        return confirm_flash(deps_zone(deps, escalation_id), outcome, who.user)
 
     return _act(request, who, escalation_id, "Confirmation", act, audited=True)
 
 
-def _confirm_flash(zone: str, outcome: ConfirmOutcome, user: User) -> Flash:
+def confirm_flash(zone: str, outcome: ConfirmOutcome, user: User) -> Flash:
+    """What a confirmation did: refused by the fresh check (why, what blocks the slot, the steps that go on),
+    confirmed with the invitation sent, or confirmed with NO invitation sent (and who sends the packet)."""
     esc = outcome.escalation
     if not outcome.confirmed:
         obstacles = tuple(o for o in outcome.obstacles if o not in outcome.reason)
