@@ -111,6 +111,27 @@ def escalation_freeze(page: Page, site: Site) -> str:
     return "escalation-freeze"
 
 
+def escalation_held(page: Page, site: Site) -> str:
+    escalation_globex(page, site)
+    page.get_by_role("button", name="Hold", exact=True).first.click()
+    expect(page.locator("#flash")).to_be_visible()  # the message after an action
+    return "escalation-held"
+
+
+def review_page(page: Page, site: Site) -> str:
+    escalation_held(page, site)
+    page.get_by_role("button", name="Review the invite packet").first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("nothing has been sent")
+    return "review"
+
+
+def confirmed(page: Page, site: Site) -> str:
+    review_page(page, site)
+    page.get_by_role("button", name="Confirm this packet").click()
+    expect(page.locator("#flash")).to_be_visible()
+    return "confirmed"
+
+
 def approvals_list(page: Page, site: Site) -> str:
     site.clock.set(FREEZE_NOW)
     sign_in(page, "omar")
@@ -123,6 +144,17 @@ def approval_request(page: Page, site: Site) -> str:
     sign_in(page, "omar")
     _served(page.goto(f"/approvals/{FREEZE_ID}/{_open_request_id(site)}"), "an exception request's page")
     return "approval-request"
+
+
+def approval_refused(page: Page, site: Site) -> str:
+    site.clock.set(FREEZE_NOW)
+    sign_in(page, "dana")  # an escalation manager may not waive coverage
+    _served(page.goto(f"/approvals/{FREEZE_ID}/{_open_request_id(site)}"), "an exception request's page")
+    page.get_by_role("radio").first.check()
+    page.get_by_label("Reason for approving").fill("the customer can only make this slot")
+    page.get_by_role("button", name="Approve").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    return "approval-refused"
 
 
 def audit(page: Page, site: Site) -> str:
@@ -143,11 +175,13 @@ def pick_page(page: Page, site: Site) -> str:
     path = _pick_link(page, site)
     page.context.clear_cookies()  # the customer has no account: the page is public
     _served(page.goto(path), "the customer's pick page")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Pick a time for your readout")
     return "pick"
 
 
 def pick_page_invalid(page: Page, site: Site) -> str:
     _served(page.goto("/pick/not-a-real-link-0123456789abcdef0123456789abcdef"), "the customer's pick page")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Not a valid link")
     return "pick-invalid"
 
 
@@ -157,8 +191,12 @@ PAGES: list[Callable[[Page, Site], str]] = [
     board,
     escalation_globex,
     escalation_freeze,
+    escalation_held,
+    review_page,
+    confirmed,
     approvals_list,
     approval_request,
+    approval_refused,
     audit,
     error_page,
     pick_page,
