@@ -6,7 +6,8 @@ then says it was used. Expired, revoked and wrong links say so and accept nothin
 from __future__ import annotations
 
 import re
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Browser, Page, expect
 
@@ -56,8 +57,12 @@ def test_the_customer_picks_a_held_time_in_their_own_zone_and_priya_sees_it(
         options = tab.locator("li[data-start]")
         expect(options).to_have_count(3)
         assert [options.nth(i).get_attribute("data-start") for i in range(3)] == held
-        # Luis (the customer's incident manager) is in Mexico City: 16:00 UTC reads 10:00 there
+        # Luis (the customer's incident manager) is in Mexico City: each option reads in his own time first
         second = options.nth(1)
+        local = datetime.fromisoformat(held[1].replace("Z", "+00:00")).astimezone(
+            ZoneInfo("America/Mexico_City")
+        )
+        expect(second).to_contain_text(f"{local:%H:%M}-")
         expect(second).to_contain_text("Mexico City")
         expect(second).to_contain_text("UTC")
         body = tab.locator("body").inner_text()
@@ -65,6 +70,14 @@ def test_the_customer_picks_a_held_time_in_their_own_zone_and_priya_sees_it(
         assert "Signed in as" not in body
         assert not [name for name in PEOPLE if name in body]
         expect(tab.get_by_role("navigation")).to_have_count(0)
+
+        tab.get_by_label("Show times in").select_option("UTC")  # the customer may switch the zone
+        tab.get_by_role("button", name="Show").click()
+        expect(options.first).to_contain_text(f"{held[0][11:16]}-")
+        expect(options.first).not_to_contain_text("Mexico City")
+        tab.get_by_label("Show times in").select_option("America/Mexico_City")
+        tab.get_by_role("button", name="Show").click()
+        expect(options.first).to_contain_text("Mexico City")
 
         second.get_by_role("radio").check()
         tab.get_by_label("Note (optional").fill("Our CISO can join at this time")

@@ -223,7 +223,7 @@ def _shown_zone(view: pick_links.PublicView, asked: str) -> tuple[str, str | Non
 
 def _zone_choices(view: pick_links.PublicView, shown: str) -> list[dict[str, Any]]:
     keys = dict.fromkeys([view.zone, view.contract_zone, "UTC", shown])
-    labels = {view.zone: "your time zone", view.contract_zone: "the contract's time zone", "UTC": "UTC"}
+    labels = {"UTC": "UTC", view.contract_zone: "the contract's time zone", view.zone: "your time zone"}
     return [
         {"key": k, "label": f"{times.city(k)} ({labels.get(k, 'chosen')}, {k})", "selected": k == shown}
         for k in keys
