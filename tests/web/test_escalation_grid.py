@@ -190,12 +190,8 @@ def test_labels_in_the_browsers_zone_and_a_persons_own_time_across_a_dst_change(
         expect(tab.locator("th.col[data-start='2026-11-02T15:00:00Z'] .t")).to_have_text("20:30")
         # Dana (Chicago) is on CDT before Sunday 1 November and on CST after: the same UTC hour reads an hour
         # earlier on her clock.
-        expect(_cell(tab, "2026-10-30T15:00:00Z", "Dana Ortiz")).to_have_attribute(
-            "title", re.compile(r"^10:00 CDT: ")
-        )
-        expect(_cell(tab, "2026-11-02T15:00:00Z", "Dana Ortiz")).to_have_attribute(
-            "title", re.compile(r"^09:00 CST: ")
-        )
+        expect(_cell(tab, "2026-10-30T15:00:00Z", "Dana Ortiz")).to_have_text(re.compile(r"^10:00 CDT: "))
+        expect(_cell(tab, "2026-11-02T15:00:00Z", "Dana Ortiz")).to_have_text(re.compile(r"^09:00 CST: "))
         # in Dana's own zone, the day the clocks change names both offsets
         tab.get_by_label("Show times in").select_option("America/Chicago")
         tab.get_by_role("button", name="Show").click()

@@ -52,13 +52,16 @@ __all__ = [
     "Grid",
     "Kind",
     "Row",
+    "Run",
     "attendee_cell",
     "bounded",
     "build_grid",
     "column_kind",
+    "column_mark",
     "day_heading",
     "family_text",
     "known_zone",
+    "runs",
     "utc_offset",
     "why_text",
 ]
@@ -239,6 +242,39 @@ class Row:
 
 
 @dataclass(frozen=True)
+class Run:
+    """Equal cells side by side in a window row (one ``<td colspan>``): columns ``first`` to ``last``."""
+
+    cell: Cell
+    mark: str
+    first: int
+    last: int
+
+    @property
+    def span(self) -> int:
+        return self.last - self.first + 1
+
+
+def runs(cells: Sequence[Cell], marks: Sequence[str], lo: int, hi: int) -> list[Run]:
+    """The cells ``lo`` to ``hi - 1`` as runs of the same cell under the same column mark (a marked
+    column, compliant or near miss or held, keeps its mark on every row)."""
+    out: list[Run] = []
+    for k in range(lo, hi):
+        last = out[-1] if out else None
+        if last is not None and last.cell == cells[k] and last.mark == marks[k]:
+            out[-1] = Run(last.cell, last.mark, last.first, k)
+        else:
+            out.append(Run(cells[k], marks[k], k, k))
+    return out
+
+
+def column_mark(kind: Kind, held: bool) -> str:
+    """The CSS classes that mark a column across all rows ("" for a blocked column not held)."""
+    mark = "" if kind is Kind.BLOCKED else f"k-{kind.value}"
+    return f"{mark} held".strip() if held else mark
+
+
+@dataclass(frozen=True)
 class Day:
     """The columns of one local day (in the zone the viewer picked): ``columns[lo:hi]`` of the grid."""
 
@@ -258,6 +294,11 @@ class Grid:
     days: tuple[Day, ...]
     total: int
     hidden: int
+
+    @property
+    def marks(self) -> tuple[str, ...]:
+        """Per column, the classes that mark it across all rows."""
+        return tuple(column_mark(c.kind, c.held) for c in self.columns)
 
 
 class _Attendee(NamedTuple):

@@ -189,6 +189,7 @@ def render_escalation(
         "now": now,
         "grid": grid,
         "cell_text": grids.CELL_TEXT,
+        "runs": grids.runs,
         "zone_key": zone_key,
         "zone_city": city(zone_key),
         "zone_choices": _zone_choices(case),
