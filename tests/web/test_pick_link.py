@@ -95,6 +95,13 @@ def test_the_customer_picks_a_held_time_in_their_own_zone_and_priya_sees_it(
         tab.goto(url)  # opened again: used, and nothing to pick
         expect(tab.get_by_text("This link was used")).to_be_visible()
         expect(tab.get_by_role("button", name="Send my answer")).to_have_count(0)
+
+        # the picked slot's hold released: the page says so next to the pick
+        holding.release_holds(
+            site.deps, GLOBEX_ID, "priya", datetime.fromisoformat(held[1].replace("Z", "+00:00"))
+        )
+        page.goto(f"/escalations/{GLOBEX_ID}")
+        expect(page.locator("section.pick-links .answer")).to_contain_text("That slot is no longer held")
     finally:
         customer.close()
 
@@ -145,3 +152,22 @@ def test_a_wrong_link_is_not_a_valid_link(page: Page, site: Site) -> None:
         assert SUMMARY not in page.content()
     posted = page.request.post("/pick/" + "A" * 43, form={"choice": "none"})
     assert posted.status == 404
+
+
+def test_a_bad_answer_is_refused_with_a_reason_and_the_link_stays_open(page: Page, site: Site) -> None:
+    holding.hold_slots(site.deps, GLOBEX_ID, "priya")
+    created = pick_links.create_link(site.deps, GLOBEX_ID, "priya")
+    path = f"/pick/{created.token}"
+    for form, words in (
+        ({"choice": ""}, "choose one of the times"),
+        ({"choice": "tomorrow at ten"}, "is not a slot start"),
+        ({"choice": "2026-11-17T20:00:00Z"}, "no longer held"),
+        ({"choice": "none", "note": "x" * 1001}, "at most 1000"),
+    ):
+        answer = page.request.post(path, form=form)
+        assert answer.status == 422, form
+        assert "Your answer was not recorded" in answer.text()
+        assert words in answer.text()
+    page.goto(path)
+    expect(page.get_by_role("button", name="Send my answer")).to_be_visible()
+    assert pick_links.links_of(site.deps, GLOBEX_ID)[0].answer is None

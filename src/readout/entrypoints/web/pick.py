@@ -79,7 +79,8 @@ def pick_context(request: Request, who: Principal, status: Status) -> dict[str, 
     esc = status.escalation
     zone = status.zones.contract if status.zones else "UTC"
     contact = status.zones.of(_CONTACT) if status.zones else None
-    live = sum(1 for h in status.holds if h.is_live(now))
+    held = {h.slot for h in status.holds if h.is_live(now)}
+    live = len(held)
     coordinator = may(who.user, Permission.HOLD) and "write" in who.scopes
     links = pick_links.links_of(deps, esc.id)
     rows = [
@@ -93,6 +94,7 @@ def pick_context(request: Request, who: Principal, status: Status) -> dict[str, 
             "answer": _answer_words(link, zone, contact.zone if contact else None),
             "answered": times.instant(link.answered_at, zone) if link.answered_at else "",
             "note": link.note,
+            "still_held": link.picked in held if link.picked is not None else None,
             "revocable": coordinator and link.state(now) is LinkState.OPEN,
         }
         for link in reversed(links)  # newest first
