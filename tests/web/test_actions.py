@@ -180,3 +180,25 @@ def test_a_confirmation_without_a_relay_says_no_invitation_was_sent(page: Page, 
     assert site.invites.sent == []
     sign_in(page, "priya", start="/?show=all")
     expect(page.locator(f"tr[data-escalation='{GLOBEX_ID}']")).to_contain_text("no invitation was sent")
+
+
+def test_a_confirmation_the_fresh_check_refuses_says_why_and_goes_back_to_planning(
+    page: Page, site: Site
+) -> None:
+    start = datetime.fromisoformat("2026-11-17T18:00:00Z")
+    holding.hold_slots(site.deps, GLOBEX_ID, "priya", start)
+    holding.extend_holds(site.deps, GLOBEX_ID, "priya", timedelta(days=30))  # still live when the clock moves
+    sign_in(page, "priya", start=GLOBEX)
+    page.get_by_label("Held slot to review").select_option("2026-11-17T18:00:00Z")
+    page.get_by_role("button", name="Review the invite packet").click()
+    site.clock.set(start - timedelta(hours=1))  # the slot is now inside the minimum notice
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        page.get_by_role("button", name="Confirm this packet").click()
+    assert answer.value.status == 409
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text(
+        "Not confirmed: free/busy changed: the reviewed slot is no longer compliant"
+    )
+    expect(alert).to_contain_text("no invitation was sent")
+    assert _state(site) is not State.CONFIRMED
+    assert site.invites.sent == []

@@ -131,7 +131,7 @@ def test_the_list_puts_open_requests_first_and_filters_what_waits_on_me(page: Pa
     page.get_by_label("Waiting on me").check()
     page.get_by_role("button", name="Filter").click()
     expect(page.locator("tbody tr")).to_have_count(1)
-    row.get_by_role("link").click()
+    row.get_by_role("link", name="#1 (waiver approvers)").click()
     expect(page).to_have_url(f"{site.base}{REQUEST}")
     sign_in(page, "dana", start="/sign-in?next=/approvals%3Fmine%3Dtrue")
     expect(page.get_by_text("No exception requests match.")).to_be_visible()

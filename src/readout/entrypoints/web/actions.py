@@ -39,7 +39,7 @@ from readout.errors import ReadoutError, Refused
 from readout.presentation import messages, times
 from readout.services import queries
 from readout.services.queries import Status
-from readout.services.views import effect_sentence, effects_pending, hold_where
+from readout.services.views import effect_sentence, effects_pending, hold_view, hold_where
 
 if TYPE_CHECKING:
     from readout.services.confirmation import ConfirmOutcome
@@ -215,7 +215,8 @@ def _act(
 
 def _holds_flash(outcome: HoldOutcome, headline: str, zone: str, user: User) -> Flash:
     done, pending = effect_lines(outcome.effects)
-    ledger = (messages.LEDGER_ONLY_NOTE + ".",) if any(h.ledger_only for h in outcome.live) else ()
+    ledger_only = any(hold_view(h)["ledger_only"] for h in outcome.live)  # as the API and CLI say it
+    ledger = (messages.LEDGER_ONLY_NOTE + ".",) if ledger_only else ()
     first = min((h.expires_at for h in outcome.live), default=None)
     if outcome.problem:
         return Flash(
@@ -234,7 +235,8 @@ def _holds_flash(outcome: HoldOutcome, headline: str, zone: str, user: User) -> 
 
 
 def _live_words(holds: Sequence[Hold], zone: str) -> str:
-    return "; ".join(times.slot(h.slot.start, h.slot.end, zone) for h in holds) or "none"
+    ordered = sorted(holds, key=lambda h: h.slot.start)
+    return "; ".join(times.slot(h.slot.start, h.slot.end, zone) for h in ordered) or "none"
 
 
 # ------------------------------------------------------------------------------------------------ routes
