@@ -43,12 +43,14 @@ def _report(violations: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def _served(answer: Response | None, what: str) -> None:
+def _served(answer: Response | None, what: str, ok: bool = True) -> None:
     """Expected failure when the page's route is not there yet: the router's bare 404 ("Not Found"), not
     a page saying what it did not find."""
     assert answer is not None, f"{what}: no response"
     if answer.status == 404 and re.search(r'role="alert">\s*Not Found\s*<', answer.text()):
         pytest.xfail(f"{what}: the page is not built yet (404 at {answer.url})")
+    if ok:
+        assert answer.status == 200, f"{what}: {answer.status} at {answer.url}, not the page"
 
 
 def _open_request_id(site: Site) -> int:
@@ -101,6 +103,7 @@ def board(page: Page, site: Site) -> str:
 def escalation_globex(page: Page, site: Site) -> str:
     sign_in(page, "priya")
     _served(page.goto(f"/escalations/{GLOBEX_ID}"), "escalation page of Globex")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(GLOBEX_ID)
     return "escalation-globex"
 
 
@@ -108,13 +111,15 @@ def escalation_freeze(page: Page, site: Site) -> str:
     site.clock.set(FREEZE_NOW)
     sign_in(page, "priya")
     _served(page.goto(f"/escalations/{FREEZE_ID}"), "escalation page of the Initech freeze")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(FREEZE_ID)
     return "escalation-freeze"
 
 
 def escalation_held(page: Page, site: Site) -> str:
     escalation_globex(page, site)
     page.get_by_role("button", name="Hold", exact=True).first.click()
-    expect(page.locator("#flash")).to_be_visible()  # the message after an action
+    expect(page.locator("#flash")).to_be_visible()  # the message after an action, not a refusal
+    expect(page.locator("#flash")).not_to_have_class(re.compile(r"\berror\b"))
     return "escalation-held"
 
 
@@ -129,6 +134,7 @@ def confirmed(page: Page, site: Site) -> str:
     review_page(page, site)
     page.get_by_role("button", name="Confirm this packet").click()
     expect(page.locator("#flash")).to_be_visible()
+    expect(page.locator("#flash")).not_to_have_class(re.compile(r"\berror\b"))
     return "confirmed"
 
 
@@ -180,10 +186,19 @@ def pick_page(page: Page, site: Site) -> str:
 
 
 def pick_page_invalid(page: Page, site: Site) -> str:
-    _served(page.goto("/pick/not-a-real-link-0123456789abcdef0123456789abcdef"), "the customer's pick page")
+    _served(page.goto("/pick/not-a-real-link-0123456789abcdef0123456789abcdef"), "the pick page", ok=False)
     expect(page.get_by_role("heading", level=1)).to_have_text("Not a valid link")
     return "pick-invalid"
 
+
+TALL = frozenset({"escalation-globex", "escalation-freeze", "escalation-held", "confirmed"})  # the top only
+# Parts of a page shown on their own in docs/web.md: (image name, CSS selector of the part).
+PARTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "escalation-globex": (("grid", ".grid-scroll"), ("candidate", "ol.candidates > li")),
+    "escalation-freeze": (("grid-freeze", ".grid-scroll"),),
+    "escalation-held": (("held-message", "#flash"), ("actions", "section.actions")),
+    "confirmed": (("confirmed-message", "#flash"),),
+}
 
 PAGES: list[Callable[[Page, Site], str]] = [
     signin_form,
@@ -212,7 +227,9 @@ def test_no_serious_accessibility_violation(
     page.wait_for_load_state("networkidle")
     serious = [v for v in _violations(page) if v.get("impact") in SERIOUS]
     assert not serious, f"{page.url}: axe-core finds serious or critical violations:\n{_report(serious)}"
-    document(page, name, full_page=True)
+    document(page, name, full_page=name not in TALL)
+    for shot, selector in PARTS.get(name, ()):
+        document(page, shot, part=page.locator(selector).first)
 
 
 def test_the_check_finds_a_serious_violation_when_there_is_one(page: Page, site: Site) -> None:
