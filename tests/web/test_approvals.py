@@ -135,3 +135,18 @@ def test_the_list_puts_open_requests_first_and_filters_what_waits_on_me(page: Pa
     expect(page).to_have_url(f"{site.base}{REQUEST}")
     sign_in(page, "dana", start="/sign-in?next=/approvals%3Fmine%3Dtrue")
     expect(page.get_by_text("No exception requests match.")).to_be_visible()
+
+
+def test_a_request_that_does_not_exist_is_a_page_saying_so(page: Page, site: Site) -> None:
+    sign_in(page, "omar", start=f"/approvals/{FREEZE_ID}/99")
+    expect(page.get_by_role("alert")).to_contain_text(f"{FREEZE_ID} has no exception request #99")
+    assert page.request.get(f"/approvals/{FREEZE_ID}/99").status == 404
+    assert page.request.get("/approvals/ESC-00000/1").status == 404
+    assert page.request.get(f"/approvals/{FREEZE_ID}/first").status == 422
+    answer = page.request.post(f"{REQUEST}/approve", form={"slot": "soon", "reason": "why not"})
+    assert answer.status == 422
+    assert "is not a slot start" in answer.text()
+    answer = page.request.post(f"{REQUEST}/approve", form={"slot": "2026-11-24T12:00:00Z", "reason": "no"})
+    assert answer.status == 404  # the service: the request offers no near miss starting then
+    assert "offers no near miss starting 2026-11-24T12:00:00Z" in answer.text()
+    _unchanged(site)
