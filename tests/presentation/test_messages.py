@@ -131,3 +131,17 @@ def test_refused_attempts_read_as_what_was_refused_and_why() -> None:
         "confirmation refused by the fresh check of Tue 17 Nov 12:00-13:00 Mexico City (18:00-19:00 UTC): "
         "Mei Chen (customer success director) is now busy Tue 17 Nov 13:00-14:00 New York"
     )
+
+
+def test_the_customers_pick_link_entries_read_as_sentences() -> None:
+    made = {"link": 3, "expires_at": "2026-11-15T15:00:00Z", "options": [{"start": "x"}, {"start": "y"}]}
+    picked = {"link": 3, "with_note": True, "start": "2026-11-17T15:00:00Z", "end": "2026-11-17T16:00:00Z"}
+    zone = "America/Mexico_City"
+    assert audit.describe("pick_link_created", made, zone).startswith("customer pick link 3 made for 2 held")
+    assert "sent to nobody" in audit.describe("pick_link_created", made, zone)
+    said = audit.describe("customer_picked", picked, zone)
+    assert "Tue 17 Nov 09:00-10:00 Mexico City" in said
+    assert said.endswith("through pick link 3 with a note (nothing confirmed)")
+    declined = audit.describe("customer_declined", {"link": 3, "with_note": False}, zone)
+    assert declined == "the customer said none of the held times works, through pick link 3"
+    assert audit.describe("pick_link_revoked", {"link": 3}, zone) == "customer pick link 3 revoked"

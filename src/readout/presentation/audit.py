@@ -60,6 +60,19 @@ _LINES: dict[str, _Line] = {
     "plan": _plan_line,
     "plan_not_ready": lambda p, z: "not ready: " + ", ".join(p["not_ready"]),
     "hold_placed": lambda p, z: f"hold on {_when(p, z)}, expires {_at(p['expires_at'], z)}",
+    "pick_link_created": lambda p, z: (
+        f"customer pick link {p['link']} made for {len(p.get('options', []))} held option(s), valid until "
+        f"{_at(p['expires_at'], z)} (sent to nobody: the link was shown to its maker)"
+    ),
+    "pick_link_revoked": lambda p, z: f"customer pick link {p['link']} revoked",
+    "customer_picked": lambda p, z: (
+        f"the customer picked {_when(p, z)} through pick link {p['link']}"
+        f"{' with a note' if p.get('with_note') else ''} (nothing confirmed)"
+    ),
+    "customer_declined": lambda p, z: (
+        f"the customer said none of the held times works, through pick link {p['link']}"
+        f"{' with a note' if p.get('with_note') else ''}"
+    ),
     "hold_extended": lambda p, z: f"hold on {_when(p, z)} now expires {_at(p['expires_at'], z)}",
     "hold_released": lambda p, z: f"hold on {_when(p, z)} released: {p['reason']}",
     "hold_expired": lambda p, z: f"hold on {_when(p, z)} expired",

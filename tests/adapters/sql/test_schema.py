@@ -40,6 +40,7 @@ TABLES = {
     "api_tokens",
     "login_failures",
     "idempotency_keys",
+    "pick_links",
 }
 
 
