@@ -258,3 +258,38 @@ def test_a_zone_that_is_not_one_is_said_so_and_the_contract_zone_is_used(page: P
 def test_an_unknown_escalation_is_a_page_saying_so(page: Page, site: Site) -> None:
     sign_in(page, "priya", start="/escalations/ESC-00000")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Not found")
+
+
+def test_held_slots_are_marked_across_the_grid_and_in_the_candidates(page: Page, site: Site) -> None:
+    from readout.services.queries import escalation_status
+
+    sign_in(page, "priya", start=f"/escalations/{GLOBEX_ID}")
+    placed = page.request.post(f"/v1/escalations/{GLOBEX_ID}/holds", headers={"Origin": site.base})
+    assert placed.ok, placed.text()
+    held = {
+        h.slot.start.strftime("%Y-%m-%dT%H:%M:%SZ") for h in escalation_status(site.deps, GLOBEX_ID).holds
+    }
+    assert len(held) == 3  # the case holds three slots
+    page.reload()
+    columns = page.locator("th.col.held")
+    expect(columns).to_have_count(3)
+    assert set(columns.evaluate_all("(hs) => hs.map(h => h.dataset.start)")) == held
+    first = min(held)
+    column = page.locator(f"th.col[data-start='{first}']")
+    expect(column.locator(".sr")).to_contain_text("held")
+    column.focus()
+    expect(column.locator(".why")).to_contain_text("Held for this readout.")
+    # a free person's cell in a held column reads as tentative: our own hold is on their calendar
+    expect(_cell(page, first, "Mei Chen")).to_have_text(re.compile(r": tentative: held for this readout$"))
+    for start in held:
+        expect(page.locator(f"ol.candidates > li[data-start='{start}'] .badge")).to_have_text("held")
+
+
+def test_planning_again_is_refused_to_a_role_that_may_not_plan(page: Page, site: Site) -> None:
+    sign_in(page, "omar", start=f"/escalations/{GLOBEX_ID}")  # the duty manager may look, not plan
+    expect(page.locator("th.col").first).to_be_attached()
+    answer = page.request.post(
+        f"/escalations/{GLOBEX_ID}/plan", headers={"Origin": site.base}, form={"reason": "try"}
+    )
+    assert answer.status == 403
+    assert "may not open and plan" in answer.text()

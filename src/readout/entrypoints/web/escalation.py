@@ -15,17 +15,19 @@ the grid is shown in the contract zone.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse
 
 from readout.domain.case import Case
 from readout.domain.diagnosis import missing_role_holders
-from readout.domain.holds import HoldStatus
+from readout.domain.holds import Hold, HoldStatus
 from readout.domain.intervals import Interval
+from readout.domain.lifecycle import Action, IllegalTransition, next_state
 from readout.domain.names import ROLES, WAIVER_AUTHORITY
 from readout.domain.plan import PlanStatus
 from readout.entrypoints.explanations import role_holder_text
@@ -40,7 +42,7 @@ from readout.errors import PermissionDenied
 from readout.presentation import grid as grids
 from readout.presentation.times import city, day_name, zone_of
 from readout.services import availability as availability_service
-from readout.services.queries import escalation_status
+from readout.services.queries import Status, escalation_status
 
 __all__ = ["render_escalation", "router"]
 
@@ -139,8 +141,17 @@ def _not_ready(case: Case, reasons: tuple[str, ...]) -> list[str]:
     return out
 
 
-def _live_holds(holds: Any, now: datetime) -> list[Interval]:
+def _live_holds(holds: Iterable[Hold], now: datetime) -> list[Interval]:
     return [h.slot for h in holds if h.status is HoldStatus.LIVE and h.expires_at > now]
+
+
+def _replannable(status: Status) -> bool:
+    """Whether the escalation's state allows planning again (not confirmed, cancelled, and so on)."""
+    try:
+        next_state(status.escalation.state, Action.PLAN)
+    except IllegalTransition:
+        return False
+    return True
 
 
 def render_escalation(
@@ -176,12 +187,13 @@ def render_escalation(
         }
         for m in plan.near_misses[:_NEAR_MISSES_SHOWN]
     ]
-    status = escalation_status(deps, escalation_id)
+    status = seen.status
     names = {p.id: p.name for p in case.people.values()} | {i.id: i.name for i in case.interpreters}
     context = {
         "esc": status.escalation,
         "status": status,
         "seen": seen,
+        "replannable": _replannable(status),
         "case": case,
         "plan": plan,
         "ready": plan.status is PlanStatus.READY,
