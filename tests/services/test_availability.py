@@ -38,7 +38,8 @@ def test_near_misses_of_a_frozen_case_are_the_plans(desk: Desk) -> None:
 
     seen = availability(desk.deps, FREEZE_ID)
 
-    assert seen.grid is not None and not seen.plan.candidates
+    assert seen.grid is not None
+    assert not seen.plan.candidates
     near = {m.start for m in seen.plan.near_misses}
     assert near
     stored = desk.plan(FREEZE_ID)
@@ -57,6 +58,17 @@ def test_a_calendar_changed_since_the_recorded_plan_is_noticed_and_not_recorded(
     assert seen.stale
     assert u(2026, 11, 17, 18) not in {c.start for c in seen.plan.candidates}
     assert desk.plan(GLOBEX_ID) == stored  # the page never records a plan
+
+
+def test_near_misses_that_moved_on_are_noticed_too(desk: Desk) -> None:
+    desk.open(FREEZE)
+    assert not availability(desk.deps, FREEZE_ID).stale
+    desk.clock.advance(hours=2)  # the earliest start passes Tuesday's first near misses
+
+    seen = availability(desk.deps, FREEZE_ID)
+
+    assert not seen.plan.candidates
+    assert seen.stale
 
 
 def test_the_deadline_working_counts_business_days_and_skips_the_holiday(desk: Desk) -> None:
@@ -90,5 +102,6 @@ def test_a_case_that_is_not_ready_has_no_grid(desk: Desk) -> None:
 
     seen = availability(desk.deps, GLOBEX_ID)
 
-    assert seen.grid is None and seen.working is None
+    assert seen.grid is None
+    assert seen.working is None
     assert seen.plan.not_ready == ("RCA_NOT_APPROVED",)

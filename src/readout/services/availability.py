@@ -5,7 +5,8 @@ instant (``--now`` when pinned, else the document's ``now:``, else the clock), a
 planner's own grid (``family_grid``: every candidate start with the mask of every family it breaks, as the
 diagnosis reads it). Compliant starts are the plan's candidates and near misses the plan's near misses by
 construction. Nothing is written: the stored plan is compared, not replaced (``stale`` says when the fresh
-plan's candidates differ from the last recorded plan's; re-planning is ``escalations.plan_escalation``).
+plan's candidates or near misses differ from the last recorded plan's; re-planning is
+``escalations.plan_escalation``).
 
 Free/busy only: the calendars give busy intervals, never an event's title or details.
 """
@@ -54,7 +55,7 @@ class DeadlineWorking:
 class Availability:
     """The page's data: the stored status, the fresh plan (``planned``), its grid (None when the plan has
     none: not ready, or no time left), the deadline's working (None before RCA approval) and whether the
-    fresh plan's candidates differ from the stored plan's (``stale``)."""
+    fresh plan's candidates or near misses differ from the stored plan's (``stale``)."""
 
     status: Status
     planned: PlannedCase
@@ -125,8 +126,9 @@ def _grid(planned: PlannedCase) -> FamilyGrid | None:
     )
 
 
-def _starts(plan: Plan | None) -> frozenset[datetime]:
-    return frozenset(c.start for c in plan.candidates) if plan is not None else frozenset()
+def _starts(plan: Plan) -> tuple[frozenset[datetime], frozenset[datetime]]:
+    """The starts of a plan's candidates and of its near misses."""
+    return frozenset(c.start for c in plan.candidates), frozenset(m.start for m in plan.near_misses)
 
 
 def availability(deps: Deps, escalation_id: str) -> Availability:
@@ -137,5 +139,5 @@ def availability(deps: Deps, escalation_id: str) -> Availability:
     now, as_of = planning_instant(deps, loaded)
     planned = plan_case(loaded, deps.reader, now, deps.source_timeout)
     grid = _grid(planned) if not planned.plan.not_ready else None
-    stale = status.plan is not None and _starts(status.plan) != _starts(planned.plan)
+    stale = status.plan is not None and _starts(status.plan) != _starts(planned.plan)  # what may be held
     return Availability(status, planned, as_of, grid, deadline_working(loaded.case), stale)
