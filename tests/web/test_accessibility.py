@@ -59,23 +59,12 @@ def _open_request_id(site: Site) -> int:
     return requests[-1].id
 
 
-def _hold_globex(page: Page, site: Site) -> None:
-    answer = page.request.post(f"/v1/escalations/{GLOBEX_ID}/holds", headers={"Origin": site.base})
-    assert answer.ok, answer.text()
-
-
-def _pick_link(page: Page, site: Site) -> str:
-    """A live pick link for Globex's held options, made on the escalation page's form as priya would; its
-    path (``/pick/...``), shown once in the answer."""
-    _hold_globex(page, site)
-    made = page.request.post(
-        f"/escalations/{GLOBEX_ID}/pick-links", headers={"Origin": site.base}, form={}, max_redirects=5
-    )
-    if made.status == 404:
-        pytest.xfail("creating a pick link: the route is not built yet")
-    found = re.search(r"/pick/[A-Za-z0-9_\-.~%]+", made.text())
-    assert found, f"the link is shown once after creating it ({made.status})"
-    return found.group(0)
+def pick_link_created(page: Page, site: Site) -> str:
+    """Priya holds Globex's best slots and creates a pick link on the escalation page (shown once)."""
+    escalation_held(page, site)
+    page.get_by_role("button", name="Create a pick link").click()
+    expect(page.get_by_label(re.compile(r"^Pick link"))).to_have_value(re.compile(r"/pick/"))
+    return "pick-link"
 
 
 def signin_form(page: Page, site: Site) -> str:
@@ -177,8 +166,8 @@ def error_page(page: Page, site: Site) -> str:
 
 
 def pick_page(page: Page, site: Site) -> str:
-    sign_in(page, "priya")
-    path = _pick_link(page, site)
+    pick_link_created(page, site)
+    path = "/pick/" + page.get_by_label(re.compile(r"^Pick link")).input_value().split("/pick/", 1)[1]
     page.context.clear_cookies()  # the customer has no account: the page is public
     _served(page.goto(path), "the customer's pick page")
     expect(page.get_by_role("heading", level=1)).to_have_text("Pick a time for your readout")
@@ -191,13 +180,21 @@ def pick_page_invalid(page: Page, site: Site) -> str:
     return "pick-invalid"
 
 
-TALL = frozenset({"escalation-globex", "escalation-freeze", "escalation-held", "confirmed"})  # the top only
+TALL = frozenset(
+    {"escalation-globex", "escalation-freeze", "escalation-held", "confirmed", "pick-link"}
+)  # the top only
+# Pages docs/web.md does not show (the audit page's own test takes its picture, with entries of every kind).
+UNSHOWN = frozenset({"signin-refused", "error-page", "pick-invalid", "approval-refused", "audit"})
 # Parts of a page shown on their own in docs/web.md: (image name, CSS selector of the part).
 PARTS: dict[str, tuple[tuple[str, str], ...]] = {
-    "escalation-globex": (("grid", ".grid-scroll"), ("candidate", "ol.candidates > li")),
-    "escalation-freeze": (("grid-freeze", ".grid-scroll"),),
+    "escalation-globex": (
+        ("grid", ".grid-scroll:has(th[data-kind='compliant'])"),
+        ("candidate", "ol.candidates > li"),
+    ),
+    "escalation-freeze": (("grid-freeze", ".grid-scroll:has(th[data-kind='near-miss'])"),),
     "escalation-held": (("held-message", "#flash"), ("actions", "section.actions")),
     "confirmed": (("confirmed-message", "#flash"),),
+    "pick-link": (("pick-link-created", "section.pick-links"),),
 }
 
 PAGES: list[Callable[[Page, Site], str]] = [
@@ -214,6 +211,7 @@ PAGES: list[Callable[[Page, Site], str]] = [
     approval_refused,
     audit,
     error_page,
+    pick_link_created,
     pick_page,
     pick_page_invalid,
 ]
@@ -227,6 +225,8 @@ def test_no_serious_accessibility_violation(
     page.wait_for_load_state("networkidle")
     serious = [v for v in _violations(page) if v.get("impact") in SERIOUS]
     assert not serious, f"{page.url}: axe-core finds serious or critical violations:\n{_report(serious)}"
+    if name in UNSHOWN:
+        return
     document(page, name, full_page=name not in TALL)
     for shot, selector in PARTS.get(name, ()):
         document(page, shot, part=page.locator(selector).first)
