@@ -242,3 +242,22 @@ def test_the_check_finds_a_serious_violation_when_there_is_one(page: Page, site:
     found = {v["id"]: v for v in _violations(page) if v.get("impact") in SERIOUS}
     assert {"image-alt", "label"} <= set(found)
     assert "#nameless" in _report(list(found.values()))
+
+
+def test_the_keyboard_skips_to_the_content_and_reaches_the_audit_export(page: Page, site: Site) -> None:
+    sign_in(page, "grace", start=f"/escalations/{GLOBEX_ID}/audit")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    export = page.get_by_role("link", name="Download the trail as JSON")
+    for _ in range(6):  # the crumbs, then the export links: no pointer needed
+        page.keyboard.press("Tab")
+        if export.evaluate("(link) => link === document.activeElement"):
+            break
+    expect(export).to_be_focused()
+    outline = export.evaluate("(link) => getComputedStyle(link).outlineStyle")
+    assert outline != "none", "focus is visible"
+    with page.expect_download() as download:
+        page.keyboard.press("Enter")
+    assert download.value.suggested_filename == f"audit-{GLOBEX_ID}.json"
