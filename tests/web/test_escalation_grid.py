@@ -253,6 +253,10 @@ def test_a_zone_that_is_not_one_is_said_so_and_the_contract_zone_is_used(page: P
     expect(page.get_by_text("'Mars/Olympus_Mons' is not a time zone this server knows")).to_be_visible()
     expect(page.get_by_text("labelled in Mexico City time")).to_be_visible()
     expect(page.locator("th.col[data-start='2026-11-17T18:00:00Z'] .t")).to_have_text("12:00")
+    picker = page.get_by_label("Show times in")
+    expect(picker).to_have_value("America/Mexico_City")
+    expect(picker.locator("option:checked")).to_have_text("Contract zone: Mexico City (Luis Garza, Ana Ruiz)")
+    expect(picker.locator("option[value='America/Mexico_City']")).to_have_count(1)  # one option per zone
 
 
 def test_an_unknown_escalation_is_a_page_saying_so(page: Page, site: Site) -> None:

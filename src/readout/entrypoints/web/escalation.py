@@ -101,7 +101,10 @@ def _zone_choices(case: Case) -> list[ZoneChoice]:
         if case.readout.language and interp.qualifies(case.readout.language, case.customer_id):
             by_zone.setdefault(interp.zone.key, []).append(interp.name)
     for key, names in by_zone.items():
-        choices.append(ZoneChoice(key, f"{city(key)}: {', '.join(names)}"))
+        if key == contract:  # one option per zone: the contract zone's names who is there too
+            choices[0] = ZoneChoice(contract, f"Contract zone: {city(contract)} ({', '.join(names)})")
+        else:
+            choices.append(ZoneChoice(key, f"{city(key)}: {', '.join(names)}"))
     if all(c.value != "UTC" for c in choices):
         choices.append(ZoneChoice("UTC", "UTC"))
     choices.append(ZoneChoice(BROWSER, "This browser's time zone"))
