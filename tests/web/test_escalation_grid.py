@@ -154,18 +154,23 @@ def test_each_candidate_lists_its_reasons_and_every_attendees_local_time(page: P
     )
 
 
+def _open_variant(site: Site, tmp: Path, escalation_id: str, now: datetime, approved: str | None) -> None:
+    """A copy of the Globex case as another escalation, approved at ``approved`` (None: not yet)."""
+    folder = tmp / escalation_id
+    shutil.copytree(EXAMPLES / GLOBEX, folder)
+    body = yaml.safe_load((folder / "case.yaml").read_text())
+    body["now"] = now.isoformat()
+    body["escalation"]["id"] = escalation_id
+    body["escalation"]["customer_safe_rca_approved_at"] = approved
+    (folder / "case.yaml").write_text(yaml.safe_dump(body))
+    site.clock.set(now)
+    open_escalation(site.deps, load_case(folder / "case.yaml").document, "priya")
+
+
 def _open_dst_case(site: Site, tmp: Path) -> None:
     """The Globex case approved two weeks earlier: its horizon (Fri 30 Oct to Wed 4 Nov) crosses the end of
     US daylight saving time (Sun 1 Nov), which moves Dana's Chicago clock back an hour."""
-    folder = tmp / "dst"
-    shutil.copytree(EXAMPLES / GLOBEX, folder)
-    body = yaml.safe_load((folder / "case.yaml").read_text())
-    body["now"] = DST_NOW.isoformat()
-    body["escalation"]["id"] = DST_ID
-    body["escalation"]["customer_safe_rca_approved_at"] = "2026-10-28T16:40:00-06:00"
-    (folder / "case.yaml").write_text(yaml.safe_dump(body))
-    site.clock.set(DST_NOW)
-    open_escalation(site.deps, load_case(folder / "case.yaml").document, "priya")
+    _open_variant(site, tmp, DST_ID, DST_NOW, "2026-10-28T16:40:00-06:00")
 
 
 def test_labels_in_the_browsers_zone_and_a_persons_own_time_across_a_dst_change(
@@ -297,3 +302,15 @@ def test_planning_again_is_refused_to_a_role_that_may_not_plan(page: Page, site:
     )
     assert answer.status == 403
     assert "may not open and plan" in answer.text()
+
+
+def test_a_case_not_ready_says_why_and_has_no_grid(page: Page, site: Site, tmp_path: Path) -> None:
+    _open_variant(site, tmp_path, "ESC-48300", DST_NOW, None)
+    sign_in(page, "priya", start="/escalations/ESC-48300")
+    expect(page.get_by_role("heading", name="Not ready")).to_be_visible()
+    expect(
+        page.get_by_text("RCA_NOT_APPROVED: the customer-safe RCA draft is not approved yet")
+    ).to_be_visible()
+    expect(page.get_by_text("No deadline yet")).to_be_visible()
+    expect(page.get_by_text("No grid: the case is not ready to plan")).to_be_visible()
+    expect(page.locator("th.col")).to_have_count(0)
