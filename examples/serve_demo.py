@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 STORE = Path(os.environ.get("READOUT_DEMO_STORE") or ROOT / ".demo" / "serve.db")  # the store, made anew
-GLOBEX_NOW, FREEZE_NOW = "2026-11-12T09:00:00-06:00", "2026-11-23T12:00:00+01:00"
+GLOBEX_NOW = "2026-11-12T09:00:00-06:00"  # where the Globex story starts; READOUT_DEMO_NOW pins another
 PASSWORD = "readout-demo-password"  # a demo store's password: never use it for anything real
 SIGNS_IN = ("priya", "dana", "omar", "lena", "grace")
 
@@ -58,8 +58,11 @@ def seed() -> str:
     )  # fmt: skip
     token = str(json.loads(made)["token"])
     print("  (token printed below)")
-    _readout("open", "examples/globex-sso-outage/case.yaml", "--as", "priya", "--now", GLOBEX_NOW, "--json")
-    _readout("open", "examples/cab-freeze-no-slot/case.yaml", "--as", "priya", "--now", FREEZE_NOW, "--json")
+    # Both are opened as of the instant the service is pinned at, so the plans they record are the plans the
+    # pages make again (a page shows "the calendars changed since the last recorded plan" otherwise).
+    now = os.environ.get("READOUT_DEMO_NOW", GLOBEX_NOW)
+    _readout("open", "examples/globex-sso-outage/case.yaml", "--as", "priya", "--now", now, "--json")
+    _readout("open", "examples/cab-freeze-no-slot/case.yaml", "--as", "priya", "--now", now, "--json")
     return token
 
 

@@ -103,7 +103,9 @@ def site(tmp_path: Path) -> Iterator[Site]:
     for user in SIGNS_IN:
         auth.set_password(deps, user, PASSWORD, "alex")
     open_escalation(deps, load_case(EXAMPLES / GLOBEX / "case.yaml").document, "priya")
+    clock.set(FREEZE_NOW)  # each story opened at its own moment, as its case file's now: says
     open_escalation(deps, load_case(EXAMPLES / FREEZE / "case.yaml").document, "priya")
+    clock.set(GLOBEX_NOW)
     readiness = health.store_readiness(bootstrap.settings({"READOUT_DATABASE_URL": url}), {})
     app = create_app(deps, readiness=readiness)
     port = _free_port()
