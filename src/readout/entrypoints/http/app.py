@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from readout import __version__, bootstrap
@@ -66,6 +67,9 @@ def create_app(
     app.state.readiness = readiness
     app.state.auth_settings = auth_settings
     app.add_middleware(_OverTheApi)
+    # The availability grid is large, repetitive HTML (a cell per start per person): compressed, it is a
+    # small fraction of that on the wire. Only when the client asks (Accept-Encoding), from 1 kB.
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     problems.install(app)
     install_auth(app)
     for router in (health.router, auth_router, escalations.router, commands.router, audit.router):
