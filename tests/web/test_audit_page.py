@@ -121,3 +121,10 @@ def test_an_unknown_escalation_is_a_page_saying_so(page: Page, site: Site) -> No
     assert answer.status == 404
     expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
     expect(page.get_by_role("alert")).to_contain_text("ESC-00000")
+
+
+def test_the_escalation_page_links_to_its_audit_trail(page: Page, site: Site) -> None:
+    sign_in(page, "priya", start=f"/escalations/{GLOBEX_ID}")
+    page.get_by_role("link", name="Audit trail").click()
+    expect(page).to_have_url(f"{site.base}/escalations/{GLOBEX_ID}/audit")
+    expect(page.locator("tbody tr[data-kind='opened']")).to_have_count(1)
