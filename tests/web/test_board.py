@@ -26,6 +26,7 @@ def test_the_board_shows_each_readout_with_its_deadline_and_next_action(page: Pa
     sign_in(page, "priya")
     globex = page.locator(f"tr[data-escalation='{GLOBEX_ID}']")
     freeze = page.locator(f"tr[data-escalation='{FREEZE_ID}']")
+    expect(globex).to_contain_text("Globex Financial")  # the customer by name
     expect(globex).to_contain_text("planned")
     expect(globex).to_contain_text("Mexico City")  # the deadline in the contract zone, with its city
     expect(globex).to_contain_text("UTC")

@@ -63,6 +63,7 @@ class CaseZones:
 
     contract: str
     roles: Mapping[str, Attendee] = field(default_factory=dict)  # role -> its holder
+    customer_name: str = ""  # the customer's display name ("" when the document has none)
 
     def of(self, role: str) -> Attendee | None:
         """The holder of ``role``, when the case names one."""
@@ -126,7 +127,7 @@ def zones_of_document(body: Mapping[str, Any]) -> CaseZones:
         if person:
             name = _text(person.get("name")) or str(roles.get(role))
             holders[role] = Attendee(name, _text(person.get("timezone")) or "UTC")
-    return CaseZones(contract, holders)
+    return CaseZones(contract, holders, _text(_section(body, "customer").get("name")) or "")
 
 
 def zones_of_case(case: Case) -> CaseZones:
@@ -136,7 +137,7 @@ def zones_of_case(case: Case) -> CaseZones:
         for role in ROLES
         if (pid := case.roles.get(role)) and pid in case.people
     }
-    return CaseZones(case.business_zone.key, holders)
+    return CaseZones(case.business_zone.key, holders, case.customer_name)
 
 
 def _zones(uow: UnitOfWork, escalation_id: str) -> CaseZones | None:

@@ -116,6 +116,10 @@ class Row:
     def id(self) -> str:
         return self.status.escalation.id
 
+    @property
+    def customer(self) -> str:
+        return _customer(self.status)
+
 
 def _row(status: queries.Status, now: datetime) -> Row:
     esc, plan = status.escalation, status.plan
@@ -135,6 +139,11 @@ def _row(status: queries.Status, now: datetime) -> Row:
     return Row(status, zone, compliant, live, next_step(status), at_risk)
 
 
+def _customer(status: queries.Status) -> str:
+    """The customer as people name it: the case's customer name, else its id."""
+    return (status.zones.customer_name if status.zones else "") or status.escalation.customer_id
+
+
 @router.get("/", response_class=HTMLResponse)
 def readouts_board(
     request: Request,
@@ -151,7 +160,7 @@ def readouts_board(
         _row(queries.escalation_status(deps, item.escalation.id), now)
         for item in queries.escalation_listing(deps)
     ]
-    customers = sorted({r.status.escalation.customer_id for r in rows})
+    customers = sorted({(r.status.escalation.customer_id, _customer(r.status)) for r in rows})
     states = sorted({r.status.escalation.state.value for r in rows})
     if show == "open":
         rows = [r for r in rows if r.status.escalation.state not in _FINAL]
