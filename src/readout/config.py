@@ -184,6 +184,18 @@ class SmtpSettings:
 
 
 @dataclass(frozen=True)
+class SlackSettings:
+    """The support leadership channel in Slack (docs/leadership-channel.md): the Web API's base URL (tests
+    point it at a local fake), the bot token and the signing secret (secrets: never shown, ``repr`` hides
+    them), and the channel exception requests are posted to."""
+
+    api_url: str
+    bot_token: str = field(repr=False)
+    signing_secret: str = field(repr=False)
+    channel: str
+
+
+@dataclass(frozen=True)
 class OidcSettings:
     """Sign-in through an OpenID Connect provider (docs/auth.md, "Signing in with OpenID Connect").
 
@@ -214,6 +226,9 @@ class Settings:
     # The folder local calendars named by documents posted to the API must lie in (None: they may name none).
     calendar_root: Path | None = None
     oidc: OidcSettings | None = None  # None: no OpenID Connect sign-in (passwords and API tokens only)
+    slack: SlackSettings | None = (
+        None  # None: no leadership channel (approvers are told by e-mail, if at all)
+    )
 
 
 def _number(environ: Mapping[str, str], name: str, default: float, minimum: float) -> float:
@@ -450,6 +465,31 @@ def _oidc(environ: Mapping[str, str], secrets: dict[str, Any]) -> OidcSettings |
     )
 
 
+_SLACK = ("READOUT_SLACK_BOT_TOKEN", "READOUT_SLACK_SIGNING_SECRET", "READOUT_SLACK_CHANNEL")
+SLACK_API_URL = "https://slack.com/api/"
+
+
+def _slack(environ: Mapping[str, str]) -> SlackSettings | None:
+    """``READOUT_SLACK_*``: None when no bot token, secret or channel is set; ConfigError when only some are
+    (a channel half set up would take decisions nobody can answer), never echoing a secret."""
+    given = {name: environ.get(name, "").strip() for name in _SLACK}
+    if not any(given.values()):
+        return None
+    missing = [name for name, value in given.items() if not value]
+    if missing:
+        raise ConfigError(f"the leadership channel is half set up: {', '.join(missing)} missing")
+    url = environ.get("READOUT_SLACK_API_URL", "").strip() or SLACK_API_URL
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or "@" in parts.netloc:
+        raise ConfigError("READOUT_SLACK_API_URL: expected the Web API's base URL, https://slack.com/api/")
+    return SlackSettings(
+        url if url.endswith("/") else url + "/",
+        given["READOUT_SLACK_BOT_TOKEN"],
+        given["READOUT_SLACK_SIGNING_SECRET"],
+        given["READOUT_SLACK_CHANNEL"],
+    )
+
+
 def load_settings(environ: Mapping[str, str]) -> Settings:
     """Settings from ``environ`` (``os.environ`` in production, a dict in tests)."""
     secrets = _secrets(environ)
@@ -464,4 +504,5 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         outbound=OutboundPolicy.parse(environ.get("READOUT_OUTBOUND_ALLOW", "")),
         calendar_root=_calendar_root(environ),
         oidc=_oidc(environ, secrets),
+        slack=_slack(environ),
     )

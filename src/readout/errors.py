@@ -81,6 +81,13 @@ class SourceUnavailable(ReadoutError):
 
 
 @dataclass
+class RateLimited(SourceUnavailable):
+    """An outside service asked Readout to wait (HTTP 429 with ``Retry-After``): retried no sooner."""
+
+    retry_after: float = 60.0  # seconds
+
+
+@dataclass
 class StoreUnavailable(ReadoutError):
     """The store could not be used (busy, read-only, full, unreachable); nothing was changed.
 

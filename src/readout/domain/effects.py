@@ -37,6 +37,11 @@ class EffectKind(Enum):
     RELEASE_HOLD = "release_hold"
     CONFIRM_HOLD = "confirm_hold"  # the organizer's hold becomes the readout event
     SEND_INVITATION = "send_invitation"  # iMIP REQUEST or CANCEL
+    # The leadership channel (domain/channel.py). A post carries its effect's key to the channel (Slack:
+    # message metadata), so a retry after an unknown outcome finds it there instead of posting it twice.
+    CHANNEL_POST = "channel_post"  # payload: topic, thread (the topic whose first post it replies under, or
+    # None: a top-level post), message
+    CHANNEL_UPDATE = "channel_update"  # payload: topic (whose first post is replaced in place), message
 
     @property
     def repeatable(self) -> bool:
@@ -108,14 +113,18 @@ class Effect:
             last_error=None,
         )
 
-    def retry_later(self, now: datetime, error: str) -> Effect:
-        """Failed for a passing reason: pending again after a backoff, or failed after ``MAX_ATTEMPTS``."""
+    def retry_later(self, now: datetime, error: str, at_least: timedelta | None = None) -> Effect:
+        """Failed for a passing reason: pending again after a backoff (no sooner than ``at_least``, what the
+        other side asked for with ``Retry-After``), or failed after ``MAX_ATTEMPTS``."""
         if self.attempts >= MAX_ATTEMPTS:
             return self.given_up(now, error)
+        wait = backoff(self.attempts)
+        if at_least is not None:
+            wait = max(wait, min(at_least, _LONGEST_RETRY))
         return replace(
             self,
             status=EffectStatus.PENDING,
-            next_at=now + backoff(self.attempts),
+            next_at=now + wait,
             lease_until=None,
             last_error=error,
         )

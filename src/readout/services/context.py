@@ -13,7 +13,14 @@ from readout.domain.escalation import Escalation
 from readout.domain.intervals import Interval, utc_text
 from readout.domain.users import SYSTEM, Permission, User, may
 from readout.errors import NotFound, PermissionDenied, Refused
-from readout.services.ports import CalendarReader, CaseBuilder, HoldCalendar, InviteSender, UnitOfWork
+from readout.services.ports import (
+    CalendarReader,
+    CaseBuilder,
+    Channel,
+    HoldCalendar,
+    InviteSender,
+    UnitOfWork,
+)
 
 if TYPE_CHECKING:
     from readout.domain.case_document import LoadedCase
@@ -36,6 +43,7 @@ class Deps:
     pinned: bool = False  # ``clock`` is a fixed instant given by the user (``--now``), not the wall clock
     # The real clock, for what must never follow an "as of": sign-in, sessions, tokens and their expiry.
     wall: Callable[[], datetime] = field(default=wall_clock)
+    channel: Channel | None = None  # the leadership channel (Slack); None: none configured
 
     def look(self) -> UnitOfWork:
         """A unit of work for reading only (it never waits for, nor blocks, a writer on SQLite)."""

@@ -22,13 +22,14 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from readout.domain.channel import ChannelMessage
 from readout.domain.effects import Effect, EffectKind, EffectStatus
 from readout.domain.escalation import Escalation
 from readout.domain.holds import Hold, HoldStatus
 from readout.domain.invite import Invitation, InvitePacket, packet_from_dict
 from readout.domain.lifecycle import Action, State
 from readout.domain.users import SYSTEM
-from readout.errors import Conflict, NotFound, ReadoutError, SlotTaken
+from readout.errors import Conflict, NotFound, RateLimited, ReadoutError, SlotTaken, SourceUnavailable
 from readout.presentation import times
 from readout.services.context import Deps, load_escalation, slot_text
 from readout.services.ports import UnitOfWork
@@ -216,7 +217,9 @@ def _hold(uow: UnitOfWork, effect: Effect) -> Hold | None:
 
 
 def _act(deps: Deps, effect: Effect, hold: Hold | None) -> dict[str, Any]:
-    """Step 2, the only network call: what the calendar or relay gave back."""
+    """Step 2, the only network call: what the calendar, relay or channel gave back."""
+    if effect.kind in (EffectKind.CHANNEL_POST, EffectKind.CHANNEL_UPDATE):
+        return _to_channel(deps, effect)
     if effect.kind is EffectKind.SEND_INVITATION:
         if deps.invites is None:
             raise ReadoutError("no SMTP relay is configured (READOUT_SMTP_HOST): not sent")
@@ -238,6 +241,37 @@ def _act(deps: Deps, effect: Effect, hold: Hold | None) -> dict[str, Any]:
         return {"refs": refs}
     _release_everywhere(deps, hold)
     return {}
+
+
+def _to_channel(deps: Deps, effect: Effect) -> dict[str, Any]:
+    """Post or update a leadership channel message. An update, or a reply in a thread, needs its topic's
+    first post delivered: until it is, this fails for a passing reason and is retried (the decided order)."""
+    if deps.channel is None:
+        raise SourceUnavailable("the leadership channel", "no channel is configured (READOUT_SLACK_*)")
+    message = ChannelMessage.from_payload(effect.payload["message"])
+    if effect.kind is EffectKind.CHANNEL_UPDATE:
+        ref = _first_post(deps, effect, effect.payload["topic"])
+        deps.channel.update(ref, message)
+        return {"ref": ref}
+    thread = effect.payload.get("thread")
+    parent = _first_post(deps, effect, thread) if thread else None
+    ref = deps.channel.post(message, key=effect.key, thread=parent, retry=effect.attempts > 1)
+    return {"ref": ref}
+
+
+def _first_post(deps: Deps, effect: Effect, topic: str) -> str:
+    """The channel's reference of ``topic``'s top-level post (a done ``CHANNEL_POST`` without a thread)."""
+    with deps.look() as uow:
+        for earlier in uow.effects.of(effect.escalation_id):
+            if (
+                earlier.kind is EffectKind.CHANNEL_POST
+                and earlier.payload.get("topic") == topic
+                and not earlier.payload.get("thread")
+                and earlier.status is EffectStatus.DONE
+                and earlier.result.get("ref")
+            ):
+                return str(earlier.result["ref"])
+    raise SourceUnavailable("the leadership channel", f"the first message of {topic} is not posted yet")
 
 
 def _release_everywhere(deps: Deps, hold: Hold) -> None:
@@ -362,7 +396,8 @@ def _failed(
     last attempt is a dead letter, recorded for a human."""
     detail = str(failure)
     final = isinstance(failure, Conflict | NotFound) or _partly_sent(failure)
-    settled = effect.given_up(now, detail) if final else effect.retry_later(now, detail)
+    asked = timedelta(seconds=failure.retry_after) if isinstance(failure, RateLimited) else None
+    settled = effect.given_up(now, detail) if final else effect.retry_later(now, detail, asked)
     uow.effects.update(settled)
     if settled.status is EffectStatus.PENDING:
         return

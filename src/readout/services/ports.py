@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from readout.domain.audit import AuditEntry
     from readout.domain.auth import ApiToken, PasswordRecord, Session
     from readout.domain.case_document import CaseDocument, CaseVersion, LoadedCase
+    from readout.domain.channel import ChannelMessage
     from readout.domain.effects import Effect
     from readout.domain.escalation import Escalation
     from readout.domain.exception_requests import ExceptionRequest, Waiver
@@ -32,6 +33,7 @@ __all__ = [
     "CalendarReader",
     "CaseBuilder",
     "CaseVersions",
+    "Channel",
     "Effects",
     "Escalations",
     "ExceptionRequests",
@@ -113,6 +115,25 @@ class InviteSender(Protocol):
 
     def send(self, invitation: Invitation) -> None:
         """Send the invitation to every attendee of its packet; ReadoutError subclasses on failure."""
+        ...
+
+
+class Channel(Protocol):
+    """The support leadership channel (Slack's Web API, or a fake). Only ever called by the effect runner,
+    after the decision that caused the message was committed."""
+
+    def post(
+        self, message: ChannelMessage, *, key: str, thread: str | None = None, retry: bool = False
+    ) -> str:
+        """Post ``message`` (as a reply under the message ``thread`` when given); the posted message's
+        reference (Slack: its ``ts``). ``key`` travels with the message (Slack: metadata) so that ``retry``
+        (an earlier attempt's outcome is unknown) first looks for a message with that key and returns it
+        instead of posting again. ReadoutError subclasses on failure: ``SourceUnavailable`` for a passing
+        one (rate limited, 5xx, unreachable; retried later), another for a refusal."""
+        ...
+
+    def update(self, ref: str, message: ChannelMessage) -> None:
+        """Replace the message ``ref`` in place (the same failures as ``post``)."""
         ...
 
 
