@@ -248,3 +248,39 @@ def test_a_calendar_root_that_is_not_a_folder_stops_every_command(tmp_path: Path
     with pytest.raises(ConfigError) as caught:
         load_settings({"READOUT_CALENDAR_ROOT": given})
     assert str(caught.value) == f"READOUT_CALENDAR_ROOT={given!r}: expected an existing folder"
+
+
+# --- the leadership channel ------------------------------------------------------------------------------
+
+_SLACK = {
+    "READOUT_SLACK_BOT_TOKEN": "xoxb-test-token-1234",
+    "READOUT_SLACK_SIGNING_SECRET": "8f742231b10e8888abcd99yyyzzz85a5",
+    "READOUT_SLACK_CHANNEL": "C0LEADERS",
+}
+
+
+def test_the_leadership_channel_is_set_up_by_all_three_settings_or_none() -> None:
+    assert load_settings({}).slack is None
+    slack = load_settings(_SLACK | {"READOUT_SLACK_API_URL": "http://127.0.0.1:9999/api"}).slack
+    assert slack is not None
+    assert (slack.api_url, slack.channel) == ("http://127.0.0.1:9999/api/", "C0LEADERS")
+    assert load_settings(_SLACK).slack.api_url == "https://slack.com/api/"  # type: ignore[union-attr]
+    assert "xoxb" not in repr(slack)  # secrets never shown
+    assert _SLACK["READOUT_SLACK_SIGNING_SECRET"] not in repr(slack)
+
+
+@pytest.mark.parametrize("missing", sorted(_SLACK))
+def test_a_half_set_up_channel_is_refused_naming_what_is_missing_and_no_secret(missing: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        load_settings({k: v for k, v in _SLACK.items() if k != missing})
+    assert missing in str(refused.value)
+    assert "xoxb" not in str(refused.value)
+    assert _SLACK["READOUT_SLACK_SIGNING_SECRET"] not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "url", ["ftp://slack.example/api/", "https://user:pw@slack.example/api/", "nonsense"]
+)
+def test_a_slack_api_url_that_is_not_a_base_url_is_refused(url: str) -> None:
+    with pytest.raises(ConfigError, match="READOUT_SLACK_API_URL"):
+        load_settings(_SLACK | {"READOUT_SLACK_API_URL": url})
