@@ -56,6 +56,7 @@ def import_changes(current: Sequence[User], incoming: Sequence[User]) -> tuple[U
     after = before | {u.id: u for u in incoming}
     for user in incoming:
         _refuse_unclear_name(user, after)
+        _refuse_shared_slack_user(user, after)
     _refuse_no_administrator(before, after)
     return tuple(_change(before.get(u.id), u) for u in incoming)
 
@@ -92,6 +93,18 @@ def _refuse_unclear_name(user: User, after: Mapping[str, User]) -> None:
         )
 
 
+def _refuse_shared_slack_user(user: User, after: Mapping[str, User]) -> None:
+    """A Slack user acts as one Readout user: a click must name who decided."""
+    if user.slack is None:
+        return
+    clash = next((o.id for o in after.values() if o.id != user.id and o.slack == user.slack), None)
+    if clash is not None:
+        raise Refused(
+            f"user {user.id!r} may not be linked to the Slack user {user.slack}: user {clash!r} already is "
+            "(a Slack user acts as one Readout user)"
+        )
+
+
 def _refuse_no_administrator(before: Mapping[str, User], after: Mapping[str, User]) -> None:
     if any(Role.ADMINISTRATOR in u.roles for u in after.values()):
         return
@@ -104,8 +117,16 @@ def _refuse_no_administrator(before: Mapping[str, User], after: Mapping[str, Use
 
 
 def user_view(user: User) -> dict[str, Any]:
-    """A user as audit data (and as compared when the users chain is verified)."""
-    return {"name": user.name, "email": user.email, "roles": sorted(r.value for r in user.roles)}
+    """A user as audit data (and as compared when the users chain is verified); the linked Slack user only
+    when there is one, so that entries written before links existed still verify."""
+    view: dict[str, Any] = {
+        "name": user.name,
+        "email": user.email,
+        "roles": sorted(r.value for r in user.roles),
+    }
+    if user.slack is not None:
+        view["slack"] = user.slack
+    return view
 
 
 def import_payload(changes: Sequence[UserChange], bootstrap: bool) -> dict[str, Any]:

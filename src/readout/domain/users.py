@@ -8,7 +8,7 @@ from enum import Enum
 
 from readout.domain.names import COVERAGE, HANDOFF_WINDOW
 
-__all__ = ["SYSTEM", "Permission", "Role", "User", "may", "may_waive", "same_name"]
+__all__ = ["SLACK_USER_ID", "SYSTEM", "Permission", "Role", "User", "may", "may_waive", "same_name"]
 
 
 class Role(Enum):
@@ -55,13 +55,18 @@ WAIVERS: dict[str, frozenset[Role]] = {
 
 @dataclass(frozen=True)
 class User:
-    """A named person who acts in Readout."""
+    """A named person who acts in Readout. ``slack``: the Slack user id (``U012ABCDEF``) linked to this user,
+    so that a button clicked in the leadership channel acts as them (docs/leadership-channel.md)."""
 
     id: str
     name: str
     email: str
     roles: frozenset[Role]
+    slack: str | None = None
 
+
+# A Slack user (or workspace-wide enterprise user) id: U or W, then upper-case letters and digits.
+SLACK_USER_ID = r"^[UW][A-Z0-9]{2,20}$"
 
 SYSTEM = User("readout", "Readout (automatic)", "", frozenset())
 

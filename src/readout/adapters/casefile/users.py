@@ -3,17 +3,21 @@
 ```yaml
 users:
   - {id: priya, name: Priya Shah, email: priya.shah@provider.example, roles: [program_manager]}
+  - {id: omar, name: Omar Haddad, roles: [duty_manager], slack: U012ABCDEF}
 ```
+
+``slack`` (optional) links the Slack user with that id to the user: their clicks in the leadership channel act
+as them, under their roles.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from readout.adapters.casefile.document import DocumentError, read_document
-from readout.domain.users import Role, User
+from readout.domain.users import SLACK_USER_ID, Role, User
 from readout.errors import CaseFileError
 
 __all__ = ["load_users"]
@@ -26,6 +30,7 @@ class _UserSpec(BaseModel):
     name: str
     email: str = ""
     roles: list[Role]
+    slack: str | None = Field(default=None, pattern=SLACK_USER_ID)
 
 
 class _UsersSpec(BaseModel):
@@ -46,5 +51,7 @@ def load_users(path: Path) -> list[User]:
         field = ".".join(str(p) for p in first["loc"])
         allowed = ", ".join(r.value for r in Role)
         hint = f" (roles: {allowed})" if "roles" in field else ""
+        if field.endswith(".slack"):
+            hint = " (a Slack user id such as U012ABCDEF: Slack's profile menu, Copy member ID)"
         raise CaseFileError(str(path), field, f"{first['msg']}{hint}") from None
-    return [User(u.id, u.name, u.email, frozenset(u.roles)) for u in spec.users]
+    return [User(u.id, u.name, u.email, frozenset(u.roles), u.slack) for u in spec.users]

@@ -182,6 +182,9 @@ class _Users:
     def list(self) -> list[User]:
         return [self.data.users[k] for k in sorted(self.data.users)]
 
+    def by_slack(self, slack_user: str) -> User | None:
+        return next((u for u in self.list() if u.slack == slack_user), None)
+
 
 class _Effects:
     def __init__(self, data: MemoryStore) -> None:

@@ -269,7 +269,12 @@ class SqlUsers:
 
     def put(self, user: User) -> None:
         """Create or replace the user (one statement, so two processes putting the same user both succeed)."""
-        values = {"name": user.name, "email": user.email, "roles": sorted(role.value for role in user.roles)}
+        values = {
+            "name": user.name,
+            "email": user.email,
+            "roles": sorted(role.value for role in user.roles),
+            "slack": user.slack,
+        }
         upsert = (postgresql if self._connection.dialect.name == "postgresql" else sqlite).insert(users)
         statement = upsert.values(id=user.id, **values).on_conflict_do_update(
             index_elements=["id"], set_=values
@@ -280,6 +285,11 @@ class SqlUsers:
         """Every user, by id."""
         return [_user(row) for row in self._connection.execute(select(users).order_by(users.c.id)).mappings()]
 
+    def by_slack(self, slack_user: str) -> User | None:
+        """The user linked to the Slack user ``slack_user``, or None."""
+        row = self._connection.execute(select(users).where(users.c.slack == slack_user)).mappings().first()
+        return _user(row) if row is not None else None
+
 
 def _user(row: RowMapping) -> User:
     return User(
@@ -287,4 +297,5 @@ def _user(row: RowMapping) -> User:
         name=row["name"],
         email=row["email"],
         roles=frozenset(Role(value) for value in row["roles"]),
+        slack=row["slack"],
     )

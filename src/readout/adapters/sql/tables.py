@@ -224,6 +224,7 @@ users = Table(
     Column("name", String, nullable=False),
     Column("email", String, nullable=False),
     Column("roles", JSON, nullable=False),  # sorted list of Role values
+    Column("slack", String, index=True),  # the linked Slack user id (revision 0009); None: not linked
 )
 
 # Effects (the outbox): intents written with the decision that causes them, carried out after the commit.
