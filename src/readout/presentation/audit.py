@@ -65,6 +65,10 @@ _LINES: dict[str, _Line] = {
         f"{_at(p['expires_at'], z)} (sent to nobody: the link was shown to its maker)"
     ),
     "pick_link_revoked": lambda p, z: f"customer pick link {p['link']} revoked",
+    "channel_posted": lambda p, z: (
+        f"posted to the leadership channel{' (in the thread)' if p.get('in_thread') else ''}: {p['topic']}"
+    ),
+    "channel_updated": lambda p, z: f"the leadership channel's message updated in place: {p['topic']}",
     "customer_picked": lambda p, z: (
         f"the customer picked {_when(p, z)} through pick link {p['link']}"
         f"{' with a note' if p.get('with_note') else ''} (nothing confirmed)"

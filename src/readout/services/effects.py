@@ -340,6 +340,8 @@ _DONE_ENTRIES: dict[EffectKind, str] = {
     EffectKind.RELEASE_HOLD: "hold_off_calendar",
     EffectKind.CONFIRM_HOLD: "readout_on_calendar",
     EffectKind.SEND_INVITATION: "invite_sent",
+    EffectKind.CHANNEL_POST: "channel_posted",
+    EffectKind.CHANNEL_UPDATE: "channel_updated",
 }
 
 
@@ -351,6 +353,13 @@ def _succeeded(
     result: dict[str, Any],
     now: datetime,
 ) -> None:
+    if effect.kind in (EffectKind.CHANNEL_POST, EffectKind.CHANNEL_UPDATE):
+        uow.effects.update(effect.done(now, result))
+        told = {"topic": effect.payload.get("topic"), "ref": result.get("ref")}
+        if effect.kind is EffectKind.CHANNEL_POST and effect.payload.get("thread"):
+            told["in_thread"] = True
+        _record(esc, now, _DONE_ENTRIES[effect.kind], told)
+        return
     if effect.kind is EffectKind.SEND_INVITATION:
         uow.effects.update(effect.done(now, result))
         payload = {

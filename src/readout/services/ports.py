@@ -127,8 +127,8 @@ class Channel(Protocol):
     ) -> str:
         """Post ``message`` (as a reply under the message ``thread`` when given); the posted message's
         reference (Slack: its ``ts``). ``key`` travels with the message (Slack: metadata) so that ``retry``
-        (an earlier attempt's outcome is unknown) first looks for a message with that key and returns it
-        instead of posting again. ReadoutError subclasses on failure: ``SourceUnavailable`` for a passing
+        (an earlier attempt was made: it may have posted before failing or crashing) first looks for a
+        message with that key and returns it instead of posting again. ReadoutError subclasses on failure: ``SourceUnavailable`` for a passing
         one (rate limited, 5xx, unreachable; retried later), another for a refusal."""
         ...
 
