@@ -23,6 +23,7 @@ from readout.domain.invite import Invitation, InvitePacket, build_packet, invita
 from readout.domain.lifecycle import Action, IllegalTransition, State
 from readout.domain.users import SYSTEM, Permission, User
 from readout.errors import Conflict, Refused
+from readout.services import announcements
 from readout.services.context import Deps, actor, load_escalation, slot_text, stored_case
 from readout.services.effects import (
     cancellation_of,
@@ -135,6 +136,7 @@ def _review(deps: Deps, escalation_id: str, user_id: str, start: datetime) -> Re
             },
         )
         uow.escalations.save(esc)
+        announcements.reviewed(deps, uow, esc, chosen.slot, user, now)
         uow.commit()
         holds = tuple(h for h in uow.holds.of(esc.id) if h.is_live(now))
         return Review(esc, chosen, packet, waivers, holds)
@@ -178,12 +180,15 @@ def _confirm(deps: Deps, escalation_id: str, user_id: str, packet_digest: str) -
                 reason = f"{packet}: {'; '.join(obstacles)}" if obstacles else packet
                 steps = _send_back(uow, esc, planned, user, now, reason, obstacles)
                 uow.escalations.save(esc)
+                announcements.requests_changed(deps, uow, esc, now)
+                announcements.holds_ended(deps, uow, esc, SYSTEM, now)
                 uow.commit()
                 carry_out(deps, esc.id)
                 return ConfirmOutcome(esc, False, reason, obstacles=obstacles, next_steps=steps)
             hold = _confirmable(uow, esc, packet_digest, now)
             decided = _decide(uow, deps, esc, hold, _invitation(planned.case, packet), user, now)
             uow.escalations.save(esc)
+            announcements.confirmed(deps, uow, esc, hold.slot, user, len(packet.attendees), now)
             uow.commit()
         carry_out(deps, esc.id)
         return ConfirmOutcome(esc, True, "confirmed", packet, effects_of(deps, (e.id for e in decided)))
@@ -357,6 +362,7 @@ def cancel(deps: Deps, escalation_id: str, user_id: str, reason: str) -> CancelO
                 )
         esc.transition(Action.CANCEL, now, user.id, {"reason": reason})
         uow.escalations.save(esc)
+        announcements.cancelled(deps, uow, esc, user, reason, bool(esc.confirmed_at), now)
         uow.commit()
     carry_out(deps, esc.id)
     return CancelOutcome(esc, effects_of(deps, (e.id for e in decided)))

@@ -23,6 +23,7 @@ from readout.domain.lifecycle import Action
 from readout.domain.plan import Plan, PlanStatus
 from readout.domain.users import SYSTEM, Permission, User
 from readout.errors import Conflict, Refused
+from readout.services import announcements
 from readout.services.context import (
     AsOf,
     Deps,
@@ -98,6 +99,7 @@ def open_escalation(deps: Deps, document: CaseDocument, user_id: str) -> PlanOut
         uow.escalations.add(esc)
         outcome = _apply_plan(uow, esc, planned, user, now, "opened")
         uow.escalations.save(esc)
+        announcements.requests_changed(deps, uow, esc, now)
         uow.commit()
     return PlanOutcome(outcome.escalation, outcome.planned, outcome.request, new_version=True, as_of=as_of)
 
@@ -154,6 +156,8 @@ def replan_stored(
             stored = _store_version(uow, esc, loaded.document, user, now) if changed else False
             outcome = apply_replan(uow, esc, planned, user, now, reason)
             uow.escalations.save(esc)
+            announcements.requests_changed(deps, uow, esc, now)
+            announcements.holds_ended(deps, uow, esc, user, now)
             uow.commit()
         carry_out(deps, escalation_id)
         return PlanOutcome(outcome.escalation, outcome.planned, outcome.request, stored, as_of)

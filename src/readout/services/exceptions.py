@@ -35,6 +35,7 @@ from readout.domain.lifecycle import Action
 from readout.domain.names import ROLES
 from readout.domain.users import SYSTEM, Permission, User, may, may_waive
 from readout.errors import NotFound, PermissionDenied, Refused
+from readout.services import announcements
 from readout.services.context import Deps, actor, load_escalation, slot_text, stored_case
 from readout.services.escalations import OPTIONS_OFFERED, PlanOutcome, replan_stored
 from readout.services.ports import UnitOfWork
@@ -107,6 +108,7 @@ def request_exception(deps: Deps, escalation_id: str, user_id: str, reason: str)
             },
         )
         uow.escalations.save(esc)
+        announcements.requests_changed(deps, uow, esc, now)
         uow.commit()
         return DecisionOutcome(esc, request)
 
@@ -140,6 +142,7 @@ def approve(
             else:
                 outcome = _waive(uow, esc, request, user, start, now, reason, customer_asked)
             uow.escalations.save(esc)
+            announcements.requests_changed(deps, uow, esc, now)
             uow.commit()
     if replacement is None:
         return outcome
@@ -357,6 +360,7 @@ def _reject(deps: Deps, escalation_id: str, user_id: str, reason: str) -> Decisi
         if request.route is Route.WAIVER_APPROVERS:
             _to_leadership(uow, esc, request, user, now, reason)
         uow.escalations.save(esc)
+        announcements.requests_changed(deps, uow, esc, now)
         uow.commit()
         return DecisionOutcome(esc, decided)
 

@@ -26,6 +26,7 @@ from readout.domain.lifecycle import Action
 from readout.domain.sources import CalendarSource, RemoteSource
 from readout.domain.users import SYSTEM, Permission, User
 from readout.errors import ReadoutError, Refused
+from readout.services import announcements
 from readout.services.context import Deps, actor, load_escalation, slot_text, stored_case
 from readout.services.effects import (
     Carried,
@@ -125,6 +126,8 @@ def hold_slots(deps: Deps, escalation_id: str, user_id: str, slot: datetime | No
         placed = _record_holds(uow, esc, loaded, wanted, user, now, decided)
         esc.transition(Action.HOLD, now, user.id, {"placed": len(placed), "live": len(_live(uow, esc, now))})
         uow.escalations.save(esc)
+        announcements.holds_ended(deps, uow, esc, SYSTEM, now)
+        announcements.holds_placed(deps, uow, esc, placed, user, now)
         uow.commit()
     return settle(deps, esc.id, tuple(placed), decided)
 
@@ -268,6 +271,7 @@ def release_holds(
         ]
         after_hold_loss(uow, esc, now)
         uow.escalations.save(esc)
+        announcements.holds_ended(deps, uow, esc, user, now)
         uow.commit()
     return settle(deps, esc.id, (), decided)
 
@@ -345,5 +349,6 @@ def _reap_one(deps: Deps, escalation_id: str, now: datetime) -> list[Hold]:
         _expire_overdue(uow, esc, now)
         after_hold_loss(uow, esc, now)
         uow.escalations.save(esc)
+        announcements.holds_ended(deps, uow, esc, SYSTEM, now)
         uow.commit()
     return reaped
