@@ -233,6 +233,14 @@ def build_parser() -> argparse.ArgumentParser:
     reap = _add(verbs, "reap", "release every hold past its expiry (once, or as a loop with --every)")
     reap.add_argument("--every", type=_positive, metavar="SECONDS", help="keep reaping at this interval")
     reap.add_argument("--rounds", type=_positive, metavar="N", help="with --every: stop after N rounds")
+    worker = _add(
+        verbs, "worker", "deliver due effects (calendars, invitations, the channel) and reap expired holds"
+    )
+    worker.add_argument("--once", action="store_true", help="run one pass and exit (operators, tests)")
+    worker.add_argument(
+        "--every", type=_positive, metavar="SECONDS", help="seconds between passes (default 15)"
+    )
+    worker.add_argument("--rounds", type=_positive, metavar="N", help="stop after N passes")
     status = _add(verbs, "status", "show an escalation: state, plan, holds, exceptions")
     status.add_argument("escalation", metavar="ESC")
     _add(verbs, "list", "list stored escalations")
@@ -354,6 +362,10 @@ def _run(args: argparse.Namespace) -> int:
                 forwarded_allow_ips=args.forwarded_allow_ips,
             )
         )
+    if args.verb == "worker":
+        from readout.entrypoints.cli_worker import run_worker
+
+        return run_worker(args)
     if args.verb == "tokens":
         from readout.entrypoints.cli_users import run_tokens
 

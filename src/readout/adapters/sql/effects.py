@@ -2,6 +2,28 @@
 
 ``add`` inserts inside a SAVEPOINT: an intent whose key exists is the same intent written again (a retried
 command) and is not recorded twice. ``due`` orders by id, so effects run in the order they were decided.
+
+Several workers on PostgreSQL. An effect is carried out once because its claim (``services.effects``) takes
+its escalation's row lock (``SELECT ... FOR UPDATE``), finds it still due and marks it ``in_flight`` in that
+transaction; a second worker waits for that lock, then finds it in flight. So that workers share the work
+instead of queueing behind each other, the sweep over every escalation (``due()`` without an escalation, what
+``readout worker`` runs) reads with ``FOR UPDATE OF escalations SKIP LOCKED``: an escalation another
+transaction holds right now (a worker claiming or settling one of its effects, a person deciding on it) is
+left out of this sweep with all its effects, and the next pass finds it. Whole escalations are skipped, never
+single effects, so one worker never runs a later effect of an escalation while another still has an earlier
+one to run (a release must not overtake the placing it undoes). A sweep for one escalation (the command that
+just decided it carries out its own effects) skips nothing: it waits for the claim lock as before.
+
+Leases keep the application's clock (``deps.clock``), not the database's ``now()``: every instant in the
+record (``next_at``, hold expiries, audit entries) is on that clock, which a test or an ``--now`` rehearsal
+pins, and a lease compared across two clocks would be wrong by their difference. A lease is not what makes
+delivery safe (the row lock and the ``in_flight`` status are, and a settle stands only for the attempt it
+claimed); clocks that disagree between worker machines can only make a stalled effect be picked up again
+earlier or later, and a calendar write or a channel post (keyed) repeated after that does no harm while an
+invitation becomes ``uncertain``, never sent twice. Keep worker machines on NTP.
+
+SQLite has no row locks: every unit of work takes the database's write lock (``BEGIN IMMEDIATE``), so two
+workers would be safe but only take turns; run one.
 """
 
 from __future__ import annotations
@@ -13,7 +35,7 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from readout.adapters.sql.tables import effects
+from readout.adapters.sql.tables import effects, escalations
 from readout.domain.effects import Effect, EffectKind, EffectStatus
 from readout.errors import NotFound
 
@@ -92,7 +114,8 @@ class SqlEffects:
         return [_effect(row) for row in self._connection.execute(query).mappings()]
 
     def due(self, now: datetime, escalation_id: str | None = None) -> list[Effect]:
-        """Pending effects whose time has come and in-flight ones whose lease ran out, oldest first."""
+        """Pending effects whose time has come and in-flight ones whose lease ran out, oldest first; on
+        PostgreSQL a sweep over every escalation leaves out those another transaction holds right now."""
         pending = and_(
             effects.c.status == EffectStatus.PENDING.value,
             or_(effects.c.next_at.is_(None), effects.c.next_at <= now),
@@ -101,4 +124,8 @@ class SqlEffects:
         query = select(effects).where(or_(pending, stale)).order_by(effects.c.id)
         if escalation_id is not None:
             query = query.where(effects.c.escalation_id == escalation_id)
+        elif self._connection.dialect.name == "postgresql":
+            query = query.join(escalations, escalations.c.id == effects.c.escalation_id).with_for_update(
+                of=escalations, skip_locked=True
+            )
         return [_effect(row) for row in self._connection.execute(query).mappings()]
