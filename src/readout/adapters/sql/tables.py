@@ -227,6 +227,15 @@ users = Table(
     Column("slack", String, index=True),  # the linked Slack user id (revision 0009); None: not linked
 )
 
+# Slack interaction requests taken (revision 0009): each signature once, so that a replayed request is
+# refused; rows older than a signature's acceptance window are deleted as new ones come.
+slack_requests = Table(
+    "slack_requests",
+    metadata,
+    Column("signature", String, primary_key=True),
+    Column("seen_at", UtcDateTime, nullable=False, index=True),
+)
+
 # Effects (the outbox): intents written with the decision that causes them, carried out after the commit.
 # ``key`` is unique, so writing the same intent twice (a retried command) records it once.
 effects = Table(
