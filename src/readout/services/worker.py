@@ -49,8 +49,9 @@ def alone() -> Iterator[bool]:
 
 @dataclass
 class Pass:
-    """What one pass did: effects carried out, given up (dead letters) and left for a retry, and expired
-    holds released; ``reaped`` is None when another worker had the reaper's turn."""
+    """What one pass did: effects delivered to a calendar, a mail relay or the channel, given up (dead
+    letters: failed, or an invitation that may have gone out) and left for a retry, and expired holds
+    released; ``reaped`` is None when another worker had the reaper's turn."""
 
     at: datetime
     delivered: int = 0
@@ -90,13 +91,18 @@ class Pass:
 
     def count(self, effect: Effect) -> None:
         """Count an outcome this process recorded (a claim, or a still-open intent, counts nothing)."""
-        if effect.status is EffectStatus.DONE and not effect.result.get("skipped"):
+        if effect.status is EffectStatus.DONE and not _nothing_went_out(effect):
             self.delivered += 1
         elif effect.status in (EffectStatus.FAILED, EffectStatus.UNCERTAIN):
             self.failed += 1
             self.dead_letters.append(effect.escalation_id)
         elif effect.status is EffectStatus.PENDING and effect.attempts > 0:
             self.retrying += 1
+
+
+def _nothing_went_out(effect: Effect) -> bool:
+    """Settled without reaching anyone: skipped (the hold had ended) or kept in Readout's ledger only."""
+    return bool(effect.result.get("skipped") or effect.result.get("ledger_only"))
 
 
 def run_pass(deps: Deps, turn: ReaperTurn = alone) -> Pass:
