@@ -180,8 +180,8 @@ def _confirm(deps: Deps, escalation_id: str, user_id: str, packet_digest: str) -
                 reason = f"{packet}: {'; '.join(obstacles)}" if obstacles else packet
                 steps = _send_back(uow, esc, planned, user, now, reason, obstacles)
                 uow.escalations.save(esc)
+                announcements.holds_ended(deps, uow, esc, SYSTEM, now)  # told in the thread they were held in
                 announcements.requests_changed(deps, uow, esc, now)
-                announcements.holds_ended(deps, uow, esc, SYSTEM, now)
                 uow.commit()
                 carry_out(deps, esc.id)
                 return ConfirmOutcome(esc, False, reason, obstacles=obstacles, next_steps=steps)

@@ -156,8 +156,8 @@ def replan_stored(
             stored = _store_version(uow, esc, loaded.document, user, now) if changed else False
             outcome = apply_replan(uow, esc, planned, user, now, reason)
             uow.escalations.save(esc)
+            announcements.holds_ended(deps, uow, esc, user, now)  # told in the thread they were held in
             announcements.requests_changed(deps, uow, esc, now)
-            announcements.holds_ended(deps, uow, esc, user, now)
             uow.commit()
         carry_out(deps, escalation_id)
         return PlanOutcome(outcome.escalation, outcome.planned, outcome.request, stored, as_of)
