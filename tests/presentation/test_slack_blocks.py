@@ -182,16 +182,3 @@ def test_a_hold_kept_in_the_ledger_only_says_it_is_on_nobodys_calendar() -> None
     assert "• slot A: on Dana Ortiz's calendar" in reply.text
     assert "• slot B: ledger only: the hold is recorded in Readout and is on nobody's calendar" in reply.text
     assert "They expire Tue 24 Nov 12:00 Berlin (11:00 UTC)" in reply.text
-
-
-def test_the_reject_modal_follows_the_interaction_contract() -> None:
-    view = slack.reject_modal("ESC-51007", 3)
-
-    assert view["callback_id"] == "readout_reject_reason"
-    assert json.loads(view["private_metadata"]) == {"escalation": "ESC-51007", "request": 3}
-    (block,) = view["blocks"]
-    assert (block["block_id"], block["element"]["type"], block["element"]["action_id"]) == (
-        "reason",
-        "plain_text_input",
-        "reason",
-    )

@@ -36,7 +36,6 @@ __all__ = [
     "APPROVE",
     "MAX_OPTIONS",
     "REJECT",
-    "REJECT_REASON",
     "DeciderGroup",
     "Option",
     "Person",
@@ -48,7 +47,6 @@ __all__ = [
     "holds_ended_reply",
     "holds_placed_reply",
     "option_text",
-    "reject_modal",
     "rejected_message",
     "request_message",
     "reviewed_reply",
@@ -57,7 +55,7 @@ __all__ = [
     "waiver_reply",
 ]
 
-APPROVE, REJECT, REJECT_REASON = "readout_approve", "readout_reject", "readout_reject_reason"
+APPROVE, REJECT = "readout_approve", "readout_reject"  # action ids (entrypoints/http/slack.py answers them)
 MAX_OPTIONS = 5  # approve buttons on one message (the request offers at most five near misses)
 _SECTION_LIMIT = 3000  # characters of one section's text (Slack refuses longer)
 
@@ -293,26 +291,6 @@ def superseded_message(card: RequestCard, at: datetime, why: str) -> ChannelMess
     return _decided(
         card, outcome, "Nothing was decided on this request. Next: see the newer message, if one was posted."
     )
-
-
-def reject_modal(escalation_id: str, request_id: int) -> dict[str, Any]:
-    """The view Reject opens (``views.open``): one required reason, submitted as ``readout_reject_reason``."""
-    return {
-        "type": "modal",
-        "callback_id": REJECT_REASON,
-        "private_metadata": json.dumps({"escalation": escalation_id, "request": request_id}),
-        "title": _plain("Reject the request", 24),
-        "submit": _plain("Reject", 24),
-        "close": _plain("Cancel", 24),
-        "blocks": [
-            {
-                "type": "input",
-                "block_id": "reason",
-                "label": _plain(f"Why is request #{request_id} of {escalation_id} rejected?", 2000),
-                "element": {"type": "plain_text_input", "action_id": "reason", "multiline": True},
-            }
-        ],
-    }
 
 
 def _reply(text: str) -> ChannelMessage:
