@@ -6,6 +6,10 @@ service then runs on http://127.0.0.1:8000 (docs at /docs) with its clock pinned
 (2026-11-12 09:00 Mexico City), so holds, review and confirm work on the examples on any day. Set
 READOUT_DEMO_NOW to another instant (ISO 8601 with offset) to pin another, e.g. 2026-11-23T12:00:00+01:00
 for the Initech freeze. The store is .demo/serve.db (READOUT_DEMO_STORE names another), made new on every run.
+
+One `readout worker` process runs alongside the server (with the same pinned clock), delivering what decisions
+leave to do outside (calendar writes, invitations, the leadership channel) and reaping expired holds; its
+line per pass goes to worker.log beside the store. It is stopped when the server stops.
 """
 
 from __future__ import annotations
@@ -107,7 +111,39 @@ Demo store {STORE}: users {", ".join(SIGNS_IN)} sign in with the password
         return 0
     from readout.entrypoints.http.server import serve
 
-    return serve(args.host, args.port, now=_instant(now))
+    worker = _start_worker(now)
+    try:
+        return serve(args.host, args.port, now=_instant(now))
+    finally:
+        _stop(worker)
+
+
+def _start_worker(now: str) -> subprocess.Popen[bytes]:
+    """`readout worker` every 15 seconds on the demo store, its lines in worker.log beside it."""
+    log = STORE.with_name("worker.log")
+    with log.open("wb") as out:  # the child keeps its own handle
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "readout.entrypoints.cli", "worker", "--every", "15", "--now", now],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
+    print(
+        f"  Worker:    readout worker --every 15, process {worker.pid}, one line per pass in {log}\n",
+        flush=True,
+    )
+    return worker
+
+
+def _stop(worker: subprocess.Popen[bytes]) -> None:
+    """Stop the worker with the server: between passes nothing is lost (an effect it was carrying out is
+    taken up again by the next worker when its lease runs out)."""
+    worker.terminate()
+    try:
+        worker.wait(10)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
 
 
 if __name__ == "__main__":

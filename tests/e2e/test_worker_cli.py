@@ -15,6 +15,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -274,3 +275,47 @@ def _wait_for(marker: Path, process: subprocess.Popen[bytes], seconds: float = 6
         assert process.poll() is None, f"the worker ended (exit {process.returncode}) before it was blocked"
         assert time.monotonic() < give_up, "the worker never reached the call it blocks in"
         time.sleep(0.05)
+
+
+def test_make_serve_runs_one_worker_alongside_the_server_and_stops_it_with_the_server(tmp_path: Path) -> None:
+    from tests.support.dav_servers import free_port
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("READOUT_")}
+    env["READOUT_DEMO_STORE"] = str(tmp_path / "serve.db")
+    demo = subprocess.Popen(
+        [sys.executable, "examples/serve_demo.py", "--port", str(free_port())],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    output = ""
+    watchdog = threading.Timer(90, demo.kill)  # a demo that never says it started a worker fails, not hangs
+    watchdog.start()
+    try:
+        assert demo.stdout is not None
+        while "Worker:" not in output:
+            line = demo.stdout.readline()
+            assert line, f"serve_demo stopped: {output[-3000:]}"
+            output += line
+        pid = int(output.split("Worker:")[1].split("process ")[1].split(",")[0])
+        log = tmp_path / "worker.log"
+        give_up = time.monotonic() + 60
+        while "delivered" not in (log.read_text() if log.exists() else ""):
+            assert time.monotonic() < give_up, "the worker never reported a pass"
+            time.sleep(0.2)
+        assert (
+            log.read_text().splitlines()[0].startswith("2026-11-12T15:00:00Z: delivered ")
+        )  # the pinned clock
+        os.kill(pid, 0)  # running beside the server
+    finally:
+        watchdog.cancel()
+        demo.send_signal(signal.SIGINT)
+        try:
+            demo.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            demo.kill()
+            demo.communicate()
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # stopped with it
