@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from readout.adapters.casefile.built_cases import BuiltCases
     from readout.domain.case_document import CaseDocument, LoadedCase
     from readout.services.context import Deps
-    from readout.services.ports import CalendarReader, HoldCalendar, InviteSender, UnitOfWork
+    from readout.services.ports import CalendarReader, Channel, HoldCalendar, InviteSender, UnitOfWork
 
 __all__ = ["calendar_reader", "clock", "settings", "workflow_deps"]
 
@@ -157,4 +157,14 @@ def workflow_deps(now: datetime | None = None, environ: Mapping[str, str] | None
         cases=_CaseFiles(config),
         invites=invite_sender(config, when),
         source_timeout=config.source_timeout,
+        channel=_slack_channel(config),
     )
+
+
+def _slack_channel(config: Settings) -> Channel | None:
+    """The leadership channel in Slack when ``READOUT_SLACK_*`` configure one (docs/leadership-channel.md)."""
+    if config.slack is None:
+        return None
+    from readout.adapters.slack import SlackChannel
+
+    return SlackChannel(config.slack)

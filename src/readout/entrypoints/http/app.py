@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from readout import __version__, bootstrap
 from readout.domain.audit import CHANNEL, CREDENTIAL, Credential
-from readout.entrypoints.http import audit, commands, escalations, health, problems
+from readout.entrypoints.http import audit, commands, escalations, health, problems, slack
 from readout.entrypoints.http.auth import AuthSettings, auth_router, install_auth
 from readout.entrypoints.http.documents import document_schema
 from readout.entrypoints.web import install_web, is_page
@@ -74,6 +74,8 @@ def create_app(
     install_auth(app)
     for router in (health.router, auth_router, escalations.router, commands.router, audit.router):
         app.include_router(router)
+    if config.slack is not None:  # the leadership channel's buttons and modal (docs/leadership-channel.md)
+        app.include_router(slack.router)
     install_web(app)  # the pages (docs/web.md), after the API's error answers, which it keeps for the API
     if config.oidc is not None:  # OpenID Connect sign-in, only when a provider is configured
         from readout.entrypoints.http.oidc import OidcClient, oidc_router
