@@ -13,6 +13,8 @@ import pytest
 
 from readout.adapters.memory.channel import MemoryChannel
 from readout.adapters.memory.hold_calendar import MemoryHoldCalendar
+from readout.adapters.slack import SlackChannel
+from readout.config import SlackSettings
 from readout.domain.channel import ChannelMessage
 from readout.domain.effects import EffectKind, EffectStatus
 from readout.errors import SourceUnavailable
@@ -23,6 +25,7 @@ from readout.services.escalations import plan_escalation
 from readout.services.exceptions import approve, reject
 from readout.services.holding import hold_slots, release_holds
 from tests.services.flows import DUTY, FREEZE, FREEZE_ID, GLOBEX, GLOBEX_ID, PSM, Clock, Desk, u
+from tests.support.fake_slack import fake_slack
 
 WAIVED = u(2026, 11, 24, 11)  # the freeze's first near miss: breaks COVERAGE only
 SUMMARY = "Payment file transfer stalled"  # the case file's internal summary
@@ -258,3 +261,33 @@ def test_a_replan_that_releases_a_hold_tells_the_old_thread_before_posting_the_n
     assert "(slot no longer compliant)" in replies[-1]
     assert "Exception request #2" in second.message.text
     assert channel.posted.index(second) > channel.posted.index(channel.thread(first.ref)[-1])
+
+
+def test_on_the_fake_slack_the_thread_tells_the_story_and_a_lost_answer_posts_nothing_twice(
+    deps: Deps, clock: Clock, tmp_path: Path
+) -> None:
+    for slack in fake_slack():
+        settings = SlackSettings(slack.url, slack.token, "not-used-here", slack.channel)
+        desk = Desk(replace(deps, channel=SlackChannel(settings)), clock, MemoryHoldCalendar(), tmp_path)
+        desk.open(FREEZE)
+        slack.lose_answers(1)  # the request is posted, but Readout does not learn it: retried later
+        carry_out(desk.deps, FREEZE_ID)
+        approve(desk.deps, FREEZE_ID, DUTY, WAIVED, "approved")
+        hold_slots(desk.deps, FREEZE_ID, PSM)  # what follows waits for the request's post to be known
+        seen = review(desk.deps, FREEZE_ID, PSM, WAIVED)
+        assert confirm(desk.deps, FREEZE_ID, PSM, seen.packet.digest).confirmed
+        clock.advance(minutes=5)
+        carry_out(desk.deps, FREEZE_ID)
+
+        (top,) = slack.top_level()  # the retry found the lost post by its key instead of posting it again
+        assert slack.of("conversations.history")
+        assert len(slack.of("chat.postMessage")) == 4  # the request and three replies, each once
+        assert top["text"].startswith("Exception request #1: ESC-51007 (Initech Bank): Approved by Omar Duty")
+        assert not [b for b in top["blocks"] if b["type"] == "actions"]
+        replies = [m["text"] for m in slack.thread(top["ts"])]
+        assert [r.split(" ", 3)[:3] for r in replies] == [
+            ["1", "hold(s)", "placed"],
+            ["Paula", "Program", "reviewed"],
+            ["Confirmed", "in", "Readout"],
+        ]
+        assert not any(SUMMARY in json.dumps(m) for m in slack.messages.values())
