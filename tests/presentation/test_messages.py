@@ -145,3 +145,10 @@ def test_the_customers_pick_link_entries_read_as_sentences() -> None:
     declined = audit.describe("customer_declined", {"link": 3, "with_note": False}, zone)
     assert declined == "the customer said none of the held times works, through pick link 3"
     assert audit.describe("pick_link_revoked", {"link": 3}, zone) == "customer pick link 3 revoked"
+
+
+def test_an_announced_request_says_its_channel_message_is_queued_not_delivered() -> None:
+    lines = messages.exception_recorded(3, "ESC-1", True, [], announced=True)
+    assert "Nobody has been notified" not in lines[0]
+    assert "queued" in lines[0]
+    assert "`readout worker` delivers it" in lines[0]

@@ -70,7 +70,7 @@ def run_decision(args: argparse.Namespace) -> int:
         if waiting:  # still open, or a new one (a rejected waiver goes to support leadership)
             from readout.entrypoints.workflow_report import render_request  # rich, loaded when shown
 
-            render_request(console, waiting, status.zones, status.deciders)
+            render_request(console, waiting, status.zones, status.deciders, waiting.id in status.announced)
         console.print(headline(esc, status.zones))
 
     emit(args, data, show)

@@ -71,6 +71,7 @@ def _show_outcome(args: argparse.Namespace, deps: Deps, outcome: PlanOutcome, li
     esc = outcome.escalation
     zones = queries.zones_of_case(outcome.planned.case)
     deciders = queries.deciders(deps, esc.id) if outcome.request else ()
+    announced = queries.announced_requests(deps, esc.id) if outcome.request else frozenset()
     request = None
     if outcome.request:
         request = {**request_view(outcome.request), "notified": False, "deciders": deciders_view(deciders)}
@@ -91,7 +92,7 @@ def _show_outcome(args: argparse.Namespace, deps: Deps, outcome: PlanOutcome, li
         if outcome.request:  # the request's "nobody notified" line stays next to the headline, last
             from readout.entrypoints.workflow_report import render_request
 
-            render_request(console, outcome.request, zones, deciders)
+            render_request(console, outcome.request, zones, deciders, outcome.request.id in announced)
         console.print(headline(esc, zones))
 
     emit(args, data, show)

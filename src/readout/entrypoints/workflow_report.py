@@ -111,6 +111,7 @@ def render_request(
     request: ExceptionRequest,
     zones: CaseZones | None,
     deciders: Sequence[DeciderGroup] = (),
+    announced: bool = False,
 ) -> None:
     """An exception request: what it asks, its options with the fix owner's local time, and, while it is
     open, that nobody was notified, who must decide and the command they run."""
@@ -128,7 +129,7 @@ def render_request(
         _options(console, request, zones)
     if request.decision is Decision.OPEN:
         lines = messages.exception_recorded(
-            request.id, request.escalation_id, bool(request.options), deciders
+            request.id, request.escalation_id, bool(request.options), deciders, announced
         )
         for line in lines[1:]:
             console.print(f"  {escape(line)}")
@@ -168,7 +169,8 @@ def render_status(console: Console, status: Status) -> None:
     if status.holds:
         render_holds(console, status.holds, zones=zones)
     for request in status.requests:
-        render_request(console, request, zones, status.deciders if request.decision is Decision.OPEN else ())
+        deciding = status.deciders if request.decision is Decision.OPEN else ()
+        render_request(console, request, zones, deciding, request.id in status.announced)
     for w in status.waivers:
         console.print(
             f"Waiver: {w.family} for {times.slot(w.slot.start, w.slot.end, zone)} by {w.approved_by} "

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 __all__ = [
+    "CHANNEL_QUEUED",
     "LEDGER_ONLY",
     "LEDGER_ONLY_NOTE",
     "NOT_INVITED",
@@ -35,8 +36,12 @@ LEDGER_ONLY_NOTE = (
     "a CalDAV collection Readout may write to); nobody sees it on their calendar"
 )
 NOT_NOTIFIED = (
-    "Nobody has been notified: Readout has no channel to reach approvers yet. Tell them yourself; "
-    "`readout status` shows the request and its options."
+    "Nobody has been notified: no leadership channel is configured (docs/leadership-channel.md). Tell them "
+    "yourself; `readout status` shows the request and its options."
+)
+CHANNEL_QUEUED = (
+    "A message to the leadership channel is queued, with Approve and Reject buttons: `readout worker` "
+    "delivers it (`readout status` says whether it went out)."
 )
 
 NOT_INVITED = (
@@ -115,10 +120,13 @@ def exception_recorded(
     escalation_id: str,
     options: bool,
     groups: Sequence[tuple[str, Sequence[str], Sequence[tuple[str, str]]]],
+    announced: bool = False,
 ) -> tuple[str, ...]:
-    """What a new exception request means: recorded, nobody notified, who decides and with which command.
+    """What a new exception request means: recorded, told to the leadership channel (``announced``: its
+    message is queued) or nobody notified, who decides and with which command.
     ``options``: the request offers slots (near misses) to approve."""
-    lines = [f"Exception request #{request_id} is recorded in Readout. {NOT_NOTIFIED}"]
+    told = CHANNEL_QUEUED if announced else NOT_NOTIFIED
+    lines = [f"Exception request #{request_id} is recorded in Readout. {told}"]
     if groups:
         lines.append("Who must decide:")
         lines += [f"  - {line}" for line in who_decides(groups)]

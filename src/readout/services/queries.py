@@ -9,7 +9,7 @@ and audit neither build the case (the case-file schema, holidays, calendars) nor
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -95,6 +95,8 @@ class Status:
     # Whether an invitation for the confirmed readout was decided (None: not confirmed; False: none was, e.g.
     # no SMTP relay at confirmation; its standing, when not settled, is among ``effects``).
     invited: bool | None = None
+    # Exception requests whose message to the leadership channel is written (queued or delivered).
+    announced: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -205,7 +207,30 @@ def escalation_status(deps: Deps, escalation_id: str) -> Status:
             _zones(uow, esc.id),
             _open_deciders(uow, esc.id),
             requested if esc.confirmed_at is not None else None,
+            _announced(effects),
         )
+
+
+def _announced(effects: Sequence[Effect]) -> frozenset[int]:
+    """The exception requests (ids) whose first message to the leadership channel is written."""
+    ids = set()
+    for effect in effects:
+        topic = str(effect.payload.get("topic", ""))
+        if (
+            effect.kind is EffectKind.CHANNEL_POST
+            and not effect.payload.get("thread")
+            and topic.count(":") == 2
+        ):
+            kind, _, number = topic.split(":")
+            if kind == "request" and number.isdigit():
+                ids.add(int(number))
+    return frozenset(ids)
+
+
+def announced_requests(deps: Deps, escalation_id: str) -> frozenset[int]:
+    """``Status.announced`` alone (what a command's report needs after it decided)."""
+    with deps.look() as uow:
+        return _announced(uow.effects.of(escalation_id))
 
 
 def list_escalations(deps: Deps) -> list[Escalation]:

@@ -32,6 +32,8 @@ _WHAT: dict[EffectKind, str] = {
     EffectKind.RELEASE_HOLD: "take the hold{slot} off {calendar}",
     EffectKind.CONFIRM_HOLD: "turn the hold{slot} into the readout event on {calendar}",
     EffectKind.SEND_INVITATION: "send the invitation ({method}) to {to}",
+    EffectKind.CHANNEL_POST: "post a message to the leadership channel{slot}",
+    EffectKind.CHANNEL_UPDATE: "update the leadership channel's message in place{slot}",
 }
 # The same intents for a hold kept in Readout's ledger only: nothing is written to anybody's calendar.
 _IN_LEDGER: dict[EffectKind, str] = {
@@ -41,7 +43,7 @@ _IN_LEDGER: dict[EffectKind, str] = {
 }
 _STANDING: dict[EffectStatus, str] = {
     EffectStatus.DONE: "done",
-    EffectStatus.PENDING: "not done yet, will be retried by `readout reap`",
+    EffectStatus.PENDING: "not done yet, will be retried by `readout worker` (or `readout reap`)",
     EffectStatus.IN_FLIGHT: "being carried out",
     EffectStatus.FAILED: "FAILED, not retried: a person must act",
     EffectStatus.UNCERTAIN: "UNCERTAIN: it may have gone out; not re-sent automatically, ask the attendees",

@@ -332,8 +332,15 @@ def request_exception(
             f"(state: {outcome.escalation.state.value.replace('_', ' ')}).",
             (),
             (
-                "Nobody has been notified: Readout has no channel to reach approvers yet. Tell them yourself "
-                f"and send them the request's page: {link}",
+                (
+                    "A message to the leadership channel is queued, with Approve and Reject buttons: "
+                    f"`readout worker` delivers it. The request's page: {link}"
+                )
+                if deps.channel is not None
+                else (
+                    "Nobody has been notified: no leadership channel is configured. Tell them yourself "
+                    f"and send them the request's page: {link}"
+                ),
             ),
             f"{who_decides_next(groups)}: decide on the request's page ({link}).",
         )

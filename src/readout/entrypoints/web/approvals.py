@@ -32,6 +32,7 @@ from readout.entrypoints.web.templating import page
 from readout.errors import NotFound, ReadoutError, Refused
 from readout.presentation import messages, times
 from readout.services import queries
+from readout.services.context import Deps
 
 __all__ = ["RequestRow", "render_approval", "router"]
 
@@ -40,7 +41,14 @@ router = APIRouter(include_in_schema=False)
 EscalationPath = Annotated[str, Path(max_length=200)]
 RequestPath = Annotated[int, Path(ge=1, le=2**62)]
 _MAX_REASON = 2000  # as the API's Text
-_NOT_NOTIFIED = "Nobody has been notified: Readout has no channel to reach people yet. Tell them yourself."
+
+
+def _told(deps: Deps) -> str:
+    """What the leadership channel was told of this decision: only queued (the worker delivers it), or
+    nothing at all when no channel is configured."""
+    if deps.channel is not None:
+        return "A message to the leadership channel is queued: `readout worker` delivers it."
+    return "Nobody has been notified: no leadership channel is configured. Tell them yourself."
 
 
 @dataclass(frozen=True)
@@ -268,14 +276,14 @@ def approve(
                 f"Waiver recorded; the slot still needs: {', '.join(outcome.still_needed)}. "
                 f"Request #{request_id} stays open.",
                 (),
-                (*recorded, _NOT_NOTIFIED),
+                (*recorded, _told(deps)),
                 f"{who_decides_next(groups)}: decide the rest on this page.",
             )
         return Flash(
             "ok",
             f"Exception request #{request_id} approved: {outcome.approves}.",
             (),
-            (*recorded, f"Nothing is held or sent yet. {_NOT_NOTIFIED}"),
+            (*recorded, f"Nothing is held or sent yet. {_told(deps)}"),
             f"A program manager or escalation manager: hold the approved slot on {page_link}.",
         )
 
@@ -308,7 +316,7 @@ def reject(
                 "ok",
                 headline,
                 (),
-                (f"Readout opened request #{waiting.id} for support leadership ({link}).", _NOT_NOTIFIED),
+                (f"Readout opened request #{waiting.id} for support leadership ({link}).", _told(deps)),
                 f"{who_decides_next(status.deciders)}: decide request #{waiting.id} ({link}).",
             )
         state = outcome.escalation.state.value.replace("_", " ")
@@ -316,7 +324,7 @@ def reject(
             "ok",
             headline,
             (),
-            (f"The escalation is now {state}.", _NOT_NOTIFIED),
+            (f"The escalation is now {state}.", _told(deps)),
             "Support leadership: escalate, or change the case and plan again.",
         )
 
