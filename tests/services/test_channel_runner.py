@@ -104,3 +104,18 @@ def test_without_a_channel_a_message_waits_instead_of_being_dropped(desk: Desk) 
     waiting = _effect(desk, post.id)
     assert waiting.status is EffectStatus.PENDING
     assert "no channel is configured" in (waiting.last_error or "")
+
+
+def test_status_says_a_channel_message_is_waiting_and_why(desk: Desk) -> None:
+    from readout.services.queries import escalation_status
+    from readout.services.views import effect_sentence
+
+    desk.open(GLOBEX)
+    _write(desk, EffectKind.CHANNEL_POST, "p", topic=TOPIC, thread=None, message=_message("Request"))
+    carry_out(desk.deps, GLOBEX_ID)
+    status = escalation_status(desk.deps, GLOBEX_ID)
+    (waiting,) = [e for e in status.effects if e.kind is EffectKind.CHANNEL_POST]
+    said = effect_sentence(waiting)
+    assert said.startswith("Post a message to the leadership channel: not done yet, will be retried by")
+    assert "no channel is configured" in said
+    assert 1 in status.announced
