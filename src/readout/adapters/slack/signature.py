@@ -18,8 +18,10 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import Engine, delete, insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from readout.adapters.sql.engine import BUSY_TIMEOUT_SECONDS, writer_lock
+from readout.adapters.sql.failures import store_failure
 from readout.adapters.sql.tables import slack_requests
 from readout.errors import ReadoutError
 
@@ -98,10 +100,19 @@ class SqlReplayGuard:
         self._engine = engine
 
     def first_time(self, signature: str, now: datetime) -> bool:
+        """One short transaction (after this process's other SQLite writers); ``StoreUnavailable`` when the
+        store cannot be written: the request is then not taken (Slack is answered 503)."""
+        lock = writer_lock(self._engine)
+        queued = lock is not None and lock.acquire(timeout=BUSY_TIMEOUT_SECONDS)
         try:
             with self._engine.begin() as connection:
                 connection.execute(delete(slack_requests).where(slack_requests.c.seen_at < now - _REMEMBERED))
                 connection.execute(insert(slack_requests).values(signature=signature, seen_at=now))
         except IntegrityError:
             return False
+        except DBAPIError as error:
+            raise store_failure(error, self._engine.url) from None
+        finally:
+            if queued and lock is not None:
+                lock.release()
         return True
