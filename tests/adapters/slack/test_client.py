@@ -4,6 +4,7 @@ to the outbox (a passing failure is retried, Retry-After honoured; a refusal is 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -148,3 +149,24 @@ def test_views_open_and_an_ephemeral_message_reach_slack(slack: FakeSlack) -> No
     assert opened.args["trigger_id"] == "trigger-1"
     [ephemeral] = slack.of("chat.postEphemeral")
     assert (ephemeral.args["user"], ephemeral.args["text"]) == ("U0OMAR", "You may not approve this request.")
+
+
+def test_the_workflow_gets_a_slack_channel_only_when_readout_slack_is_set(
+    tmp_path: Path, slack: FakeSlack
+) -> None:
+    from readout import bootstrap
+
+    store = {"READOUT_DATABASE_URL": f"sqlite:///{tmp_path / 'readout.db'}"}
+    configured = {
+        **store,
+        "READOUT_SLACK_API_URL": slack.url,
+        "READOUT_SLACK_BOT_TOKEN": slack.token,
+        "READOUT_SLACK_SIGNING_SECRET": "s",
+        "READOUT_SLACK_CHANNEL": slack.channel,
+    }
+
+    assert bootstrap.workflow_deps(None, store).channel is None
+    found = bootstrap.workflow_deps(None, configured).channel
+    assert isinstance(found, SlackChannel)
+    found.post(MESSAGE, key="k")
+    assert len(slack.top_level()) == 1
