@@ -3,7 +3,7 @@
 Exit status: 0 done; 1 an audit chain failed verification; 2 bad input (invalid case, users or settings file,
 bad setting, unknown escalation or user); 3 refused by a rule (illegal transition, missing permission, failed
 confirmation gate); 4 decided and recorded, but a calendar write or invitation is not carried out yet
-(retried by `readout reap`) or failed; 5 the store is unavailable (busy, read-only, full, unreachable).
+(retried by `readout worker`) or failed; 5 the store is unavailable (busy, read-only, full, unreachable).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ required roles, ranks them, explains what blocks the rest, places short-lived ho
 the right approver, and records every step in a hash-chained audit log. A named human confirms.
 
 Workflow commands keep state in READOUT_DATABASE_URL (default: an embedded SQLite file). A decision is
-recorded first; calendar writes and invitations are carried out after it, and retried by `readout reap`.
+recorded first; calendar writes and invitations are carried out after it, and retried by `readout worker`.
 
 exit status:
   0  done
