@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from playwright.sync_api import Page, expect
 
@@ -60,3 +61,35 @@ def test_signing_out_ends_the_session(page: Page, site: Site) -> None:
     expect(page).to_have_url(re.compile(r"/sign-in$"))
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/sign-in\?next=/"))
+
+
+def test_a_dead_letter_stands_out_on_the_board_and_the_escalation_page_says_what_it_was(
+    page: Page, site: Site
+) -> None:
+    from readout.domain.channel import ChannelMessage, request_topic
+    from readout.domain.effects import EffectKind
+    from readout.services.effects import _add
+
+    now = site.clock()
+    with site.deps.uow() as uow:
+        effect = _add(
+            uow,
+            GLOBEX_ID,
+            EffectKind.CHANNEL_POST,
+            "test:dead",
+            {
+                "topic": request_topic(GLOBEX_ID, 9),
+                "thread": None,
+                "message": ChannelMessage("x").as_payload(),
+            },
+            now,
+        )
+        uow.effects.update(effect.claimed(now, timedelta(minutes=2)).given_up(now, "channel_not_found"))
+        uow.commit()
+    sign_in(page, "priya")
+    badge = page.locator(f"tr[data-escalation='{GLOBEX_ID}'] a.badge")
+    expect(badge).to_have_text("1 dead letter: a person must act")
+    badge.click()
+    dead = page.locator("section.outstanding li[data-effect-status='failed']")
+    expect(dead).to_contain_text("Dead letter: Post a message to the leadership channel: FAILED")
+    expect(dead).to_contain_text("channel_not_found")

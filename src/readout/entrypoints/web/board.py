@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from readout.domain.effects import EffectStatus
 from readout.domain.exception_requests import Decision
 from readout.domain.holds import HoldStatus
 from readout.domain.lifecycle import State
@@ -111,6 +112,7 @@ class Row:
     live_holds: tuple[tuple[datetime, datetime, datetime], ...]  # (start, end, expires)
     step: NextStep
     at_risk: bool
+    dead_letters: int = 0  # effects given up (failed) or uncertain: a person must act
 
     @property
     def id(self) -> str:
@@ -136,7 +138,8 @@ def _row(status: queries.Status, now: datetime) -> Row:
     )
     open_readout = esc.state not in _FINAL
     at_risk = open_readout and esc.deadline is not None and (esc.deadline - now < AT_RISK or compliant == 0)
-    return Row(status, zone, compliant, live, next_step(status), at_risk)
+    dead = sum(1 for e in status.effects if e.status in (EffectStatus.FAILED, EffectStatus.UNCERTAIN))
+    return Row(status, zone, compliant, live, next_step(status), at_risk, dead)
 
 
 def _customer(status: queries.Status) -> str:

@@ -43,6 +43,7 @@ from readout.presentation import grid as grids
 from readout.presentation.times import city, day_name, zone_of
 from readout.services import availability as availability_service
 from readout.services.queries import Status, escalation_status
+from readout.services.views import effect_sentence
 
 __all__ = ["render_escalation", "router"]
 
@@ -193,6 +194,7 @@ def render_escalation(
     status = seen.status
     names = {p.id: p.name for p in case.people.values()} | {i.id: i.name for i in case.interpreters}
     context = {
+        "outstanding": [(e.status.value, effect_sentence(e)) for e in status.effects],
         "esc": status.escalation,
         "status": status,
         "seen": seen,
