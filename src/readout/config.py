@@ -8,6 +8,7 @@ calendar credentials go only to the origin they are configured for (docs/outboun
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -478,6 +479,11 @@ def _slack(environ: Mapping[str, str]) -> SlackSettings | None:
     missing = [name for name, value in given.items() if not value]
     if missing:
         raise ConfigError(f"the leadership channel is half set up: {', '.join(missing)} missing")
+    if not re.fullmatch(r"[CGD][A-Z0-9]{6,20}", given["READOUT_SLACK_CHANNEL"]):
+        raise ConfigError(
+            "READOUT_SLACK_CHANNEL: expected the channel's id (C0123ABCD: in Slack, the channel's details, "
+            "at the bottom), not its name: updates and the retry look-up need the id"
+        )
     url = environ.get("READOUT_SLACK_API_URL", "").strip() or SLACK_API_URL
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or "@" in parts.netloc:

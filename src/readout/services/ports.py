@@ -128,8 +128,9 @@ class Channel(Protocol):
         """Post ``message`` (as a reply under the message ``thread`` when given); the posted message's
         reference (Slack: its ``ts``). ``key`` travels with the message (Slack: metadata) so that ``retry``
         (an earlier attempt was made: it may have posted before failing or crashing) first looks for a
-        message with that key and returns it instead of posting again. ReadoutError subclasses on failure: ``SourceUnavailable`` for a passing
-        one (rate limited, 5xx, unreachable; retried later), another for a refusal."""
+        message with that key and returns it instead of posting again. ReadoutError subclasses on failure:
+        ``SourceUnavailable`` for a passing one (rate limited, 5xx, unreachable; retried later), another
+        for a refusal."""
         ...
 
     def update(self, ref: str, message: ChannelMessage) -> None:
@@ -280,6 +281,10 @@ class Users(Protocol):
 
     def list(self) -> list[User]:
         """Every user, by id."""
+        ...
+
+    def by_slack(self, slack_user: str) -> User | None:
+        """The user linked to this Slack user id (the users file's ``slack:``), or None."""
         ...
 
 

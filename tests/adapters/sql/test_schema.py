@@ -41,6 +41,7 @@ TABLES = {
     "login_failures",
     "idempotency_keys",
     "pick_links",
+    "slack_requests",
 }
 
 
