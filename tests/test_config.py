@@ -284,3 +284,9 @@ def test_a_half_set_up_channel_is_refused_naming_what_is_missing_and_no_secret(m
 def test_a_slack_api_url_that_is_not_a_base_url_is_refused(url: str) -> None:
     with pytest.raises(ConfigError, match="READOUT_SLACK_API_URL"):
         load_settings(_SLACK | {"READOUT_SLACK_API_URL": url})
+
+
+@pytest.mark.parametrize("name", ["#support-leadership", "support-leadership", "c0lower", "C0"])
+def test_the_channel_must_be_named_by_its_id(name: str) -> None:
+    with pytest.raises(ConfigError, match="READOUT_SLACK_CHANNEL: expected the channel's id"):
+        load_settings(_SLACK | {"READOUT_SLACK_CHANNEL": name})
