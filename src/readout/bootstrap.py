@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from readout.adapters.casefile.built_cases import BuiltCases
     from readout.domain.case_document import CaseDocument, LoadedCase
     from readout.services.context import Deps
+    from readout.services.notify import Notifier
     from readout.services.ports import CalendarReader, Channel, HoldCalendar, InviteSender, UnitOfWork
 
 __all__ = ["calendar_reader", "clock", "settings", "workflow_deps"]
@@ -158,7 +159,17 @@ def workflow_deps(now: datetime | None = None, environ: Mapping[str, str] | None
         invites=invite_sender(config, when),
         source_timeout=config.source_timeout,
         channel=_slack_channel(config),
+        notifier=_notifier(config, when),
     )
+
+
+def _notifier(config: Settings, now: Callable[[], datetime]) -> Notifier | None:
+    """E-mail notifications and reminders over the configured SMTP relay; None when there is none."""
+    if config.smtp is None:
+        return None
+    from readout.adapters.mail.notify import SmtpNotifier
+
+    return SmtpNotifier(config.smtp, now)
 
 
 def _slack_channel(config: Settings) -> Channel | None:

@@ -27,9 +27,11 @@ __all__ = [
     "Credentials",
     "OidcSettings",
     "OutboundPolicy",
+    "ReminderSettings",
     "Settings",
     "SmtpSettings",
     "load_settings",
+    "reminder_settings",
 ]
 
 # The schemes calendar URLs use, by the scheme they travel over (webcal is never downgraded to http).
@@ -197,6 +199,18 @@ class SlackSettings:
 
 
 @dataclass(frozen=True)
+class ReminderSettings:
+    """When the worker reminds people (services/reminders.py): ``lead_minutes`` before a live hold expires
+    (``READOUT_REMINDER_LEAD_MINUTES``); an unbooked readout is at risk with less than ``at_risk_share`` of
+    the time from the RCA's approval to the deadline left (``READOUT_AT_RISK_SHARE``, above 0 and below 1),
+    or fewer than ``at_risk_slots`` compliant slots in its latest plan (``READOUT_AT_RISK_SLOTS``)."""
+
+    lead_minutes: float = 120.0
+    at_risk_share: float = 0.25
+    at_risk_slots: int = 2
+
+
+@dataclass(frozen=True)
 class OidcSettings:
     """Sign-in through an OpenID Connect provider (docs/auth.md, "Signing in with OpenID Connect").
 
@@ -230,6 +244,7 @@ class Settings:
     slack: SlackSettings | None = (
         None  # None: no leadership channel (approvers are told by e-mail, if at all)
     )
+    reminders: ReminderSettings = field(default_factory=ReminderSettings)
 
 
 def _number(environ: Mapping[str, str], name: str, default: float, minimum: float) -> float:
@@ -496,6 +511,27 @@ def _slack(environ: Mapping[str, str]) -> SlackSettings | None:
     )
 
 
+def reminder_settings(environ: Mapping[str, str]) -> ReminderSettings:
+    """``READOUT_REMINDER_LEAD_MINUTES`` (at least 1, at most a week), ``READOUT_AT_RISK_SHARE`` (a fraction
+    above 0 and below 1) and ``READOUT_AT_RISK_SLOTS`` (a whole number, 0 or more); ConfigError naming the
+    variable otherwise."""
+    lead = _number(environ, "READOUT_REMINDER_LEAD_MINUTES", 120.0, 1.0)
+    if lead > 7 * 24 * 60:
+        raise ConfigError(f"READOUT_REMINDER_LEAD_MINUTES={lead:g}: expected at most 10080 (a week)")
+    share = _number(environ, "READOUT_AT_RISK_SHARE", 0.25, 0.0)
+    if not 0 < share < 1:
+        raise ConfigError(
+            f"READOUT_AT_RISK_SHARE={environ.get('READOUT_AT_RISK_SHARE')!r}: expected a fraction above 0 "
+            "and below 1 (0.25: a quarter of the time from approval to deadline)"
+        )
+    slots = _number(environ, "READOUT_AT_RISK_SLOTS", 2, 0)
+    if slots != int(slots):
+        raise ConfigError(
+            f"READOUT_AT_RISK_SLOTS={environ.get('READOUT_AT_RISK_SLOTS')!r}: expected a whole number"
+        )
+    return ReminderSettings(lead, share, int(slots))
+
+
 def load_settings(environ: Mapping[str, str]) -> Settings:
     """Settings from ``environ`` (``os.environ`` in production, a dict in tests)."""
     secrets = _secrets(environ)
@@ -511,4 +547,5 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         calendar_root=_calendar_root(environ),
         oidc=_oidc(environ, secrets),
         slack=_slack(environ),
+        reminders=reminder_settings(environ),
     )

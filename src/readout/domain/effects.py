@@ -23,6 +23,7 @@ __all__ = [
     "EffectKind",
     "EffectStatus",
     "backoff",
+    "notification_message_id",
 ]
 
 MAX_ATTEMPTS = 8  # then the effect is failed (a dead letter shown in status), not retried
@@ -42,11 +43,27 @@ class EffectKind(Enum):
     CHANNEL_POST = "channel_post"  # payload: topic, thread (the topic whose first post it replies under, or
     # None: a top-level post), message
     CHANNEL_UPDATE = "channel_update"  # payload: topic (whose first post is replaced in place), message
+    # A plain-text e-mail to Readout users (services/notify.py): the approvers of an exception request when no
+    # channel is configured, or a reminder. Payload: to (user ids, their addresses looked up when sending),
+    # subject, body, audit (the entry recorded once sent), about (what the entry says it was about).
+    # Kept repeatable, deliberately: a notification lost is worse than one received twice. Its Message-ID is
+    # derived from the effect's key (``notification_message_id``), so a retry after an unknown outcome (a
+    # process killed between sending and recording) sends the same message again, which mail systems that
+    # deduplicate by Message-ID show once; others may show it twice. A relay that refused some recipients
+    # after taking others is a final failure (never re-sent to those who have it).
+    NOTIFY_EMAIL = "notify_email"
 
     @property
     def repeatable(self) -> bool:
         """Whether carrying it out twice does no harm (calendar writes are keyed; mail is not)."""
         return self is not EffectKind.SEND_INVITATION
+
+
+def notification_message_id(key: str) -> str:
+    """The Message-ID of a ``NOTIFY_EMAIL`` effect's message: the same for every attempt of one intent."""
+    import hashlib
+
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@readout.notifications>"
 
 
 class EffectStatus(Enum):

@@ -13,6 +13,10 @@ them afterwards. With no channel configured (``deps.channel is None``) nothing i
   queued, or NO INVITATION WAS SENT and why), the cancellation. An escalation that never had a request
   message (a case that was ready at once) has no thread: nothing is posted for it.
 
+Without a channel but with an SMTP relay (``deps.notifier``), an open exception request is e-mailed instead,
+once, to the users who may decide it (the deciders of its route, ``services.queries``): a ``NOTIFY_EMAIL``
+effect written in the same unit of work. With neither, nothing is written.
+
 Messages carry names, roles, families and times only: never the internal summary, never a calendar address.
 """
 
@@ -34,9 +38,11 @@ from readout.domain.users import SYSTEM, WAIVERS, Role, User, may_waive
 from readout.presentation import slack
 from readout.presentation.messages import NO_RELAY
 from readout.services.context import Deps
-from readout.services.effects import _add
+from readout.services.effects import _add, notify_effect
+from readout.services.notify import RequestMail, request_email
 from readout.services.ports import UnitOfWork
 from readout.services.queries import CaseZones, zones_of_document
+from readout.services.queries import _deciders as route_deciders
 
 __all__ = [
     "cancelled",
@@ -66,9 +72,10 @@ def public_origin(environ: Mapping[str, str] | None = None) -> str:
 
 def requests_changed(deps: Deps, uow: UnitOfWork, esc: Escalation, now: datetime) -> list[Effect]:
     """Bring the channel in line with the escalation's exception requests: post each open one not posted
-    yet, update each decided one that was posted, reply with waivers recorded on a request still open."""
+    yet, update each decided one that was posted, reply with waivers recorded on a request still open.
+    Without a channel: e-mail each open request to its deciders, when a notifier is configured."""
     if deps.channel is None:
-        return []
+        return _email_open_requests(deps, uow, esc, now)
     written: list[Effect] = []
     keys = _keys(uow, esc)
     for request in uow.exceptions.of(esc.id):
@@ -83,6 +90,43 @@ def requests_changed(deps: Deps, uow: UnitOfWork, esc: Escalation, now: datetime
             message = _decided_message(uow, esc, request)
             written.append(_add(uow, esc.id, EffectKind.CHANNEL_UPDATE, f"channel:{topic}:decided",
                                 {"topic": topic, "message": message.as_payload()}, now))  # fmt: skip
+    return written
+
+
+def _email_open_requests(deps: Deps, uow: UnitOfWork, esc: Escalation, now: datetime) -> list[Effect]:
+    """Each open request not e-mailed yet, to the users holding a role that may decide it (by user id: their
+    addresses are read from the users store when it is sent); nothing without a notifier."""
+    if deps.notifier is None:
+        return []
+    written: list[Effect] = []
+    keys = {e.key for e in uow.effects.of(esc.id) if e.kind is EffectKind.NOTIFY_EMAIL}
+    for request in uow.exceptions.of(esc.id):
+        key = f"notify:request:{request.id}"
+        if request.decision is not Decision.OPEN or key in keys:
+            continue
+        deciders = {uid for group in route_deciders(uow, request) for uid, _ in group.users}
+        card = request_card(uow, esc, request)
+        mail = request_email(
+            RequestMail(
+                escalation_id=esc.id,
+                request_id=request.id,
+                customer=card.customer,
+                contract_zone=card.contract_zone,
+                deadline=request.deadline,
+                to_leadership=card.to_leadership,
+                causes=card.causes,
+                options=tuple((o.start, o.end, o.waivers) for o in card.options),
+                requester=card.requester,
+                reason=request.reason,
+                link=card.link,
+            )
+        )
+        about = {"request": request.id, "route": request.route.value}
+        effect = notify_effect(
+            uow, esc.id, key, deciders, (mail.subject, mail.body), ("approvers_notified", about), now
+        )
+        if effect is not None:
+            written.append(effect)
     return written
 
 

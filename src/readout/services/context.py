@@ -24,6 +24,7 @@ from readout.services.ports import (
 
 if TYPE_CHECKING:
     from readout.domain.case_document import LoadedCase
+    from readout.services.notify import Notifier
 
 __all__ = ["AsOf", "Deps", "actor", "load_escalation", "planning_instant", "slot_text", "stored_case"]
 
@@ -44,6 +45,7 @@ class Deps:
     # The real clock, for what must never follow an "as of": sign-in, sessions, tokens and their expiry.
     wall: Callable[[], datetime] = field(default=wall_clock)
     channel: Channel | None = None  # the leadership channel (Slack); None: none configured
+    notifier: Notifier | None = None  # e-mail to Readout users (SMTP); None: no relay configured
 
     def look(self) -> UnitOfWork:
         """A unit of work for reading only (it never waits for, nor blocks, a writer on SQLite)."""

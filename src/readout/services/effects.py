@@ -4,7 +4,8 @@ Each effect goes through three steps, and only the middle one touches the networ
 
 1. *claim*, in a short transaction holding the escalation's row lock: the effect is still due, nothing decided
    before it for the same escalation is still being carried out, and it becomes ``in_flight`` with a lease;
-2. *act*, outside any transaction: place, release or confirm a hold on its calendar, or send an invitation;
+2. *act*, outside any transaction: place, release or confirm a hold on its calendar, send an invitation, post
+   to the leadership channel or send an e-mail notification;
 3. *settle*, in a short transaction again: the outcome, the hold's calendar reference and an audit entry.
 
 A process killed between 1 and 3 leaves an ``in_flight`` effect whose lease runs out: a calendar write is
@@ -23,7 +24,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from readout.domain.channel import ChannelMessage
-from readout.domain.effects import Effect, EffectKind, EffectStatus
+from readout.domain.effects import Effect, EffectKind, EffectStatus, notification_message_id
 from readout.domain.escalation import Escalation
 from readout.domain.holds import Hold, HoldStatus
 from readout.domain.invite import Invitation, InvitePacket, packet_from_dict
@@ -42,6 +43,7 @@ __all__ = [
     "confirm_effect",
     "effects_of",
     "invitation_effect",
+    "notify_effect",
     "place_effect",
     "release_effect",
 ]
@@ -97,6 +99,31 @@ def invitation_effect(uow: UnitOfWork, invitation: Invitation, escalation_id: st
     }
     key = f"invite:{invitation.uid}:{invitation.method}:{invitation.sequence}"
     return _add(uow, escalation_id, EffectKind.SEND_INVITATION, key, payload, now)
+
+
+def notify_effect(
+    uow: UnitOfWork,
+    escalation_id: str,
+    key: str,
+    to: Iterable[str],
+    mail: tuple[str, str],
+    audit: tuple[str, dict[str, Any]],
+    now: datetime,
+) -> Effect | None:
+    """Intent: e-mail the users ``to`` (ids; their addresses are looked up when it is sent) the ``mail``
+    (subject, body); once sent, the audit entry ``audit`` (kind, payload) is recorded with the recipients'
+    ids. None when nobody is to be told. ``key`` makes it once per intent."""
+    recipients = sorted(set(to))
+    if not recipients:
+        return None
+    payload = {
+        "to": recipients,
+        "subject": mail[0],
+        "body": mail[1],
+        "audit": audit[0],
+        "about": audit[1],
+    }
+    return _add(uow, escalation_id, EffectKind.NOTIFY_EMAIL, key, payload, now)
 
 
 def _where(hold: Hold, shown_in: ZoneInfo | None) -> dict[str, Any]:
@@ -220,6 +247,8 @@ def _act(deps: Deps, effect: Effect, hold: Hold | None) -> dict[str, Any]:
     """Step 2, the only network call: what the calendar, relay or channel gave back."""
     if effect.kind in (EffectKind.CHANNEL_POST, EffectKind.CHANNEL_UPDATE):
         return _to_channel(deps, effect)
+    if effect.kind is EffectKind.NOTIFY_EMAIL:
+        return _notify(deps, effect)
     if effect.kind is EffectKind.SEND_INVITATION:
         if deps.invites is None:
             raise ReadoutError("no SMTP relay is configured (READOUT_SMTP_HOST): not sent")
@@ -257,6 +286,25 @@ def _to_channel(deps: Deps, effect: Effect) -> dict[str, Any]:
     parent = _first_post(deps, effect, thread) if thread else None
     ref = deps.channel.post(message, key=effect.key, thread=parent, retry=effect.attempts > 1)
     return {"ref": ref}
+
+
+def _notify(deps: Deps, effect: Effect) -> dict[str, Any]:
+    """Send an e-mail notification to its recipients' current addresses (from the users store); a user
+    removed since, or without an address, is left out. Every attempt carries the same Message-ID."""
+    if deps.notifier is None:
+        raise SourceUnavailable("the mail relay", "no SMTP relay is configured (READOUT_SMTP_HOST): not sent")
+    with deps.look() as uow:
+        found = [(uid, uow.users.get(uid)) for uid in effect.payload.get("to", [])]
+    reached = [(uid, user.email) for uid, user in found if user is not None and user.email]
+    if not reached:
+        return {"skipped": "none of its recipients has an e-mail address in Readout", "to": []}
+    deps.notifier.send(
+        [address for _, address in reached],
+        str(effect.payload["subject"]),
+        str(effect.payload["body"]),
+        notification_message_id(effect.key),
+    )
+    return {"to": [uid for uid, _ in reached]}
 
 
 def _first_post(deps: Deps, effect: Effect, topic: str) -> str:
@@ -342,6 +390,7 @@ _DONE_ENTRIES: dict[EffectKind, str] = {
     EffectKind.SEND_INVITATION: "invite_sent",
     EffectKind.CHANNEL_POST: "channel_posted",
     EffectKind.CHANNEL_UPDATE: "channel_updated",
+    EffectKind.NOTIFY_EMAIL: "notification_sent",  # unless the intent names its own entry
 }
 
 
@@ -359,6 +408,12 @@ def _succeeded(
         if effect.kind is EffectKind.CHANNEL_POST and effect.payload.get("thread"):
             told["in_thread"] = True
         _record(esc, now, _DONE_ENTRIES[effect.kind], told)
+        return
+    if effect.kind is EffectKind.NOTIFY_EMAIL:  # the audit names recipients by user id, never by address
+        uow.effects.update(effect.done(now, result))
+        if not result.get("skipped"):
+            entry = str(effect.payload.get("audit") or _DONE_ENTRIES[effect.kind])
+            _record(esc, now, entry, {**effect.payload.get("about", {}), "to": result.get("to", [])})
         return
     if effect.kind is EffectKind.SEND_INVITATION:
         uow.effects.update(effect.done(now, result))

@@ -34,6 +34,7 @@ _WHAT: dict[EffectKind, str] = {
     EffectKind.SEND_INVITATION: "send the invitation ({method}) to {to}",
     EffectKind.CHANNEL_POST: "post a message to the leadership channel{slot}",
     EffectKind.CHANNEL_UPDATE: "update the leadership channel's message in place{slot}",
+    EffectKind.NOTIFY_EMAIL: "e-mail {to} ({subject})",
 }
 # The same intents for a hold kept in Readout's ledger only: nothing is written to anybody's calendar.
 _IN_LEDGER: dict[EffectKind, str] = {
@@ -179,7 +180,6 @@ def effect_view(effect: Effect) -> dict[str, Any]:
 def effect_sentence(effect: Effect) -> str:
     """What the effect does and whether it happened, in plain words (never claims what did not happen)."""
     payload = effect.payload
-    attendees = payload.get("packet", {}).get("attendees", [])
     start = payload.get("start")
     local = payload.get("local")
     if local and "UTC" in local:  # the contract zone's time with the UTC second already
@@ -201,7 +201,8 @@ def effect_sentence(effect: Effect) -> str:
             slot=slot,
             calendar=", ".join(calendars) or "its calendar",
             method=payload.get("method", ""),
-            to=f"{len(attendees)} attendee(s)",
+            to=_recipients(effect),
+            subject=payload.get("subject", ""),
         )
     standing = _STANDING[effect.status]
     if effect.status is EffectStatus.DONE and effect.result.get("skipped"):
@@ -210,6 +211,14 @@ def effect_sentence(effect: Effect) -> str:
         standing = f"refused by the calendar ({effect.result['refused']})"
     reason = f": {effect.last_error}" if effect.last_error and effect.status is not EffectStatus.DONE else ""
     return f"{words[0].upper()}{words[1:]}: {standing}{reason}"
+
+
+def _recipients(effect: Effect) -> str:
+    """Who the effect goes to: attendees of an invitation (counted), Readout users (by id) of an e-mail."""
+    if effect.kind is EffectKind.NOTIFY_EMAIL:
+        users = [str(u) for u in effect.payload.get("to", [])]
+        return ", ".join(users) if users else "nobody"
+    return f"{len(effect.payload.get('packet', {}).get('attendees', []))} attendee(s)"
 
 
 def effects_pending(effects: tuple[Effect, ...] | list[Effect]) -> bool:
