@@ -97,6 +97,10 @@ class RoutingCalendarReader:
         """Blackouts from whichever adapter serves ``source``."""
         return self._reader(source).blackouts(source, window=window, zone=zone)
 
+    def fingerprint(self, source: CalendarSource) -> str | None:
+        """The source's fingerprint from whichever adapter serves it."""
+        return self._reader(source).fingerprint(source)
+
 
 class RoutingHoldCalendar:
     """Holds on CalDAV collections go to the server; any other calendar keeps them in the ledger only."""

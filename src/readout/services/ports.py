@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
 __all__ = [
     "ApiTokens",
     "AuditLog",
+    "CalendarMark",
+    "CalendarMarks",
     "CalendarReader",
     "CaseBuilder",
     "CaseVersions",
@@ -74,6 +77,13 @@ class CalendarReader(Protocol):
 
     def blackouts(self, source: CalendarSource, *, window: Interval, zone: ZoneInfo) -> tuple[Interval, ...]:
         """Blackout blocks (every non-cancelled event) overlapping ``window``; errors as for ``busy``."""
+        ...
+
+    def fingerprint(self, source: CalendarSource) -> str | None:
+        """A short text that changes whenever the source's events may have changed, cheap to get again: a
+        local file's SHA-256 (not even read while its status shows it unchanged), a feed's body SHA-256 (a
+        conditional GET: a 304 gives the cached body's), a CalDAV collection's ctag or sync-token. None when
+        the source offers no such mark. Errors as for ``busy``: the source cannot be read now."""
         ...
 
 
@@ -479,6 +489,33 @@ class IdempotencyKeys(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class CalendarMark:
+    """The fingerprint a calendar source had when an escalation that reads it was last planned (or first
+    watched). ``source`` is the source as shown (a path, or a URL without credentials or query)."""
+
+    escalation_id: str
+    source: str
+    fingerprint: str
+    checked_at: datetime
+
+
+class CalendarMarks(Protocol):
+    """Per escalation, the fingerprint of each calendar source it reads (services/watch.py)."""
+
+    def of(self, escalation_id: str) -> dict[str, CalendarMark]:
+        """The escalation's marks, by source."""
+        ...
+
+    def put(self, mark: CalendarMark) -> None:
+        """Create or replace the mark of (escalation, source)."""
+        ...
+
+    def forget(self, escalation_id: str, sources: Iterable[str]) -> None:
+        """Remove the escalation's marks of ``sources`` (a source its case no longer names)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over the store: everything commits together or not at all."""
 
@@ -498,6 +535,7 @@ class UnitOfWork(Protocol):
     login_throttle: LoginThrottle
     idempotency: IdempotencyKeys
     pick_links: PickLinks
+    calendar_marks: CalendarMarks
 
     def __enter__(self) -> UnitOfWork: ...
 

@@ -42,6 +42,7 @@ TABLES = {
     "idempotency_keys",
     "pick_links",
     "slack_requests",
+    "calendar_marks",
 }
 
 

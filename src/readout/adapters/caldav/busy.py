@@ -70,6 +70,14 @@ class CalDavReader:
         """Every non-cancelled event of the collection as blackout blocks; SourceUnavailable on failure."""
         return self._read(source, window, partial(parse_blackouts, window=window, zone=zone))
 
+    def fingerprint(self, source: CalendarSource) -> str | None:
+        """The collection's ``ctag:<getctag>`` (calendarserver.org), else ``sync-token:<DAV:sync-token>``
+        (RFC 6578), from one PROPFIND; None when the server offers neither. SourceUnavailable on failure or
+        when the URL does not name a calendar collection."""
+        if not isinstance(source, RemoteSource):
+            raise SourceUnavailable(str(source), "a local file, not a CalDAV collection")
+        return self._connector.open(source).tag()
+
     def _read(self, source: CalendarSource, window: Interval, parse: _Parse) -> tuple[Interval, ...]:
         if not isinstance(source, RemoteSource):
             raise SourceUnavailable(str(source), "a local file, not a CalDAV collection")

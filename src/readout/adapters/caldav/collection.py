@@ -40,10 +40,16 @@ _FETCHED_WITH = dict(zip(CALDAV_SCHEMES, ("http", "https"), strict=True))  # cal
 # so the query asks for a day more on each side; the iCalendar reader clips to the window afterwards.
 _QUERY_MARGIN = timedelta(days=1)
 _DAV, _CALDAV = "{DAV:}", "{urn:ietf:params:xml:ns:caldav}"
+_CS = "{http://calendarserver.org/ns/}"
 _XML = {"Content-Type": "application/xml; charset=utf-8"}
 _RESOURCETYPE = (
     b'<?xml version="1.0" encoding="utf-8"?>'
     b'<D:propfind xmlns:D="DAV:"><D:prop><D:resourcetype/></D:prop></D:propfind>'
+)
+_TAGS = (
+    b'<?xml version="1.0" encoding="utf-8"?>'
+    b'<D:propfind xmlns:D="DAV:" xmlns:CS="http://calendarserver.org/ns/">'
+    b"<D:prop><D:resourcetype/><CS:getctag/><D:sync-token/></D:prop></D:propfind>"
 )
 _QUERY = (
     '<?xml version="1.0" encoding="utf-8"?>'
@@ -170,9 +176,24 @@ class CalDavCollection:
             texts.append(data.text or "")
         return texts
 
+    def tag(self) -> str | None:
+        """What changes whenever a member of the collection does: ``ctag:<value>`` (calendarserver.org's
+        getctag), else ``sync-token:<value>`` (RFC 6578); None when the server gives neither. One PROPFIND,
+        which also checks that the URL names a calendar collection."""
+        response = self._calendar_response(_TAGS)
+        for name, kind in ((f"{_CS}getctag", "ctag"), (f"{_DAV}sync-token", "sync-token")):
+            found = _ok_prop(response, name)
+            if found is not None and (found.text or "").strip():
+                return f"{kind}:{(found.text or '').strip()}"
+        return None
+
     def _check_is_calendar(self) -> None:
         """A mistyped URL naming some other collection would read as an empty (free) calendar: refuse it."""
-        reply = self.send("PROPFIND", self.url, _RESOURCETYPE, {**_XML, "Depth": "0"})
+        self._calendar_response(_RESOURCETYPE)
+
+    def _calendar_response(self, propfind: bytes) -> ElementTree.Element | None:
+        """The PROPFIND (Depth 0) response for the collection, refused unless it is a calendar collection."""
+        reply = self.send("PROPFIND", self.url, propfind, {**_XML, "Depth": "0"})
         if reply.status != 207:
             raise self.refused(reply, "finding the calendar")
         response = self._multistatus(reply.body).find(f"{_DAV}response")
@@ -182,6 +203,7 @@ class CalDavCollection:
         kinds = _ok_prop(response, f"{_DAV}resourcetype")
         if kinds is None or kinds.find(f"{_CALDAV}calendar") is None:
             raise SourceUnavailable(self.shown, "not a CalDAV calendar collection")
+        return response
 
     def _multistatus(self, body: bytes) -> ElementTree.Element:
         try:

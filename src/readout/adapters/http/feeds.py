@@ -116,6 +116,14 @@ class HttpIcsReader:
         """Every non-cancelled event of the feed as blackout blocks; SourceUnavailable on any failure."""
         return self._read(source, partial(parse_blackouts, window=window, zone=zone))
 
+    def fingerprint(self, source: CalendarSource) -> str | None:
+        """``sha256:<hex>`` of the feed's body, fetched as for a read: a conditional GET when a cached copy
+        exists, so a 304 Not Modified gives the cached body's digest without a download (without a cache
+        folder every call downloads the feed). SourceUnavailable on any failure."""
+        if not isinstance(source, RemoteSource):
+            raise SourceUnavailable(str(source), "a local file, not an HTTP(S) feed")
+        return f"sha256:{hashlib.sha256(self._fetch(source)).hexdigest()}"
+
     def _read(self, source: CalendarSource, parse: _Parse) -> tuple[Interval, ...]:
         if not isinstance(source, RemoteSource):
             raise SourceUnavailable(str(source), "a local file, not an HTTP(S) feed")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 
@@ -17,7 +18,7 @@ from readout.domain.pick_links import PickLink
 from readout.domain.plan import Plan
 from readout.domain.users import User
 from readout.errors import Conflict
-from readout.services.ports import StoredResponse
+from readout.services.ports import CalendarMark, StoredResponse
 
 __all__ = ["MemoryStore", "MemoryUnitOfWork"]
 
@@ -43,6 +44,7 @@ class MemoryStore:
         self.login_failures: dict[str, tuple[int, datetime]] = {}
         self.idempotency: dict[tuple[str, str], StoredResponse] = {}
         self.pick_links: dict[str, PickLink] = {}
+        self.calendar_marks: dict[tuple[str, str], CalendarMark] = {}
 
 
 class _Escalations:
@@ -394,6 +396,21 @@ class _PickLinks:
         return sorted(found, key=lambda k: (k.created_at, k.id))
 
 
+class _CalendarMarks:
+    def __init__(self, data: MemoryStore) -> None:
+        self.data = data
+
+    def of(self, escalation_id: str) -> dict[str, CalendarMark]:
+        return {m.source: m for (e, _), m in self.data.calendar_marks.items() if e == escalation_id}
+
+    def put(self, mark: CalendarMark) -> None:
+        self.data.calendar_marks[(mark.escalation_id, mark.source)] = mark
+
+    def forget(self, escalation_id: str, sources: Iterable[str]) -> None:
+        for source in sources:
+            self.data.calendar_marks.pop((escalation_id, source), None)
+
+
 class MemoryUnitOfWork:
     """A unit of work over a MemoryStore: changes are made on a copy and swapped in on commit."""
 
@@ -418,6 +435,7 @@ class MemoryUnitOfWork:
         self.login_throttle = _LoginThrottle(self._work)
         self.idempotency = _Idempotency(self._work)
         self.pick_links = _PickLinks(self._work)
+        self.calendar_marks = _CalendarMarks(self._work)
         return self
 
     def __exit__(self, *exc: object) -> None:

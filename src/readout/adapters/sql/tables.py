@@ -38,6 +38,7 @@ __all__ = [
     "UtcDateTime",
     "api_tokens",
     "audit_entries",
+    "calendar_marks",
     "case_versions",
     "effects",
     "escalations",
@@ -374,4 +375,16 @@ pick_links = Table(
     Column("picked_start", UtcDateTime),
     Column("picked_end", UtcDateTime),
     Column("note", Text, nullable=False),  # the customer's note ("" when none)
+)
+
+# The fingerprint of each calendar source an open escalation reads, as of its last plan (revision 0010): a
+# worker pass re-plans the escalation when one differs (services/watch.py). ``source`` is the source as shown
+# (a path, or a URL without user information or query): never a credential. No event content.
+calendar_marks = Table(
+    "calendar_marks",
+    metadata,
+    Column("escalation_id", String, primary_key=True),
+    Column("source", String, primary_key=True),
+    Column("fingerprint", String, nullable=False),
+    Column("checked_at", UtcDateTime, nullable=False),
 )

@@ -20,6 +20,7 @@ from readout.adapters.sql.auth import (
     SqlPasswords,
     SqlSessions,
 )
+from readout.adapters.sql.calendar_marks import SqlCalendarMarks
 from readout.adapters.sql.effects import SqlEffects
 from readout.adapters.sql.engine import BUSY_TIMEOUT_SECONDS, writer_lock
 from readout.adapters.sql.failures import store_failure
@@ -36,6 +37,7 @@ from readout.adapters.sql.user_audit import SqlUserAudit
 from readout.services.ports import (
     ApiTokens,
     AuditLog,
+    CalendarMarks,
     CaseVersions,
     Effects,
     Escalations,
@@ -75,6 +77,7 @@ class SqlUnitOfWork:
     login_throttle: LoginThrottle
     idempotency: IdempotencyKeys
     pick_links: PickLinks
+    calendar_marks: CalendarMarks
 
     def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
         """``read_only``: on SQLite, a deferred transaction that does not take the write lock (WAL readers
@@ -110,6 +113,7 @@ class SqlUnitOfWork:
         self.login_throttle = SqlLoginThrottle(connection)
         self.idempotency = SqlIdempotencyKeys(connection)
         self.pick_links = SqlPickLinks(connection)
+        self.calendar_marks = SqlCalendarMarks(connection)
         return self
 
     def __exit__(self, *exc: object) -> None:
