@@ -2,7 +2,9 @@
 
 A pass delivers every due effect of every escalation (the outbox: calendar writes, invitations, leadership
 channel posts and updates, each retried with backoff and given up as a dead letter after ``MAX_ATTEMPTS``),
-then reaps expired holds (``holding.reap``: expire them, take them off their calendars, release orphans).
+then reaps expired holds (``holding.reap``: expire them, take them off their calendars, release orphans),
+then writes the reminders due (``reminders.remind``: holds about to expire, deadlines at risk; delivered by
+the next pass like any effect).
 
 Several workers may run on one PostgreSQL store: delivery is shared (each effect is claimed under its
 escalation's row lock, and a worker's sweep skips the escalations another one holds, see
@@ -51,7 +53,8 @@ def alone() -> Iterator[bool]:
 class Pass:
     """What one pass did: effects delivered to a calendar, a mail relay or the channel, given up (dead
     letters: failed, or an invitation that may have gone out) and left for a retry, and expired holds
-    released; ``reaped`` is None when another worker had the reaper's turn."""
+    released; ``reaped`` is None when another worker had the reaper's turn; ``reminded``: reminders written
+    (to the channel or by e-mail; delivered by the next pass)."""
 
     at: datetime
     delivered: int = 0
@@ -59,6 +62,7 @@ class Pass:
     retrying: int = 0
     reaped: int | None = 0
     dead_letters: list[str] = field(default_factory=list)  # escalations with an effect given up in this pass
+    reminded: int = 0
 
     @property
     def settled(self) -> bool:
@@ -75,7 +79,7 @@ class Pass:
         )
         return (
             f"{utc_text(self.at)}: delivered {self.delivered}, failed {self.failed} (dead letters){where}, "
-            f"retrying {self.retrying}, {reaped}"
+            f"retrying {self.retrying}, {reaped}, reminded {self.reminded}"
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -87,6 +91,7 @@ class Pass:
             "retrying": self.retrying,
             "reaped": self.reaped,
             "dead_letters": sorted(set(self.dead_letters)),
+            "reminded": self.reminded,
         }
 
     def count(self, effect: Effect) -> None:
@@ -107,7 +112,7 @@ def _nothing_went_out(effect: Effect) -> bool:
 
 def run_pass(deps: Deps, turn: ReaperTurn = alone) -> Pass:
     """One pass: deliver every due effect, plan again where a calendar refused a slot, then reap expired
-    holds when this process gets the reaper's turn."""
+    holds when this process gets the reaper's turn, then write the reminders due."""
     done = Pass(deps.clock())
     watched = replace(deps, uow=_watching(deps.uow, done))
     _replan(watched, carry_out(watched))
@@ -118,6 +123,9 @@ def run_pass(deps: Deps, turn: ReaperTurn = alone) -> Pass:
             done.reaped = len(reap(watched))
         else:
             done.reaped = None
+    from readout.services.reminders import remind  # reminders bring the announcements (Block Kit) module
+
+    done.reminded = remind(watched)
     return done
 
 
