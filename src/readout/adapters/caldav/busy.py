@@ -13,6 +13,9 @@ In a long-running process the events returned go through the iCalendar reader's 
 (adapters/ics/cache.py), keyed by the digest of the text: when the collection did not change, the REPORT is
 still made but nothing is parsed again. The collection's ctag or sync-token (RFC 6578) is not used, so the
 PROPFIND and REPORT round trips are paid on every read.
+
+``fingerprint`` (the calendar watch, services/watch.py) is the exception: one PROPFIND for the collection's
+ctag (calendarserver.org's getctag), else its sync-token, which changes whenever any event in it does.
 """
 
 from __future__ import annotations

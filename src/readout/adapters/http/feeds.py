@@ -23,6 +23,9 @@ content, so the files are created readable by their owner only.
 Parsing: the body (fetched, or the cached copy on a 304) goes through the iCalendar reader's in-memory cache
 (adapters/ics/cache.py), keyed by its SHA-256 digest: in a long-running process a 304, or the same bytes
 served again without validators, reuses the busy time already parsed; only the request is paid.
+
+Fingerprint (the calendar watch, services/watch.py): the SHA-256 of the body fetched the same way, so with a
+cache folder a 304 gives the cached body's digest without a download.
 """
 
 from __future__ import annotations
