@@ -187,3 +187,13 @@ def test_a_decider_without_an_address_is_left_out_and_nothing_is_sent_to_nobody(
     assert effect.status is EffectStatus.DONE
     assert effect.result["skipped"]
     assert "approvers_notified" not in mailed.kinds(FREEZE_ID)
+
+
+def test_bootstrap_gives_a_notifier_only_when_a_relay_is_configured(tmp_path: Path) -> None:
+    from readout.adapters.mail.notify import SmtpNotifier
+    from readout.bootstrap import workflow_deps
+
+    base = {"READOUT_DATABASE_URL": f"sqlite:///{tmp_path / 'readout.db'}"}
+    assert workflow_deps(environ=base).notifier is None
+    relay = {**base, "READOUT_SMTP_HOST": "127.0.0.1", "READOUT_SMTP_STARTTLS": "false"}
+    assert isinstance(workflow_deps(environ=relay).notifier, SmtpNotifier)
