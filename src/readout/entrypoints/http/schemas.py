@@ -43,7 +43,11 @@ __all__ = [
 
 # Instants are shown as the views write them: ISO 8601 in UTC with ``Z`` (``2026-11-17T18:00:00Z``).
 Instant = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
-Text = Annotated[str, Field(min_length=1, max_length=2000, pattern=r"\S")]
+# Some character that is not white space by any regex engine's definition: JSON Schema's (ECMA-262, which
+# does not count U+0085 or U+001C-U+001F) and the validator's (Unicode White_Space, which does not count
+# U+FEFF) disagree on ``\S``, so a reason of one NEL passed the document and was refused by the server.
+_NOT_BLANK = r"[^\s\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff\u001c-\u001f]"
+Text = Annotated[str, Field(min_length=1, max_length=2000, pattern=_NOT_BLANK)]
 Id = Annotated[str, Field(min_length=1, max_length=200)]
 # A slot's start as given: ISO 8601 with an offset, in the years 1900-2999 (as the CLI's --slot).
 Start = Annotated[
