@@ -146,10 +146,15 @@ def test_worker_once_delivers_due_effects_and_reaps_expired_holds(desk: Operator
         "retrying": 0,
         "reaped": 0,
         "dead_letters": [],
+        "reminded": 0,
+        "replanned": 0,
     }
     assert [c["op"] for c in calls(desk.folder)] == ["place"] * 3
     line = desk("worker", "--once", "--now", at(minutes=2))  # the readable line: nothing left to do
-    assert line == "2026-11-12T15:02:00Z: delivered 0, failed 0 (dead letters), retrying 0, reaped 0\n"
+    assert line == (
+        "2026-11-12T15:02:00Z: delivered 0, failed 0 (dead letters), retrying 0, reaped 0, reminded 0, "
+        "re-planned 0\n"
+    )
 
     reaped = desk.worker(at(hours=24, minutes=1))  # every hold expired
 

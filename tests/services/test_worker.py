@@ -71,7 +71,9 @@ def test_one_pass_delivers_pending_effects_then_reaps_expired_holds(desk: Desk) 
     assert desk.calendar.events == {}
     assert {h.status for h in desk.holds(GLOBEX_ID)} == {HoldStatus.EXPIRED}
     assert desk.escalation(GLOBEX_ID).state is State.PLANNED
-    assert reaped.line().endswith("delivered 3, failed 0 (dead letters), retrying 0, reaped 3")
+    assert reaped.line().endswith(
+        "delivered 3, failed 0 (dead letters), retrying 0, reaped 3, reminded 0, re-planned 0"
+    )
 
     again = run_pass(desk.deps)  # nothing left: a pass that finds nothing says so
     assert (again.delivered, again.failed, again.retrying, again.reaped) == (0, 0, 0, 0)

@@ -63,6 +63,7 @@ class Pass:
     reaped: int | None = 0
     dead_letters: list[str] = field(default_factory=list)  # escalations with an effect given up in this pass
     reminded: int = 0
+    replanned: int = 0  # escalations planned again because a calendar they read changed (services/watch.py)
 
     @property
     def settled(self) -> bool:
@@ -79,7 +80,7 @@ class Pass:
         )
         return (
             f"{utc_text(self.at)}: delivered {self.delivered}, failed {self.failed} (dead letters){where}, "
-            f"retrying {self.retrying}, {reaped}, reminded {self.reminded}"
+            f"retrying {self.retrying}, {reaped}, reminded {self.reminded}, re-planned {self.replanned}"
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -92,6 +93,7 @@ class Pass:
             "reaped": self.reaped,
             "dead_letters": sorted(set(self.dead_letters)),
             "reminded": self.reminded,
+            "replanned": self.replanned,
         }
 
     def count(self, effect: Effect) -> None:
@@ -111,11 +113,14 @@ def _nothing_went_out(effect: Effect) -> bool:
 
 
 def run_pass(deps: Deps, turn: ReaperTurn = alone) -> Pass:
-    """One pass: deliver every due effect, plan again where a calendar refused a slot, then reap expired
-    holds when this process gets the reaper's turn, then write the reminders due."""
+    """One pass: deliver every due effect, plan again where a calendar refused a slot or changed, then reap
+    expired holds when this process gets the reaper's turn, then write the reminders due."""
+    from readout.services.watch import replan_changed  # planning services, loaded by the worker only
+
     done = Pass(deps.clock())
     watched = replace(deps, uow=_watching(deps.uow, done))
     _replan(watched, carry_out(watched))
+    done.replanned = replan_changed(watched)
     with turn() as mine:
         if mine:
             from readout.services.holding import reap  # holding brings the case and planning services
