@@ -152,3 +152,15 @@ def test_an_announced_request_says_its_channel_message_is_queued_not_delivered()
     assert "Nobody has been notified" not in lines[0]
     assert "queued" in lines[0]
     assert "`readout worker` delivers it" in lines[0]
+
+
+def test_an_emailed_request_says_its_mail_is_queued_and_the_trail_names_who_got_it() -> None:
+    lines = messages.exception_recorded(3, "ESC-1", True, [], emailed=True)
+    assert "An e-mail to the users who may decide it is queued" in lines[0]
+    assert "Nobody has been notified" not in lines[0]
+    sent = audit.describe(
+        "approvers_notified", {"request": 3, "route": "waiver_approvers", "to": ["omar"]}, "UTC"
+    )
+    assert sent == "e-mailed exception request #3 to omar"
+    recorded = audit.describe("request_exception", {"request": 3, "route": "waiver_approvers"}, "UTC")
+    assert "nobody notified" not in recorded  # the entry is the decision; who was told has its own entries

@@ -70,7 +70,8 @@ def run_decision(args: argparse.Namespace) -> int:
         if waiting:  # still open, or a new one (a rejected waiver goes to support leadership)
             from readout.entrypoints.workflow_report import render_request  # rich, loaded when shown
 
-            render_request(console, waiting, status.zones, status.deciders, waiting.id in status.announced)
+            told = waiting.id in status.announced, waiting.id in status.emailed
+            render_request(console, waiting, status.zones, status.deciders, *told)
         console.print(headline(esc, status.zones))
 
     emit(args, data, show)

@@ -71,7 +71,9 @@ def _show_outcome(args: argparse.Namespace, deps: Deps, outcome: PlanOutcome, li
     esc = outcome.escalation
     zones = queries.zones_of_case(outcome.planned.case)
     deciders = queries.deciders(deps, esc.id) if outcome.request else ()
-    announced = queries.announced_requests(deps, esc.id) if outcome.request else frozenset()
+    announced, emailed = (
+        queries.announced_requests(deps, esc.id) if outcome.request else (frozenset(), frozenset())
+    )
     request = None
     if outcome.request:
         request = {**request_view(outcome.request), "notified": False, "deciders": deciders_view(deciders)}
@@ -92,7 +94,8 @@ def _show_outcome(args: argparse.Namespace, deps: Deps, outcome: PlanOutcome, li
         if outcome.request:  # the request's "nobody notified" line stays next to the headline, last
             from readout.entrypoints.workflow_report import render_request
 
-            render_request(console, outcome.request, zones, deciders, outcome.request.id in announced)
+            told = outcome.request.id in announced, outcome.request.id in emailed
+            render_request(console, outcome.request, zones, deciders, *told)
         console.print(headline(esc, zones))
 
     emit(args, data, show)

@@ -112,6 +112,7 @@ def render_request(
     zones: CaseZones | None,
     deciders: Sequence[DeciderGroup] = (),
     announced: bool = False,
+    emailed: bool = False,
 ) -> None:
     """An exception request: what it asks, its options with the fix owner's local time, and, while it is
     open, that nobody was notified, who must decide and the command they run."""
@@ -129,7 +130,7 @@ def render_request(
         _options(console, request, zones)
     if request.decision is Decision.OPEN:
         lines = messages.exception_recorded(
-            request.id, request.escalation_id, bool(request.options), deciders, announced
+            request.id, request.escalation_id, bool(request.options), deciders, announced, emailed
         )
         for line in lines[1:]:
             console.print(f"  {escape(line)}")
@@ -170,7 +171,8 @@ def render_status(console: Console, status: Status) -> None:
         render_holds(console, status.holds, zones=zones)
     for request in status.requests:
         deciding = status.deciders if request.decision is Decision.OPEN else ()
-        render_request(console, request, zones, deciding, request.id in status.announced)
+        told = request.id in status.announced, request.id in status.emailed
+        render_request(console, request, zones, deciding, *told)
     for w in status.waivers:
         console.print(
             f"Waiver: {w.family} for {times.slot(w.slot.start, w.slot.end, zone)} by {w.approved_by} "

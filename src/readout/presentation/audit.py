@@ -99,8 +99,15 @@ _LINES: dict[str, _Line] = {
     "holds_lost": lambda p, z: str(p["reason"]),
     "request_exception": lambda p, z: (
         f"exception request #{p['request']} recorded for {str(p['route']).replace('_', ' ')} "
-        "(nobody notified)"
+        "(who was told, if anyone, follows in its own entries)"
     ),
+    "approvers_notified": lambda p, z: (
+        f"e-mailed exception request #{p['request']} to {', '.join(p.get('to', [])) or 'nobody'}"
+    ),
+    "reminder_sent": lambda p, z: (
+        f"reminder ({str(p.get('reminder', '')).replace('_', ' ')}) e-mailed to {', '.join(p.get('to', []))}"
+    ),
+    "notification_sent": lambda p, z: f"e-mail sent to {', '.join(p.get('to', []))}",
     "refused": lambda p, z: f"`readout {p['command']}` refused: {p['reason']}",
     "confirmation_refused": lambda p, z: (
         f"confirmation refused by the fresh check{' of ' + _when(p, z) if 'start' in p else ''}: "

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 __all__ = [
     "CHANNEL_QUEUED",
+    "EMAIL_QUEUED",
     "LEDGER_ONLY",
     "LEDGER_ONLY_NOTE",
     "NOT_INVITED",
@@ -38,6 +39,10 @@ LEDGER_ONLY_NOTE = (
 NOT_NOTIFIED = (
     "Nobody has been notified: no leadership channel is configured (docs/leadership-channel.md). Tell them "
     "yourself; `readout status` shows the request and its options."
+)
+EMAIL_QUEUED = (
+    "An e-mail to the users who may decide it is queued: `readout worker` sends it (`readout status` says "
+    "whether it went out)."
 )
 CHANNEL_QUEUED = (
     "A message to the leadership channel is queued, with Approve and Reject buttons: `readout worker` "
@@ -121,11 +126,12 @@ def exception_recorded(
     options: bool,
     groups: Sequence[tuple[str, Sequence[str], Sequence[tuple[str, str]]]],
     announced: bool = False,
+    emailed: bool = False,
 ) -> tuple[str, ...]:
     """What a new exception request means: recorded, told to the leadership channel (``announced``: its
     message is queued) or nobody notified, who decides and with which command.
     ``options``: the request offers slots (near misses) to approve."""
-    told = CHANNEL_QUEUED if announced else NOT_NOTIFIED
+    told = CHANNEL_QUEUED if announced else EMAIL_QUEUED if emailed else NOT_NOTIFIED
     lines = [f"Exception request #{request_id} is recorded in Readout. {told}"]
     if groups:
         lines.append("Who must decide:")

@@ -97,6 +97,8 @@ class Status:
     invited: bool | None = None
     # Exception requests whose message to the leadership channel is written (queued or delivered).
     announced: frozenset[int] = frozenset()
+    # Exception requests whose e-mail to the deciders is written (queued or sent): no channel is configured.
+    emailed: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -208,7 +210,14 @@ def escalation_status(deps: Deps, escalation_id: str) -> Status:
             _open_deciders(uow, esc.id),
             requested if esc.confirmed_at is not None else None,
             _announced(effects),
+            _emailed(effects),
         )
+
+
+def _emailed(effects: Sequence[Effect]) -> frozenset[int]:
+    """The exception requests (ids) whose e-mail to the deciders is written."""
+    numbers = (e.key.removeprefix("notify:request:") for e in effects if e.kind is EffectKind.NOTIFY_EMAIL)
+    return frozenset(int(n) for n in numbers if n.isdigit())
 
 
 def _announced(effects: Sequence[Effect]) -> frozenset[int]:
@@ -227,10 +236,11 @@ def _announced(effects: Sequence[Effect]) -> frozenset[int]:
     return frozenset(ids)
 
 
-def announced_requests(deps: Deps, escalation_id: str) -> frozenset[int]:
-    """``Status.announced`` alone (what a command's report needs after it decided)."""
+def announced_requests(deps: Deps, escalation_id: str) -> tuple[frozenset[int], frozenset[int]]:
+    """``Status.announced`` and ``Status.emailed`` alone (what a command's report needs after it decided)."""
     with deps.look() as uow:
-        return _announced(uow.effects.of(escalation_id))
+        effects = uow.effects.of(escalation_id)
+        return _announced(effects), _emailed(effects)
 
 
 def list_escalations(deps: Deps) -> list[Escalation]:

@@ -338,8 +338,13 @@ def request_exception(
                 )
                 if deps.channel is not None
                 else (
-                    "Nobody has been notified: no leadership channel is configured. Tell them yourself "
-                    f"and send them the request's page: {link}"
+                    "An e-mail to the users who may decide it is queued: `readout worker` sends it. The "
+                    f"request's page: {link}"
+                )
+                if deps.notifier is not None
+                else (
+                    "Nobody has been notified: no leadership channel or mail relay is configured. Tell them "
+                    f"yourself and send them the request's page: {link}"
                 ),
             ),
             f"{who_decides_next(groups)}: decide on the request's page ({link}).",

@@ -43,12 +43,15 @@ RequestPath = Annotated[int, Path(ge=1, le=2**62)]
 _MAX_REASON = 2000  # as the API's Text
 
 
-def _told(deps: Deps) -> str:
-    """What the leadership channel was told of this decision: only queued (the worker delivers it), or
-    nothing at all when no channel is configured."""
+def _told(deps: Deps, new_request: bool = False) -> str:
+    """Who was told of this decision: the leadership channel (a message queued: the worker delivers it), or,
+    without a channel, the deciders of a new request by e-mail (decisions themselves are not e-mailed), or
+    nobody."""
     if deps.channel is not None:
         return "A message to the leadership channel is queued: `readout worker` delivers it."
-    return "Nobody has been notified: no leadership channel is configured. Tell them yourself."
+    if deps.notifier is not None and new_request:
+        return "An e-mail to the users who may decide the new request is queued: `readout worker` sends it."
+    return "Nobody has been notified of this decision. Tell them yourself."
 
 
 @dataclass(frozen=True)
@@ -316,7 +319,10 @@ def reject(
                 "ok",
                 headline,
                 (),
-                (f"Readout opened request #{waiting.id} for support leadership ({link}).", _told(deps)),
+                (
+                    f"Readout opened request #{waiting.id} for support leadership ({link}).",
+                    _told(deps, new_request=True),
+                ),
                 f"{who_decides_next(status.deciders)}: decide request #{waiting.id} ({link}).",
             )
         state = outcome.escalation.state.value.replace("_", " ")
