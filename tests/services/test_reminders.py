@@ -258,7 +258,7 @@ def test_a_worker_pass_writes_the_reminders_and_the_next_one_sends_them(
     second = run_pass(mailed.deps)
 
     assert first.reminded == 3
-    assert first.line().endswith("reaped 0, reminded 3")
+    assert first.line().endswith("reaped 0, reminded 3, re-planned 0")
     assert first.as_dict()["reminded"] == 3
     assert (second.delivered, second.reminded) == (3, 0)
     assert len(notifier.sent) == 3
