@@ -70,7 +70,8 @@ def test_an_update_and_a_reply_wait_for_the_first_post_then_follow_it(desk: Desk
 
     first = _write(desk, EffectKind.CHANNEL_POST, "p", topic=TOPIC, thread=None, message=_message("Request"))
     desk.clock.advance(minutes=5)
-    carry_out(desk.deps, GLOBEX_ID)  # the post goes first (the others, tried before it, wait again)
+    carry_out(desk.deps, GLOBEX_ID)  # the post goes first; the others wait for it without an attempt
+    assert _effect(desk, update.id).attempts == 1  # the one made before the post was even written
     desk.clock.advance(minutes=5)
     carry_out(desk.deps, GLOBEX_ID)
     assert _effect(desk, first.id).result == {"ref": "ts-1"}

@@ -213,6 +213,8 @@ def _claim(deps: Deps, effect_id: int, escalation_id: str) -> tuple[Effect, Hold
         effect = uow.effects.get(effect_id)
         if effect is None or not effect.due(now) or _earlier_in_flight(uow, effect, now):
             return None
+        if _first_post_pending(uow, effect):  # not an attempt: it follows its first post, which is not out
+            return None
         hold = _hold(uow, effect)
         if effect.status is EffectStatus.IN_FLIGHT and not effect.kind.repeatable:
             why = "the process sending it stopped before recording the outcome: it may have gone out"
@@ -234,6 +236,24 @@ def _earlier_in_flight(uow: UnitOfWork, effect: Effect, now: datetime) -> bool:
     """An earlier effect of the escalation is being carried out by someone: keep the decided order."""
     return any(
         e.id < effect.id and e.status is EffectStatus.IN_FLIGHT and e.lease_until and e.lease_until > now
+        for e in uow.effects.of(effect.escalation_id)
+    )
+
+
+def _first_post_pending(uow: UnitOfWork, effect: Effect) -> bool:
+    """An update or a thread reply whose topic's first post is written but not delivered yet: left for a
+    later run without counting an attempt (another runner may be posting it right now)."""
+    if effect.kind is EffectKind.CHANNEL_UPDATE:
+        topic = effect.payload.get("topic")
+    elif effect.kind is EffectKind.CHANNEL_POST and effect.payload.get("thread"):
+        topic = effect.payload.get("thread")
+    else:
+        return False
+    return any(
+        e.kind is EffectKind.CHANNEL_POST
+        and e.payload.get("topic") == topic
+        and not e.payload.get("thread")
+        and e.open
         for e in uow.effects.of(effect.escalation_id)
     )
 
