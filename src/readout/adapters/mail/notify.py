@@ -13,7 +13,6 @@ relay and what went wrong, never the password.
 
 from __future__ import annotations
 
-import contextlib
 import smtplib
 import ssl
 from collections.abc import Callable, Sequence
@@ -21,6 +20,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 
+from readout.adapters.mail.smtp import deliver
 from readout.config import SmtpSettings
 from readout.errors import Conflict, SourceUnavailable
 
@@ -73,7 +73,7 @@ class SmtpNotifier:
             self._settings.sender, addresses, subject, body, message_id, self._clock()
         )
         try:
-            refused = self._deliver(message.as_bytes(), addresses)
+            refused = deliver(self._settings, self._tls_context, message.as_bytes(), addresses)
         except smtplib.SMTPRecipientsRefused as exc:
             everyone = ", ".join(exc.recipients)
             raise Conflict(
@@ -103,29 +103,6 @@ class SmtpNotifier:
                 f"notification sent via {self.relay} to some recipients only; refused: {', '.join(refused)} "
                 "(not sent again, so nobody gets it twice)"
             )
-
-    def _deliver(self, message: bytes, to: list[str]) -> dict[str, tuple[int, bytes]]:
-        """One SMTP session: EHLO, STARTTLS (required when configured), AUTH, MAIL, RCPT, DATA."""
-        settings = self._settings
-        smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
-        try:
-            smtp.ehlo()
-            if settings.starttls:
-                if not smtp.has_extn("starttls"):
-                    raise smtplib.SMTPNotSupportedError(
-                        "relay does not offer STARTTLS; nothing sent (credentials included)"
-                    )
-                smtp.starttls(context=self._tls_context or ssl.create_default_context())
-                smtp.ehlo()
-            if settings.credentials is not None:
-                if not smtp.has_extn("auth"):
-                    raise smtplib.SMTPNotSupportedError("relay does not offer AUTH; nothing sent")
-                smtp.login(settings.credentials.username, settings.credentials.password)
-            return smtp.sendmail(settings.sender, to, message)
-        finally:
-            with contextlib.suppress(smtplib.SMTPException, OSError):
-                smtp.quit()
-            smtp.close()
 
     def _passing(self, detail: str) -> SourceUnavailable:
         return SourceUnavailable(

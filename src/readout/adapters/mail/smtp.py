@@ -24,7 +24,7 @@ from readout.config import SmtpSettings
 from readout.domain.invite import Invitation
 from readout.errors import ReadoutError
 
-__all__ = ["InviteNotSent", "InvitePartlySent", "SmtpInviteSender"]
+__all__ = ["InviteNotSent", "InvitePartlySent", "SmtpInviteSender", "deliver"]
 
 _MAX_REPLY = 120  # characters of a relay's reply kept in an error message
 
@@ -73,7 +73,7 @@ class SmtpInviteSender:
         if not to:
             raise InviteNotSent(self.relay, "the invitation has no attendees")
         try:
-            refused = self._deliver(message.as_bytes(), to)
+            refused = deliver(self._settings, self._tls_context, message.as_bytes(), to)
         except smtplib.SMTPRecipientsRefused as exc:
             raise self._refused(tuple(exc.recipients), partly=False) from None
         except smtplib.SMTPAuthenticationError as exc:
@@ -94,29 +94,6 @@ class SmtpInviteSender:
             raise self._error(f"cannot connect ({exc.strerror or type(exc).__name__})") from None
         if refused:
             raise self._refused(tuple(refused), partly=True)
-
-    def _deliver(self, message: bytes, to: list[str]) -> dict[str, tuple[int, bytes]]:
-        """One SMTP session: EHLO, STARTTLS (required when configured), AUTH, MAIL, RCPT, DATA."""
-        settings = self._settings
-        smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
-        try:
-            smtp.ehlo()
-            if settings.starttls:
-                if not smtp.has_extn("starttls"):
-                    raise smtplib.SMTPNotSupportedError(
-                        "relay does not offer STARTTLS; nothing sent (credentials included)"
-                    )
-                smtp.starttls(context=self._tls_context or ssl.create_default_context())
-                smtp.ehlo()
-            if settings.credentials is not None:
-                if not smtp.has_extn("auth"):
-                    raise smtplib.SMTPNotSupportedError("relay does not offer AUTH; nothing sent")
-                smtp.login(settings.credentials.username, settings.credentials.password)
-            return smtp.sendmail(settings.sender, to, message)
-        finally:
-            with contextlib.suppress(smtplib.SMTPException, OSError):
-                smtp.quit()
-            smtp.close()
 
     def _refused(self, addresses: tuple[str, ...], *, partly: bool) -> InviteNotSent:
         listed = ", ".join(addresses)
@@ -141,3 +118,29 @@ class SmtpInviteSender:
         if credentials is not None and credentials.password:
             text = text.replace(credentials.password, "***")
         return text
+
+
+def deliver(
+    settings: SmtpSettings, tls_context: ssl.SSLContext | None, message: bytes, to: list[str]
+) -> dict[str, tuple[int, bytes]]:
+    """One SMTP session: EHLO, STARTTLS (required when configured), AUTH, MAIL, RCPT, DATA; the recipients
+    the relay refused (invitations and notifications both go out this way)."""
+    smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+    try:
+        smtp.ehlo()
+        if settings.starttls:
+            if not smtp.has_extn("starttls"):
+                raise smtplib.SMTPNotSupportedError(
+                    "relay does not offer STARTTLS; nothing sent (credentials included)"
+                )
+            smtp.starttls(context=tls_context or ssl.create_default_context())
+            smtp.ehlo()
+        if settings.credentials is not None:
+            if not smtp.has_extn("auth"):
+                raise smtplib.SMTPNotSupportedError("relay does not offer AUTH; nothing sent")
+            smtp.login(settings.credentials.username, settings.credentials.password)
+        return smtp.sendmail(settings.sender, to, message)
+    finally:
+        with contextlib.suppress(smtplib.SMTPException, OSError):
+            smtp.quit()
+        smtp.close()
