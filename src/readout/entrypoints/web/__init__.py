@@ -1,4 +1,4 @@
-"""The web app: server-rendered pages (Jinja2 + htmx, both served by the app itself) over the same services,
+"""The web app: server-rendered pages (Jinja2; htmx pinned and served, not yet needed) over the same services,
 gates and sign-in as the API (docs/web.md).
 
 ``install_web(app)`` adds the pages, ``/static/`` and the answers pages give on errors: an HTML page saying
