@@ -24,6 +24,7 @@ __all__ = [
     "CHANNEL",
     "CREDENTIAL",
     "GENESIS",
+    "ON_BEHALF_OF",
     "AuditEntry",
     "Credential",
     "canonical_json",
@@ -40,6 +41,9 @@ AS_OF = "as_of"  # payload key: the instant a command acted as of, when it was n
 # whose `--as` names them without a credential) or "api" (signed in with a session or a token). Recorded in
 # every entry's payload as ``via`` when set; use cases called directly (tests, the worker) leave it unset.
 CHANNEL: ContextVar[str | None] = ContextVar("readout_channel", default=None)
+# When the actor is an agent (docs/agents.md), the named user it acts for: recorded in each entry's payload as
+# ``on_behalf_of``, so the trail reads "agent X on behalf of Y". Set by the agent's entry point per call.
+ON_BEHALF_OF: ContextVar[str | None] = ContextVar("readout_on_behalf_of", default=None)
 
 
 @dataclass(slots=True)
@@ -74,6 +78,9 @@ def stamp(
     channel = CHANNEL.get()
     if channel is not None:
         payload = {**payload, "via": channel}
+    principal = ON_BEHALF_OF.get()
+    if principal is not None:
+        payload = {**payload, "on_behalf_of": principal}
     credential = CREDENTIAL.get()
     if credential is not None and credential.name:
         payload = {**payload, "credential": credential.name}

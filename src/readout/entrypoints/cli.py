@@ -11,12 +11,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
 from readout import __version__
-from readout.entrypoints import cli_commands
+
+# Each module below only adds its verb's arguments here (argparse alone); what a verb runs loads when it runs.
+from readout.entrypoints import cli_audit, cli_commands, cli_mcp, cli_report, cli_simulate
 from readout.errors import ReadoutError, Refused, StoreUnavailable
 
 __all__ = ["main"]
@@ -245,10 +247,10 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("escalation", metavar="ESC")
     _add(verbs, "list", "list stored escalations")
 
-    audit = _add(verbs, "audit", "show, verify or export the audit trail")
-    audit.add_argument("action", choices=["show", "verify", "export"])
-    audit.add_argument("escalation", nargs="?", metavar="ESC", help="escalation (verify: all when omitted)")
-    audit.add_argument("--format", choices=["json", "csv"], default="json", help="export format")
+    cli_audit.add_parser(verbs, [_common()])
+    cli_report.add_parser(verbs, [_common()])
+    cli_simulate.add_parser(verbs)
+    cli_mcp.add_parser(verbs)
 
     # No --now: changes to users are recorded at the real time.
     users = verbs.add_parser(
@@ -257,7 +259,9 @@ def build_parser() -> argparse.ArgumentParser:
         description=_USERS_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    users.add_argument("action", choices=["import", "list", "audit", "set-password", "revoke-sessions"])
+    users.add_argument(
+        "action", choices=["import", "list", "audit", "set-password", "revoke-sessions", "link", "unlink"]
+    )
     users.add_argument(
         "file",
         nargs="?",
@@ -270,6 +274,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ADMIN",
         help="import, set-password, revoke-sessions: the user acting (an administrator, or the user themself "
         "for their own password and sessions)",
+    )
+    users.add_argument(
+        "--slack",
+        metavar="MEMBER_ID",
+        help="link: the Slack member id (U012ABCDEF) whose clicks in the leadership channel act as USER",
     )
     users.add_argument("--json", action="store_true", help="print JSON instead of the readable report")
 
@@ -346,6 +355,14 @@ def _port(text: str) -> int:
     return int(text)
 
 
+_OWN_MODULES: dict[str, Callable[[argparse.Namespace], int]] = {
+    "audit": cli_audit.run,
+    "report": cli_report.run,
+    "simulate": cli_simulate.run,
+    "mcp": cli_mcp.run,
+}
+
+
 def _run(args: argparse.Namespace) -> int:
     """The verbs this module runs itself; the rest go to ``cli_commands``."""
     if args.verb == "serve":
@@ -366,6 +383,8 @@ def _run(args: argparse.Namespace) -> int:
         from readout.entrypoints.cli_worker import run_worker
 
         return run_worker(args)
+    if args.verb in _OWN_MODULES:
+        return _OWN_MODULES[args.verb](args)
     if args.verb == "tokens":
         from readout.entrypoints.cli_users import run_tokens
 

@@ -18,9 +18,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from readout import __version__, bootstrap
 from readout.domain.audit import CHANNEL, CREDENTIAL, Credential
-from readout.entrypoints.http import audit, commands, escalations, health, problems, slack
+from readout.entrypoints.http import audit, commands, escalations, health, problems, report, slack
 from readout.entrypoints.http.auth import AuthSettings, auth_router, install_auth
 from readout.entrypoints.http.documents import document_schema
+from readout.entrypoints.http.mcp import install_mcp
+from readout.entrypoints.http.metrics import install_metrics
 from readout.entrypoints.web import install_web, is_page
 from readout.services.context import Deps
 
@@ -72,8 +74,17 @@ def create_app(
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     problems.install(app)
     install_auth(app)
-    for router in (health.router, auth_router, escalations.router, commands.router, audit.router):
+    for router in (
+        health.router,
+        auth_router,
+        escalations.router,
+        commands.router,
+        audit.router,
+        report.router,
+    ):
         app.include_router(router)
+    install_metrics(app)  # /metrics (docs/metrics.md)
+    install_mcp(app)  # /mcp, the agent tool surface (docs/agents.md)
     if config.slack is not None:  # the leadership channel's buttons and modal (docs/leadership-channel.md)
         app.include_router(slack.router)
     install_web(app)  # the pages (docs/web.md), after the API's error answers, which it keeps for the API

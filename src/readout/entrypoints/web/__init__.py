@@ -24,7 +24,16 @@ from starlette.responses import Response
 
 from readout.entrypoints.http.auth import AuthProblem
 from readout.entrypoints.http.problems import classify
-from readout.entrypoints.web import actions, approvals, audit_page, board, escalation, pick, signin
+from readout.entrypoints.web import (
+    actions,
+    approvals,
+    audit_page,
+    board,
+    escalation,
+    pick,
+    report_page,
+    signin,
+)
 from readout.entrypoints.web.templating import STATIC, page
 from readout.errors import ReadoutError
 
@@ -52,7 +61,7 @@ def _error_page(request: Request, status: int, title: str, detail: str, unchange
 def install_web(app: FastAPI) -> None:
     """Add the pages and ``/static/`` to ``app``; errors on pages answer as pages."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (signin, board, escalation, actions, approvals, pick, audit_page):
+    for module in (signin, board, escalation, actions, approvals, pick, audit_page, report_page):
         app.include_router(module.router)
     api: dict[type[Exception], Handler] = {
         kind: app.exception_handlers[kind]
