@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 
 from readout.domain.names import COVERAGE, HANDOFF_WINDOW
 
-__all__ = ["SLACK_USER_ID", "SYSTEM", "Permission", "Role", "User", "may", "may_waive", "same_name"]
+__all__ = [
+    "AGENT_PERMISSIONS",
+    "COORDINATORS",
+    "SLACK_USER_ID",
+    "SYSTEM",
+    "Permission",
+    "Role",
+    "User",
+    "UserKind",
+    "agent_problems",
+    "may",
+    "may_waive",
+    "refusal",
+    "same_name",
+]
 
 
 class Role(Enum):
@@ -35,7 +50,16 @@ class Permission(Enum):
     MANAGE_USERS = "manage_users"
 
 
+class UserKind(Enum):
+    """Who a user is: a person, or an agent (a program acting through the tool surface, docs/agents.md) on
+    behalf of a named person."""
+
+    PERSON = "person"
+    AGENT = "agent"
+
+
 _COORDINATORS = frozenset({Role.PROGRAM_MANAGER, Role.ESCALATION_MANAGER})
+COORDINATORS = _COORDINATORS  # the roles a person must hold for an agent to act on their behalf
 PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.OPEN_AND_PLAN: _COORDINATORS,
     Permission.HOLD: _COORDINATORS,
@@ -51,6 +75,9 @@ WAIVERS: dict[str, frozenset[Role]] = {
     COVERAGE: frozenset({Role.DUTY_MANAGER}),
     HANDOFF_WINDOW: frozenset({Role.ENGINEERING_MANAGER, Role.PROGRAM_MANAGER}),
 }
+# What an agent may do: plan, hold and ask. Reviewing and confirming (the human's checkpoint and the final
+# commitment), deciding exception requests, waiving and cancelling stay with people.
+AGENT_PERMISSIONS = frozenset({Permission.OPEN_AND_PLAN, Permission.HOLD, Permission.REQUEST_EXCEPTION})
 
 
 @dataclass(frozen=True)
@@ -63,6 +90,12 @@ class User:
     email: str
     roles: frozenset[Role]
     slack: str | None = None
+    kind: UserKind = UserKind.PERSON
+    on_behalf_of: str | None = None  # an agent's principal: the id of the person it acts for
+
+    @property
+    def is_agent(self) -> bool:
+        return self.kind is UserKind.AGENT
 
 
 # A Slack user (or workspace-wide enterprise user) id: U or W, then upper-case letters and digits.
@@ -72,13 +105,66 @@ SYSTEM = User("readout", "Readout (automatic)", "", frozenset())
 
 
 def may(user: User, permission: Permission) -> bool:
-    """Whether ``user`` holds a role granting ``permission``."""
+    """Whether ``user`` holds a role granting ``permission``; an agent only ever plans, holds and requests
+    exceptions (``AGENT_PERMISSIONS``: the coordinator's permissions it borrows from its principal)."""
+    if user.is_agent:
+        return permission in AGENT_PERMISSIONS
     return bool(user.roles & PERMISSIONS[permission])
 
 
 def may_waive(user: User, family: str) -> bool:
-    """Whether ``user`` may waive ``family`` for a slot."""
+    """Whether ``user`` may waive ``family`` for a slot (never an agent: a waiver is a person's decision)."""
+    if user.is_agent:
+        return False
     return bool(user.roles & WAIVERS.get(family, frozenset()))
+
+
+def refusal(user: User, permission: Permission) -> str:
+    """Why ``user`` may not do ``permission``, and who must act instead."""
+    what = permission.value.replace("_", " ")
+    holders = " or ".join(sorted(r.value.replace("_", " ") for r in PERMISSIONS[permission]))
+    if user.is_agent:
+        principal = user.on_behalf_of or "its principal"
+        return (
+            f"{user.name} is an agent acting on behalf of {principal} and may not {what}: only a person may "
+            f"(a {holders}); ask {principal} or another {holders} to {what}"
+        )
+    roles = ", ".join(sorted(r.value for r in user.roles)) or "no roles"
+    return f"{user.name} ({roles}) may not {what}"
+
+
+def agent_problems(users: Mapping[str, User]) -> list[str]:
+    """What is wrong with the agents among ``users`` (id -> user, as an import would leave them): an agent
+    names the person it acts for, who must be a person holding a coordinator role; an agent holds no roles
+    of its own; only an agent acts on someone's behalf."""
+    problems: list[str] = []
+    for user in users.values():
+        if not user.is_agent:
+            if user.on_behalf_of is not None:
+                problems.append(
+                    f"user {user.id!r} is a person: only an agent (kind: agent) acts on_behalf_of"
+                )
+            continue
+        if user.roles:
+            problems.append(
+                f"agent {user.id!r} may not hold roles: it acts with its principal's coordinator permissions "
+                "to plan, hold and request exceptions, nothing else"
+            )
+        principal = users.get(user.on_behalf_of or "")
+        if user.on_behalf_of is None:
+            problems.append(f"agent {user.id!r} needs on_behalf_of: the person it acts for")
+        elif principal is None:
+            problems.append(f"agent {user.id!r} acts on behalf of {user.on_behalf_of!r}, who is not a user")
+        elif principal.is_agent:
+            problems.append(
+                f"agent {user.id!r} acts on behalf of {principal.id!r}, another agent: name a person"
+            )
+        elif not principal.roles & _COORDINATORS:
+            problems.append(
+                f"agent {user.id!r} acts on behalf of {principal.id!r}, who holds no coordinator role "
+                "(program_manager or escalation_manager)"
+            )
+    return problems
 
 
 def same_name(a: str, b: str) -> bool:

@@ -4,6 +4,10 @@ the users chain.
 Bootstrap: while the store has no administrator (a new store, or one from before administrators existed), an
 import may be made without an acting user, and it must name at least one administrator; from then on only an
 administrator imports or changes users, and no import may remove the last one.
+
+Agents (``kind: agent``, docs/agents.md) act on behalf of a person holding a coordinator role: an import that
+would leave an agent without such a principal (naming an unknown user, another agent, or a person without a
+coordinator role, or taking that role away from an agent's principal) is refused.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from readout.domain.roster import (
     import_payload,
     verify_users,
 )
-from readout.domain.users import SYSTEM, Permission, Role, User
+from readout.domain.users import SYSTEM, Permission, Role, User, agent_problems
 from readout.errors import NotFound, PermissionDenied, Refused
 from readout.services.context import Deps, actor
 from readout.services.ports import UnitOfWork
@@ -54,6 +58,9 @@ def import_users(deps: Deps, users: Sequence[User], admin_id: str | None) -> Use
         bootstrap = not any(Role.ADMINISTRATOR in u.roles for u in current)
         by = _bootstrapper(users, admin_id) if bootstrap else _administrator(uow, admin_id)
         changes = import_changes(current, users)
+        problems = agent_problems({u.id: u for u in current} | {u.id: u for u in users})
+        if problems:
+            raise Refused(f"{problems[0]}; nothing imported")
         for change in changes:
             uow.users.put(change.new)
         at, payload = stamp(now, import_payload(changes, bootstrap))

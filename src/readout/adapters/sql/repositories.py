@@ -29,7 +29,7 @@ from readout.domain.escalation import Escalation
 from readout.domain.intervals import Interval
 from readout.domain.lifecycle import State
 from readout.domain.plan import Plan
-from readout.domain.users import Role, User
+from readout.domain.users import Role, User, UserKind
 from readout.errors import Conflict
 
 __all__ = [
@@ -274,6 +274,8 @@ class SqlUsers:
             "email": user.email,
             "roles": sorted(role.value for role in user.roles),
             "slack": user.slack,
+            "kind": user.kind.value,
+            "on_behalf_of": user.on_behalf_of,
         }
         upsert = (postgresql if self._connection.dialect.name == "postgresql" else sqlite).insert(users)
         statement = upsert.values(id=user.id, **values).on_conflict_do_update(
@@ -298,4 +300,6 @@ def _user(row: RowMapping) -> User:
         email=row["email"],
         roles=frozenset(Role(value) for value in row["roles"]),
         slack=row["slack"],
+        kind=UserKind(row["kind"]),
+        on_behalf_of=row["on_behalf_of"],
     )

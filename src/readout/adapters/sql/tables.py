@@ -226,6 +226,9 @@ users = Table(
     Column("email", String, nullable=False),
     Column("roles", JSON, nullable=False),  # sorted list of Role values
     Column("slack", String, index=True),  # the linked Slack user id (revision 0009); None: not linked
+    # revision 0011: "person" or "agent" (docs/agents.md), and an agent's principal (a user id)
+    Column("kind", String, nullable=False, server_default="person"),
+    Column("on_behalf_of", String),
 )
 
 # Slack interaction requests taken (revision 0009): each signature once, so that a replayed request is
