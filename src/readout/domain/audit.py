@@ -17,19 +17,32 @@ from collections.abc import Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import Enum
 from typing import Any
+
+from readout.domain.names import WAIVABLE, family_order
 
 __all__ = [
     "AS_OF",
     "CHANNEL",
     "CREDENTIAL",
     "GENESIS",
+    "HASH_PROCEDURE",
     "ON_BEHALF_OF",
+    "STARTS",
     "AuditEntry",
     "Credential",
+    "PlanAnswer",
+    "SlotEvent",
+    "SlotExplanation",
+    "Verdict",
     "canonical_json",
     "chain",
     "entry_hash",
+    "explain_start",
+    "hashed_at",
+    "in_runs",
+    "replay_problems",
     "stamp",
     "verify_chain",
     "wall_clock",
@@ -106,6 +119,23 @@ class AuditEntry:
     hash: str
 
 
+# How an entry's hash is computed, in words (the JSON Lines export's header carries it; docs/audit.md too).
+HASH_PROCEDURE = (
+    "hash = SHA-256 (lower-case hex) of the UTF-8 bytes of the canonical JSON of the object "
+    '{"escalation", "seq", "at", "actor", "kind", "payload", "prev"} taken from the entry '
+    "(prev = the entry's prev_hash); canonical JSON: keys sorted, separators ',' and ':', no spaces, "
+    "non-ASCII kept as is. "
+    "The first entry's prev_hash is 64 zeros; each later entry's prev_hash is the hash of the entry "
+    "before it; "
+    "seq counts from 1 without gaps; the last entry's seq and hash are the chain's head."
+)
+
+
+def hashed_at(at: datetime) -> str:
+    """An entry's time as it is hashed (and exported): UTC, microseconds, ``+00:00``."""
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
 def entry_hash(
     escalation_id: str, seq: int, at: datetime, actor: str, kind: str, payload: dict[str, Any], prev: str
 ) -> str:
@@ -114,7 +144,7 @@ def entry_hash(
         {
             "escalation": escalation_id,
             "seq": seq,
-            "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
+            "at": hashed_at(at),
             "actor": actor,
             "kind": kind,
             "payload": payload,
@@ -174,3 +204,231 @@ def verify_chain(entries: Sequence[AuditEntry], head_seq: int, head_hash: str) -
 
 def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+# The rejected starts of a plan, kept in its audit entry ---------------------------------------------------
+#
+# A plan entry's payload carries, under ``starts``, the grid the plan searched and what each constraint family
+# rejected on it, as runs: ``[first start (UTC, YYYY-MM-DDTHH:MM:SSZ), count]`` stands for ``count`` starts
+# ``granularity_minutes`` apart from the first. ``considered`` holds every start searched; ``rejected`` maps
+# each family to the starts it broke. A start in ``considered`` and in no family's runs was compliant (a
+# candidate); one broken only by waivable families was a near miss. Entries made before this was recorded
+# have no ``starts``.
+
+STARTS = "starts"  # payload key of a plan entry: its searched grid and the rejected starts per family
+PLAN_KINDS = ("plan", "plan_not_ready")
+_HOLD_KINDS = frozenset(
+    {
+        "hold_placed",
+        "hold_extended",
+        "hold_released",
+        "hold_expired",
+        "hold_confirmed",
+        "hold_on_calendar",
+        "hold_off_calendar",
+        "orphan_hold_released",
+    }
+)
+_HOLD_ENDS = frozenset({"hold_released", "hold_expired", "hold_confirmed"})
+_DECISION_KINDS = frozenset({"waiver_recorded", "approve_exception"})
+_REQUEST_KINDS = frozenset({"request_exception", "escalate"})
+_REQUEST_CLOSED = frozenset({"approve_exception", "reject_exception", "exception_superseded"})
+
+
+def _instant(text: Any) -> datetime | None:
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo is not None else None
+
+
+def in_runs(runs: Any, start: datetime, step: timedelta) -> bool:
+    """Whether ``start`` is one of the starts ``runs`` stand for (``[[first, count], ...]``, ``step``
+    apart)."""
+    if not isinstance(runs, list):
+        return False
+    for run in runs:
+        if not (isinstance(run, list) and len(run) == 2 and isinstance(run[1], int)):
+            continue
+        first = _instant(run[0])
+        if first is None or start < first:
+            continue
+        steps, rest = divmod(start - first, step)
+        if not rest and steps < run[1]:
+            return True
+    return False
+
+
+class Verdict(Enum):
+    """What one plan made of a start."""
+
+    CANDIDATE = "candidate"  # compliant: offered (its rank when the entry lists it)
+    NEAR_MISS = "near_miss"  # broken only by waivable families: an exception could open it
+    REJECTED = "rejected"  # broken by a family nobody may waive
+    NOT_CONSIDERED = "not_considered"  # not on the plan's grid (outside its horizon or off the granularity)
+    NOT_READY = "not_ready"  # no search was made (RCA not approved, a role unassigned)
+    NOT_RECORDED = "not_recorded"  # a plan entry from before the rejected starts were recorded
+
+
+@dataclass(frozen=True)
+class PlanAnswer:
+    """One plan entry's answer about a start: ``families`` that blocked it, in display order; ``rank``
+    among the plan's candidates when the entry lists it (the first ten are listed)."""
+
+    seq: int
+    at: datetime
+    verdict: Verdict
+    status: str
+    families: tuple[str, ...] = ()
+    rank: int | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class SlotEvent:
+    """An entry about the start outside the plans: a hold, a request offering it, a waiver, a decision."""
+
+    seq: int
+    at: datetime
+    actor: str
+    kind: str
+    reason: str
+    request: int | None = None
+    family: str | None = None
+
+
+@dataclass(frozen=True)
+class SlotExplanation:
+    """What the log says about one start: each plan's answer in order, the holds on it, and the exception
+    requests offering it with what was decided (who, why)."""
+
+    start: datetime
+    plans: tuple[PlanAnswer, ...]
+    holds: tuple[SlotEvent, ...]
+    exceptions: tuple[SlotEvent, ...]
+    others: tuple[SlotEvent, ...]
+
+
+def _answer(entry: AuditEntry, start: datetime) -> PlanAnswer:
+    p = entry.payload
+    status, reason = str(p.get("status", "")), str(p.get("reason", ""))
+    if entry.kind == "plan_not_ready":
+        why = ", ".join(str(r) for r in p.get("not_ready", []))
+        return PlanAnswer(entry.seq, entry.at, Verdict.NOT_READY, "not_ready", reason=why or reason)
+    starts = p.get(STARTS)
+    if not isinstance(starts, dict):
+        return PlanAnswer(entry.seq, entry.at, Verdict.NOT_RECORDED, status, reason=reason)
+    step = timedelta(minutes=int(starts.get("granularity_minutes", 0)) or 1)
+    if not in_runs(starts.get("considered"), start, step):
+        return PlanAnswer(entry.seq, entry.at, Verdict.NOT_CONSIDERED, status, reason=reason)
+    rejected = starts.get("rejected") or {}
+    families = tuple(
+        sorted((f for f, runs in rejected.items() if in_runs(runs, start, step)), key=family_order)
+    )
+    if not families:
+        offered = [_instant(c.get("start")) for c in p.get("candidates_offered", []) if isinstance(c, dict)]
+        rank = offered.index(start) + 1 if start in offered else None
+        return PlanAnswer(entry.seq, entry.at, Verdict.CANDIDATE, status, rank=rank, reason=reason)
+    verdict = Verdict.NEAR_MISS if set(families) <= WAIVABLE else Verdict.REJECTED
+    return PlanAnswer(entry.seq, entry.at, verdict, status, families, reason=reason)
+
+
+def _offers(payload: dict[str, Any], start: datetime) -> bool:
+    return any(isinstance(o, dict) and _instant(o.get("start")) == start for o in payload.get("options", []))
+
+
+def _event(entry: AuditEntry) -> SlotEvent:
+    p = entry.payload
+    request = p.get("request")
+    family = p.get("family")
+    return SlotEvent(
+        entry.seq,
+        entry.at,
+        entry.actor,
+        entry.kind,
+        str(p.get("reason", "")),
+        request if isinstance(request, int) else None,
+        family if isinstance(family, str) else None,
+    )
+
+
+def explain_start(entries: Sequence[AuditEntry], start: datetime) -> SlotExplanation:
+    """What ``entries`` (one escalation's log, in order) say about the slot starting at ``start``: from the
+    log alone, nothing re-planned."""
+    start = start.astimezone(UTC)
+    plans: list[PlanAnswer] = []
+    holds: list[SlotEvent] = []
+    exceptions: list[SlotEvent] = []
+    others: list[SlotEvent] = []
+    offering: set[int] = set()  # requests whose options include the start
+    for entry in entries:
+        p = entry.payload
+        if entry.kind in PLAN_KINDS:
+            plans.append(_answer(entry, start))
+            continue
+        mentions = _instant(p.get("start")) == start
+        if entry.kind in _REQUEST_KINDS and _offers(p, start):
+            if isinstance(p.get("request"), int):
+                offering.add(p["request"])
+            exceptions.append(_event(entry))
+        elif entry.kind in _HOLD_KINDS and mentions:
+            holds.append(_event(entry))
+        elif (entry.kind in _DECISION_KINDS and mentions) or (
+            entry.kind in _REQUEST_CLOSED and p.get("request") in offering
+        ):
+            exceptions.append(_event(entry))
+        elif mentions:
+            others.append(_event(entry))
+    return SlotExplanation(start, tuple(plans), tuple(holds), tuple(exceptions), tuple(others))
+
+
+def replay_problems(
+    entries: Sequence[AuditEntry],
+    state: str,
+    live_holds: Sequence[datetime],
+    waivers: Sequence[tuple[datetime, str]],
+) -> list[str]:
+    """Where the stored escalation disagrees with its own log: the state the last transition entry moved to,
+    the holds the log placed and did not end (by slot start), and the waivers it recorded (slot start,
+    family). Replays only what the log says; it does not re-decide anything."""
+    problems: list[str] = []
+    current: str | None = None
+    for entry in entries:
+        p = entry.payload
+        if entry.kind in ("case_changed",) or "from" not in p or "to" not in p:
+            continue
+        if current is not None and p["from"] != current:
+            problems.append(f"entry {entry.seq}: moves from {p['from']}, but the log left it {current}")
+        current = str(p["to"])
+    if current is not None and current != state:
+        problems.append(f"stored state {state}, but the log's last transition leaves it {current}")
+    placed: dict[datetime, int] = {}
+    recorded: set[tuple[datetime, str]] = set()
+    for entry in entries:
+        moment = _instant(entry.payload.get("start"))
+        if moment is None:
+            continue
+        if entry.kind == "hold_placed":
+            placed[moment] = placed.get(moment, 0) + 1
+        elif entry.kind in _HOLD_ENDS:
+            placed[moment] = placed.get(moment, 0) - 1
+        elif entry.kind == "waiver_recorded":
+            recorded.add((moment, str(entry.payload.get("family"))))
+    stored: dict[datetime, int] = {}
+    for moment in live_holds:
+        stored[moment.astimezone(UTC)] = stored.get(moment.astimezone(UTC), 0) + 1
+    for moment in sorted(set(placed) | set(stored)):
+        logged, kept = max(placed.get(moment, 0), 0), stored.get(moment, 0)
+        if logged != kept:
+            problems.append(
+                f"live holds on {_utc(moment)}: {kept} in the ledger, {logged} by the log (placed, not ended)"
+            )
+    kept_waivers = {(m.astimezone(UTC), f) for m, f in waivers}
+    for moment, family in sorted(kept_waivers - recorded):
+        problems.append(f"waiver of {family} for {_utc(moment)} in the store, never recorded in the log")
+    for moment, family in sorted(recorded - kept_waivers):
+        problems.append(f"waiver of {family} for {_utc(moment)} recorded in the log, missing from the store")
+    return problems

@@ -9,17 +9,25 @@ when none do.
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
+
+from readout.domain.audit import STARTS
 from readout.domain.case_document import CaseDocument, CaseVersion, LoadedCase, storable
 from readout.domain.eligibility import eligible_slots, near_miss_options
 from readout.domain.escalation import Escalation
 from readout.domain.exception_requests import Decision, ExceptionRequest, Route, route_for
+from readout.domain.family_grid import family_grid
 from readout.domain.holds import HoldStatus
-from readout.domain.intervals import utc_text
+from readout.domain.intervals import from_micros, utc_text
 from readout.domain.lifecycle import Action
+from readout.domain.names import family_order
 from readout.domain.plan import Plan, PlanStatus
 from readout.domain.users import SYSTEM, Permission, User
 from readout.errors import Conflict, Refused
@@ -44,12 +52,14 @@ __all__ = [
     "open_escalation",
     "plan_escalation",
     "replan_stored",
+    "searched_starts",
     "update_case",
 ]
 
 OPTIONS_OFFERED = 5  # near misses carried by an exception request
 _REPLAN_ATTEMPTS = 3  # plans made again when the escalation changed while its calendars were read
 _AUDITED_CANDIDATES = 10  # candidates listed in the audit entry of a plan (all are in the stored plan)
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -199,8 +209,65 @@ def apply_replan(
     return outcome
 
 
-def _plan_payload(plan: Plan, reason: str) -> dict[str, Any]:
+def _runs(starts: NDArray[np.int64], step: int) -> list[list[Any]]:
+    """Sorted starts (UTC microseconds) as runs ``[first start, count]`` of starts ``step`` apart."""
+    if not len(starts):
+        return []
+    breaks = np.flatnonzero(np.diff(starts) != step) + 1
+    firsts = np.concatenate(([0], breaks))
+    counts = np.diff(np.concatenate((firsts, [len(starts)])))
+    return [
+        [utc_text(from_micros(int(starts[a]))), int(n)]
+        for a, n in zip(firsts.tolist(), counts.tolist(), strict=True)
+    ]
+
+
+def searched_starts(planned: PlannedCase) -> dict[str, Any] | None:
+    """The grid the plan searched and the starts each family rejected on it, as runs (``STARTS`` in the plan's
+    audit entry; domain/audit.py says how to read them). Re-checked on the plan's own grid with the busy time
+    it was made from; None when the plan searched nothing, or (never expected) when the re-check does not
+    give the plan's own counts, so that nothing unfaithful is recorded."""
+    plan, calendars = planned.plan, planned.calendars
+    if calendars is None or plan.earliest_start is None or plan.deadline is None:
+        return None
+    case = planned.case
+    labels = case.blackouts.labels
+    if len(labels) == len(case.blackouts.absolute) and len(calendars.blackout_labels) == len(
+        calendars.blackouts
+    ):
+        labels += calendars.blackout_labels
+    blackouts = dataclasses.replace(
+        case.blackouts, absolute=case.blackouts.absolute + calendars.blackouts, labels=labels
+    )
+    grid = family_grid(
+        dataclasses.replace(case, blackouts=blackouts), plan, calendars.people, calendars.interpreters
+    )
+    if grid is None:
+        return None
+    counts = {f: int(m.sum()) for f, m in grid.masks.items() if m.any()}
+    if len(grid.starts) != plan.slots_considered or counts != dict(plan.violations):
+        log.warning(
+            "plan of %s: the re-checked grid differs from the plan; starts not recorded", plan.escalation_id
+        )
+        return None
+    step = case.granularity * 60_000_000
     return {
+        "granularity_minutes": case.granularity,
+        "duration_minutes": int(case.readout.duration // timedelta(minutes=1)),
+        "grid_zone": case.grid_zone.key,
+        "horizon": [utc_text(plan.earliest_start), utc_text(plan.deadline)],
+        "considered": _runs(grid.starts, step),
+        "rejected": {
+            f: _runs(grid.starts[grid.masks[f]], step)
+            for f in sorted(grid.masks, key=family_order)
+            if grid.masks[f].any()
+        },
+    }
+
+
+def _plan_payload(plan: Plan, reason: str, starts: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        **({STARTS: starts} if starts is not None else {}),
         "reason": reason,
         "status": plan.status.value,
         "not_ready": list(plan.not_ready),
@@ -233,7 +300,7 @@ def _apply_plan(
         esc.transition(Action.PLAN_NOT_READY, now, user.id, _plan_payload(plan, reason))
         return PlanOutcome(esc, planned, None)
     uow.plans.add(esc.id, now, plan)
-    esc.transition(Action.PLAN, now, user.id, _plan_payload(plan, reason))
+    esc.transition(Action.PLAN, now, user.id, _plan_payload(plan, reason, searched_starts(planned)))
     if eligible_slots(plan, uow.waivers.of(esc.id)):
         if esc.first_viable_at is None:
             esc.first_viable_at = now

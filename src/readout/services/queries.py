@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from readout.domain.audit import AuditEntry, verify_chain
+from readout.domain.audit import AuditEntry, SlotExplanation, explain_start, verify_chain
 from readout.domain.effects import Effect, EffectKind, EffectStatus
 from readout.domain.escalation import Escalation
 from readout.domain.exception_requests import Decision, ExceptionRequest, Route, Waiver
@@ -37,6 +38,7 @@ __all__ = [
     "deciders",
     "escalation_listing",
     "escalation_status",
+    "explain_slot",
     "list_escalations",
     "verify_audit",
     "zones_of_case",
@@ -270,3 +272,10 @@ def verify_audit(deps: Deps, escalation_id: str | None = None) -> dict[str, list
         else:
             chosen = uow.escalations.list()
         return {e.id: verify_chain(uow.audit.entries(e.id), e.audit_seq, e.audit_head) for e in chosen}
+
+
+def explain_slot(deps: Deps, escalation_id: str, start: datetime) -> SlotExplanation:
+    """What the escalation's log says about the slot starting at ``start``: each plan's answer (offered,
+    near miss or rejected and by which families), the holds on it, the exceptions decided for it. From the
+    log alone: nothing is planned again."""
+    return explain_start(audit_trail(deps, escalation_id), start)
