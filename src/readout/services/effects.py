@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from readout.domain.channel import ChannelMessage
@@ -31,6 +31,7 @@ from readout.domain.invite import Invitation, InvitePacket, packet_from_dict
 from readout.domain.lifecycle import Action, State
 from readout.domain.users import SYSTEM
 from readout.errors import Conflict, NotFound, RateLimited, ReadoutError, SlotTaken, SourceUnavailable
+from readout.observability import channel_failed, effect_settled
 from readout.presentation import times
 from readout.services.context import Deps, load_escalation, slot_text
 from readout.services.ports import UnitOfWork
@@ -51,6 +52,7 @@ __all__ = [
 _SETTLE_WAIT, _SETTLE_POLL = 3.0, 0.05  # seconds: waiting for an effect another process is carrying out
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 _ROUNDS = 3  # passes over due effects in one run (effects decided while settling run in the next pass)
 LEASE = timedelta(minutes=2)  # longer than any one calendar or SMTP call is allowed to take
@@ -221,6 +223,7 @@ def _claim(deps: Deps, effect_id: int, escalation_id: str) -> tuple[Effect, Hold
             uow.effects.update(effect.given_up(now, why, EffectStatus.UNCERTAIN))
             _record(esc, now, "invite_uncertain", {"method": effect.payload["method"], "reason": why})
             _commit(uow, esc)
+            effect_settled(effect.kind.value, "failed")
             return None
         if effect.kind is EffectKind.PLACE_HOLD and (hold is None or not hold.is_live(now)):
             uow.effects.update(effect.done(now, {"skipped": _EXPIRED_OR_GONE}))
@@ -298,14 +301,32 @@ def _to_channel(deps: Deps, effect: Effect) -> dict[str, Any]:
     if deps.channel is None:
         raise SourceUnavailable("the leadership channel", "no channel is configured (READOUT_SLACK_*)")
     message = ChannelMessage.from_payload(effect.payload["message"])
+    channel = deps.channel
     if effect.kind is EffectKind.CHANNEL_UPDATE:
         ref = _first_post(deps, effect, effect.payload["topic"])
-        deps.channel.update(ref, message)
+        _channel_call(lambda: channel.update(ref, message))
         return {"ref": ref}
     thread = effect.payload.get("thread")
     parent = _first_post(deps, effect, thread) if thread else None
-    ref = deps.channel.post(message, key=effect.key, thread=parent, retry=effect.attempts > 1)
-    return {"ref": ref}
+    posted = _channel_call(
+        lambda: channel.post(message, key=effect.key, thread=parent, retry=effect.attempts > 1)
+    )
+    return {"ref": posted}
+
+
+def _channel_call(call: Callable[[], _T]) -> _T:
+    """One call to the channel, its failure counted by kind (the channel errors metric)."""
+    try:
+        return call()
+    except RateLimited:
+        channel_failed("rate_limited")
+        raise
+    except SourceUnavailable:
+        channel_failed("unavailable")
+        raise
+    except ReadoutError:
+        channel_failed("rejected")
+        raise
 
 
 def _notify(deps: Deps, effect: Effect) -> dict[str, Any]:
@@ -396,11 +417,14 @@ def _settle(
         hold = _hold(uow, effect)
         if refused is not None:
             _slot_taken(uow, esc, effect, hold, str(refused), carried, now)
+            outcome = "refused"
         elif failure is not None:
-            _failed(uow, esc, effect, hold, failure, now)
+            outcome = _failed(uow, esc, effect, hold, failure, now)
         else:
             _succeeded(uow, esc, effect, hold, result or {}, now)
+            outcome = "delivered"
         _commit(uow, esc)
+    effect_settled(effect.kind.value, outcome)  # counted once committed
 
 
 _DONE_ENTRIES: dict[EffectKind, str] = {
@@ -475,22 +499,23 @@ def _failed(
     hold: Hold | None,
     failure: ReadoutError,
     now: datetime,
-) -> None:
+) -> str:
     """A passing failure waits for a retry; a refusal (someone changed the event, a recipient refused) or the
-    last attempt is a dead letter, recorded for a human."""
+    last attempt is a dead letter, recorded for a human. The outcome: ``retrying`` or ``failed``."""
     detail = str(failure)
     final = isinstance(failure, Conflict | NotFound) or _partly_sent(failure)
     asked = timedelta(seconds=failure.retry_after) if isinstance(failure, RateLimited) else None
     settled = effect.given_up(now, detail) if final else effect.retry_later(now, detail, asked)
     uow.effects.update(settled)
     if settled.status is EffectStatus.PENDING:
-        return
+        return "retrying"
     what = {"kind": effect.kind.value, "reason": detail}
     if hold is not None:
         what |= slot_text(hold.slot)
     _record(esc, now, "effect_failed", what)
     if effect.kind is EffectKind.PLACE_HOLD and hold is not None and hold.status is HoldStatus.LIVE:
         _end_unplaced(uow, esc, hold, "could not be placed on the calendar", now)
+    return "failed"
 
 
 def _partly_sent(failure: ReadoutError) -> bool:

@@ -22,6 +22,7 @@ from readout.domain.intervals import Interval
 from readout.domain.plan import Unreadable
 from readout.domain.sources import CalendarSource, RemoteSource
 from readout.errors import CalendarError, CaseFileError, SourceUnavailable
+from readout.observability import calendar_failure_kind, calendar_read_failed
 from readout.services.ports import CalendarReader
 from readout.services.read_deadline import ReadAbandoned, run_before
 
@@ -142,15 +143,23 @@ def _outcome(
 ) -> tuple[Interval, ...] | str:
     no_answer = f"{_shown(job.source)}: no answer within {_SAFETY * timeout + 1:g}s"
     if not future.done():
+        calendar_read_failed("timeout", _ROLES[job.kind])
         return no_answer
     try:
         return future.result()
     except ReadAbandoned:  # it stopped at the deadline just before the wait ended
+        calendar_read_failed("timeout", _ROLES[job.kind])
         return no_answer
     except CalendarError as err:  # a local calendar that cannot be read is invalid input, never "free"
+        calendar_read_failed("malformed", _ROLES[job.kind])
         raise CaseFileError(str(loaded.source), job.field, str(err)) from err
     except SourceUnavailable as err:
+        calendar_read_failed(calendar_failure_kind(err.detail), _ROLES[job.kind])
         return str(err)
+
+
+# How the calendar read failures metric names whose calendar it was (a fixed set: never a person's id).
+_ROLES = {"people": "person", "interpreters": "interpreter", "blackouts": "blackout"}
 
 
 def _shown(source: CalendarSource) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -13,6 +14,7 @@ from readout.domain.diagnosis import Calendars
 from readout.domain.intervals import Interval
 from readout.domain.plan import Plan
 from readout.domain.planner import not_ready_reasons, plan
+from readout.observability import plan_timed
 from readout.services.gathering import gather
 from readout.services.ports import CalendarReader
 
@@ -50,7 +52,17 @@ def planning_window(case: Case, now: datetime) -> Interval | None:
 def plan_case(
     loaded: LoadedCase, reader: CalendarReader, when: datetime, source_timeout: float = 10.0
 ) -> PlannedCase:
-    """Plan ``loaded`` as of ``when``: read its calendars, then run the planner."""
+    """Plan ``loaded`` as of ``when``: read its calendars, then run the planner (timed: the plan duration
+    metric, by the plan's status)."""
+    started = time.perf_counter()
+    planned = _plan_case(loaded, reader, when, source_timeout)
+    plan_timed(planned.plan.status.value, time.perf_counter() - started)
+    return planned
+
+
+def _plan_case(
+    loaded: LoadedCase, reader: CalendarReader, when: datetime, source_timeout: float
+) -> PlannedCase:
     case = loaded.case
     window = planning_window(case, when)
     if window is None or not_ready_reasons(case):

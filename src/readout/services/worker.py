@@ -29,6 +29,7 @@ from typing import Any, cast
 from readout.domain.effects import Effect, EffectStatus
 from readout.domain.intervals import utc_text
 from readout.errors import ReadoutError
+from readout.observability import worker_passed
 from readout.services.context import Deps
 from readout.services.effects import Carried, carry_out
 from readout.services.ports import UnitOfWork
@@ -153,8 +154,10 @@ def run(
         try:
             last = run_pass(deps, turn)
         except ReadoutError as error:
+            worker_passed(False)
             trouble(error)
         else:
+            worker_passed(True)
             report(last)
         ran += 1
         if rounds is not None and ran >= rounds:
