@@ -158,7 +158,7 @@ def workflow_deps(now: datetime | None = None, environ: Mapping[str, str] | None
         cases=_CaseFiles(config),
         invites=invite_sender(config, when),
         source_timeout=config.source_timeout,
-        channel=_slack_channel(config),
+        channel=_channel(config),
         notifier=_notifier(config, when),
     )
 
@@ -170,6 +170,23 @@ def _notifier(config: Settings, now: Callable[[], datetime]) -> Notifier | None:
     from readout.adapters.mail.notify import SmtpNotifier
 
     return SmtpNotifier(config.smtp, now)
+
+
+def _channel(config: Settings) -> Channel | None:
+    """Where channel messages go (docs/leadership-channel.md): the Slack bot (``READOUT_SLACK_*``) or an
+    incoming webhook (``READOUT_CHANNEL_WEBHOOK_URL``), and the signed events webhook
+    (``READOUT_EVENTS_WEBHOOK_*``) too when set; None when nothing is configured."""
+    primary = _slack_channel(config)
+    if primary is None and config.channel_webhook is not None:
+        from readout.adapters.webhook import IncomingWebhookChannel
+
+        primary = IncomingWebhookChannel(config.channel_webhook, config.outbound, config.source_timeout)
+    if config.events_webhook is None:
+        return primary
+    from readout.adapters.webhook import EventsWebhookChannel, FanOutChannel
+
+    events = EventsWebhookChannel(config.events_webhook, config.outbound, config.source_timeout)
+    return events if primary is None else FanOutChannel(primary, events)
 
 
 def _slack_channel(config: Settings) -> Channel | None:

@@ -22,9 +22,11 @@ if TYPE_CHECKING:  # ipaddress is imported when an allow-list is parsed or an ad
     from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
 
 __all__ = [
+    "ChannelWebhookSettings",
     "ConfigError",
     "CredentialStore",
     "Credentials",
+    "EventsWebhookSettings",
     "OidcSettings",
     "OutboundPolicy",
     "ReminderSettings",
@@ -199,6 +201,25 @@ class SlackSettings:
 
 
 @dataclass(frozen=True)
+class ChannelWebhookSettings:
+    """The leadership channel as a notify-only incoming webhook (a Slack incoming webhook or workflow, a
+    Microsoft Teams workflow; docs/leadership-channel.md): ``format`` is ``slack`` or ``teams``. The URL is a
+    secret (whoever has it can post): never shown, ``repr`` hides it."""
+
+    url: str = field(repr=False)
+    format: str = "slack"
+
+
+@dataclass(frozen=True)
+class EventsWebhookSettings:
+    """Every channel message also POSTed as signed JSON to another system (ticketing, paging): the URL, and
+    the HMAC-SHA256 secret (at least 32 characters; never shown, ``repr`` hides both)."""
+
+    url: str = field(repr=False)
+    secret: str = field(repr=False)
+
+
+@dataclass(frozen=True)
 class ReminderSettings:
     """When the worker reminds people (services/reminders.py): ``lead_minutes`` before a live hold expires
     (``READOUT_REMINDER_LEAD_MINUTES``); an unbooked readout is at risk with less than ``at_risk_share`` of
@@ -245,6 +266,9 @@ class Settings:
         None  # None: no leadership channel (approvers are told by e-mail, if at all)
     )
     reminders: ReminderSettings = field(default_factory=ReminderSettings)
+    # None: no incoming webhook (the channel, if any, is the Slack bot's); never set together with ``slack``.
+    channel_webhook: ChannelWebhookSettings | None = None
+    events_webhook: EventsWebhookSettings | None = None  # None: no signed events webhook
 
 
 def _number(environ: Mapping[str, str], name: str, default: float, minimum: float) -> float:
@@ -511,6 +535,79 @@ def _slack(environ: Mapping[str, str]) -> SlackSettings | None:
     )
 
 
+_WEBHOOK_FORMATS = ("slack", "teams")
+_LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
+EVENTS_SECRET_MIN = 32  # characters of READOUT_EVENTS_WEBHOOK_SECRET
+
+
+def _webhook_url(name: str, raw: str, policy: OutboundPolicy) -> str:
+    """A webhook URL: https (plain http only to this machine, for tests), no user information, and a host the
+    outbound policy lets Readout reach (docs/outbound.md). The value is never quoted: it is a secret."""
+    import ipaddress
+
+    try:
+        parts = urlsplit(raw)
+        host, port = (parts.hostname or "").rstrip("."), parts.port
+    except ValueError:  # a port that is not a number
+        raise ConfigError(f"{name}: expected an https URL (https://host/path)") from None
+    if parts.scheme not in ("http", "https") or not host or "@" in parts.netloc or parts.fragment:
+        raise ConfigError(f"{name}: expected an https URL (https://host/path)")
+    if parts.scheme == "http" and host.lower() not in _LOOPBACK_NAMES:
+        raise ConfigError(f"{name}: expected https (plain http only to 127.0.0.1 or localhost, for tests)")
+    port = port or _DEFAULT_PORTS[parts.scheme]
+    try:
+        address: IPv4Address | IPv6Address | None = ipaddress.ip_address(host)
+    except ValueError:
+        address = ipaddress.ip_address("127.0.0.1") if host.lower() == "localhost" else None
+    if address is None:  # a name: the outbound guard checks every address it resolves to, at every request
+        return raw
+    listed = policy.lists_host(host, port) or policy.lists_address(address, port)
+    public = address.is_global and not address.is_multicast and parts.scheme == "https"
+    if not (listed or public):
+        raise ConfigError(
+            f"{name}: its host is not allowed by the outbound policy: add it to READOUT_OUTBOUND_ALLOW "
+            "(docs/outbound.md)"
+        )
+    return raw
+
+
+def _channel_webhook(environ: Mapping[str, str], policy: OutboundPolicy) -> ChannelWebhookSettings | None:
+    """``READOUT_CHANNEL_WEBHOOK_URL`` and ``READOUT_CHANNEL_WEBHOOK_FORMAT`` (``slack``, the default, or
+    ``teams``); None when no URL is set."""
+    url = environ.get("READOUT_CHANNEL_WEBHOOK_URL", "").strip()
+    given = environ.get("READOUT_CHANNEL_WEBHOOK_FORMAT", "").strip()
+    if not url:
+        if given:
+            raise ConfigError("READOUT_CHANNEL_WEBHOOK_FORMAT is set without READOUT_CHANNEL_WEBHOOK_URL")
+        return None
+    form = given.lower() or "slack"
+    if form not in _WEBHOOK_FORMATS:
+        raise ConfigError(f"READOUT_CHANNEL_WEBHOOK_FORMAT={given!r}: expected slack or teams")
+    return ChannelWebhookSettings(_webhook_url("READOUT_CHANNEL_WEBHOOK_URL", url, policy), form)
+
+
+def _events_webhook(environ: Mapping[str, str], policy: OutboundPolicy) -> EventsWebhookSettings | None:
+    """``READOUT_EVENTS_WEBHOOK_URL`` and ``READOUT_EVENTS_WEBHOOK_SECRET``, both or neither; the secret at
+    least ``EVENTS_SECRET_MIN`` characters (never quoted)."""
+    url = environ.get("READOUT_EVENTS_WEBHOOK_URL", "").strip()
+    secret = environ.get("READOUT_EVENTS_WEBHOOK_SECRET", "").strip()
+    if not url and not secret:
+        return None
+    if not url:
+        raise ConfigError("READOUT_EVENTS_WEBHOOK_SECRET is set without READOUT_EVENTS_WEBHOOK_URL")
+    if not secret:
+        raise ConfigError(
+            "READOUT_EVENTS_WEBHOOK_URL is set without READOUT_EVENTS_WEBHOOK_SECRET (the key receivers "
+            "verify each delivery's signature with)"
+        )
+    if len(secret) < EVENTS_SECRET_MIN:
+        raise ConfigError(
+            f"READOUT_EVENTS_WEBHOOK_SECRET: expected at least {EVENTS_SECRET_MIN} characters "
+            "(e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)"
+        )
+    return EventsWebhookSettings(_webhook_url("READOUT_EVENTS_WEBHOOK_URL", url, policy), secret)
+
+
 def reminder_settings(environ: Mapping[str, str]) -> ReminderSettings:
     """``READOUT_REMINDER_LEAD_MINUTES`` (at least 1, at most a week), ``READOUT_AT_RISK_SHARE`` (a fraction
     above 0 and below 1) and ``READOUT_AT_RISK_SLOTS`` (a whole number, 0 or more); ConfigError naming the
@@ -536,6 +633,14 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     """Settings from ``environ`` (``os.environ`` in production, a dict in tests)."""
     secrets = _secrets(environ)
     cache = environ.get("READOUT_CACHE_DIR")
+    outbound = OutboundPolicy.parse(environ.get("READOUT_OUTBOUND_ALLOW", ""))
+    slack = _slack(environ)
+    channel_webhook = _channel_webhook(environ, outbound)
+    if slack is not None and channel_webhook is not None:
+        raise ConfigError(
+            "READOUT_CHANNEL_WEBHOOK_URL and READOUT_SLACK_* both configure the leadership channel: set one "
+            "(the Slack bot for approvals in Slack, the incoming webhook for notices only)"
+        )
     return Settings(
         database_url=environ.get("READOUT_DATABASE_URL") or None,
         source_timeout=_number(environ, "READOUT_SOURCE_TIMEOUT", 10.0, 0.1),
@@ -543,9 +648,11 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         cache_dir=Path(cache) if cache else None,
         calendars=_calendar_credentials(environ, secrets),
         smtp=_smtp(environ, secrets),
-        outbound=OutboundPolicy.parse(environ.get("READOUT_OUTBOUND_ALLOW", "")),
+        outbound=outbound,
         calendar_root=_calendar_root(environ),
         oidc=_oidc(environ, secrets),
-        slack=_slack(environ),
+        slack=slack,
         reminders=reminder_settings(environ),
+        channel_webhook=channel_webhook,
+        events_webhook=_events_webhook(environ, outbound),
     )

@@ -1,6 +1,6 @@
 """The ``users`` and ``tokens`` verbs of the CLI: import users (an administrator's job), list them, the users
-audit trail; set a password (read from standard input, never from argv), end a user's sessions; create, list
-and revoke API tokens (the secret is printed once).
+audit trail; link a user to a Slack user and unlink them; set a password (read from standard input, never
+from argv), end a user's sessions; create, list and revoke API tokens (the secret is printed once).
 
 User and credential changes are recorded at the real time: these verbs take no ``--now``.
 """
@@ -31,7 +31,12 @@ __all__ = ["run_tokens", "run_users"]
 
 
 def run_users(args: argparse.Namespace) -> int:
-    """``readout users import FILE [--as ADMIN]``, ``readout users list``, ``readout users audit``."""
+    """``readout users import FILE [--as ADMIN]``, ``readout users list``, ``readout users audit``,
+    ``readout users link USER --slack MEMBER_ID --as ADMIN``, ``readout users unlink USER --as ADMIN``."""
+    if args.action in ("link", "unlink"):
+        return _link(args)
+    if getattr(args, "slack", None) is not None:
+        raise Refused(f"users {args.action} takes no --slack (only link does)")
     if args.action == "import":
         return _import(args)
     if args.action in ("set-password", "revoke-sessions"):
@@ -80,6 +85,48 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _link(args: argparse.Namespace) -> int:
+    from readout.services.user_links import link_slack, unlink_slack
+
+    if args.file is None:
+        raise Refused(f"users {args.action} needs a USER")
+    if args.user is None:
+        raise Refused(f"users {args.action} needs --as ADMIN (an administrator)")
+    if args.action == "link":
+        if not args.slack:
+            raise Refused("users link needs --slack MEMBER_ID (the Slack member id, e.g. U012ABCDEF)")
+        done = link_slack(bootstrap.workflow_deps(), args.file, args.slack, args.user)
+    else:
+        if args.slack is not None:
+            raise Refused("users unlink takes no --slack (it takes away whatever link the user has)")
+        done = unlink_slack(bootstrap.workflow_deps(), args.file, args.user)
+    user, entry = done.user, done.entry
+    data = {
+        "user": user.id,
+        "slack": user.slack,
+        "was": done.before,
+        "changed": entry is not None,
+        "entry": _entry_view(entry) if entry is not None else None,
+    }
+    if entry is None and user.slack is not None:
+        text = f"{user.id} ({user.name}) is already linked to the Slack user {user.slack}; nothing changed."
+    elif entry is None:
+        text = f"{user.id} ({user.name}) is not linked to a Slack user; nothing changed."
+    elif user.slack is not None:
+        was = f" (was {done.before})" if done.before else ""
+        text = (
+            f"{user.id} ({user.name}) is linked to the Slack user {user.slack}{was}: their clicks in the "
+            f"leadership channel act as {user.id}; users audit entry #{entry.seq}."
+        )
+    else:
+        text = (
+            f"{user.id} ({user.name}) is no longer linked to the Slack user {done.before}: their clicks are "
+            f"refused; users audit entry #{entry.seq}."
+        )
+    emit(args, data, lambda console: console.print(text, markup=False))
+    return 0
+
+
 def _audit(args: argparse.Namespace) -> int:
     entries = users_audit_trail(bootstrap.workflow_deps())
 
@@ -121,6 +168,12 @@ def _change_text(item: dict[str, Any]) -> str:
             for field in ("name", "email", "roles")
             if old.get(field) != new.get(field)
         ]
+        if old.get("slack") != new.get("slack"):
+            was.append(
+                f"Slack user {new['slack']}, was {old.get('slack') or 'none'}"
+                if new.get("slack")
+                else f"Slack user {old['slack']} unlinked"
+            )
         line += f" ({'; '.join(was)})"
     return line
 
