@@ -1,0 +1,114 @@
+"""The outcome measures (docs/outcomes.md) against a hand-computed store (tests/services/outcome_store.py), on
+the in-memory twin, SQLite and PostgreSQL: each number below was worked out by hand from the store's story."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from typing import Any
+
+import pytest
+
+from readout.errors import Refused
+from readout.services.context import Deps
+from readout.services.outcomes import LedgerRecords, Scope, measure
+from tests.services.flows import Clock
+from tests.services.outcome_store import AS_OF, H, measured_by_sql, write_outcome_store
+from tests.support.db_fixtures import Store
+
+
+@pytest.fixture
+def report_deps(deps: Deps, store_uow: Store, clock: Clock) -> Deps:
+    write_outcome_store(store_uow)
+    clock.set(AS_OF)
+    return dataclasses.replace(deps, uow=measured_by_sql(store_uow), view=None)
+
+
+def test_time_to_first_viable_slot_splits_human_waiting_from_machine_time(report_deps: Deps) -> None:
+    viable = measure(report_deps).to_json()["overall"]["time_to_viable"]
+    # totals 1 h (D), 3 h (B), 4 h (A), 6 h (F); human 1, 3, 2, 6 h; machine 0, 0, 2, 0 h; C has none yet
+    assert viable == {
+        "reached": 4,
+        "not_yet": 1,
+        "total": {"median_s": int(3.5 * H), "p90_s": 6 * H},
+        "machine": {"median_s": 0, "p90_s": 2 * H},
+        "human_wait": {"median_s": int(2.5 * H), "p90_s": 6 * H},
+    }
+
+
+def test_first_pass_share_counts_lost_holds_rechecks_and_second_reviews(report_deps: Deps) -> None:
+    first = measure(report_deps).to_json()["overall"]["first_pass"]
+    assert first == {
+        "confirmed": 3,  # A, B, and F (confirmed, then cancelled)
+        "without_back_and_forth": 1,  # A only
+        "share": 0.3333,
+        "reasons": {"lost_hold": 1, "failed_recheck": 1, "second_review": 1, "repeated_exception": 0},
+    }
+
+
+def test_escalations_count_once_per_cause(report_deps: Deps) -> None:
+    causes = measure(report_deps).to_json()["overall"]["escalation_causes"]
+    assert causes["escalated"] == 2
+    assert causes["to_support_leadership"] == 1
+    named = {cause: n for cause, n in causes["by_cause"].items() if n}
+    # C's two requests both name INTERPRETER: one escalation, counted once
+    assert named == {"INTERPRETER": 1, "ATTENDEE:fix_owner": 1, "COVERAGE": 1, "CAB_BLACKOUT": 1}
+    assert causes["by_cause"]["HANDOFF_WINDOW"] == 0
+    assert causes["by_cause"]["CUSTOMER_HOURS"] == 0
+
+
+def test_deadlines_met_missed_and_pending_as_of_the_clock(report_deps: Deps, clock: Clock) -> None:
+    report = measure(report_deps).to_json()
+    assert report["as_of"] == "2026-11-20T12:00:00Z"
+    assert report["awaiting_approval"] == 1
+    assert report["overall"]["escalations"] == 5
+    assert report["overall"]["deadlines"] == {
+        "met": 1,
+        "missed": 2,
+        "missed_confirmed_late": 1,
+        "missed_still_open": 1,
+        "pending": 1,
+        "cancelled": 1,
+    }
+    clock.set(AS_OF.replace(day=28))  # D's deadline (11-27) has passed too
+    assert measure(report_deps).to_json()["overall"]["deadlines"]["missed_still_open"] == 2
+
+
+def test_per_customer_breakdown_and_customer_filter(report_deps: Deps) -> None:
+    report = measure(report_deps).to_json()
+    acme, globex = report["customers"]["acme"], report["customers"]["globex"]
+    assert (acme["escalations"], globex["escalations"]) == (2, 3)
+    assert acme["time_to_viable"]["total"] == {"median_s": int(3.5 * H), "p90_s": 4 * H}
+    assert acme["deadlines"]["met"] == 1
+    assert acme["deadlines"]["missed_confirmed_late"] == 1
+    assert globex["first_pass"]["confirmed"] == 1
+    assert globex["first_pass"]["without_back_and_forth"] == 0
+    only = measure(report_deps, customer="acme").to_json()
+    assert list(only["customers"]) == ["acme"]
+    assert only["overall"] == acme
+    assert only["period"] == {"from": None, "to": None, "customer": "acme"}
+
+
+def test_period_selects_by_approval_date(report_deps: Deps) -> None:
+    late = measure(report_deps, start=date(2026, 11, 19)).to_json()
+    assert late["overall"]["escalations"] == 1  # D only
+    assert late["overall"]["deadlines"]["pending"] == 1
+    early = measure(report_deps, start=date(2026, 11, 3), end=date(2026, 11, 5)).to_json()
+    assert early["overall"]["escalations"] == 2  # B (11-03) and C (11-05): bounds inclusive
+    assert sorted(early["customers"]) == ["acme", "globex"]
+    with pytest.raises(Refused, match="starts"):
+        measure(report_deps, start=date(2026, 11, 5), end=date(2026, 11, 3))
+
+
+def test_sql_and_ports_give_the_same_facts(report_deps: Deps, store_uow: Store) -> None:
+    """On a SQL store the records come from SQL; the ports' Python reading must agree with them."""
+    if store_uow.engine is None:
+        pytest.skip("the memory store has only the ports' reading")
+    scope = Scope()
+    with report_deps.uow() as uow:
+        sql: Any = uow.outcomes  # type: ignore[attr-defined]
+        ports = LedgerRecords(uow)
+        assert sql.cases(scope) == ports.cases(scope)
+        assert sorted(sql.moments(scope), key=repr) == sorted(ports.moments(scope), key=repr)
+        assert sql.requests(scope) == ports.requests(scope)
+        assert sql.awaiting_approval("globex") == ports.awaiting_approval("globex") == 1
