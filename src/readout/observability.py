@@ -41,6 +41,7 @@ __all__ = [
     "CHANNEL_ERROR_KINDS",
     "MULTIPROCESS_DIR",
     "PROCESS",
+    "MetricsServer",
     "StoreCollector",
     "StoreGauges",
     "calendar_failure_kind",
@@ -361,9 +362,18 @@ def exposition(registry: CollectorRegistry) -> bytes:
     return generate_latest(registry)
 
 
-def serve_metrics(deps: Deps, port: int, host: str = "127.0.0.1") -> Callable[[], None]:
+@dataclass(frozen=True)
+class MetricsServer:
+    """``/metrics`` served from a thread of this process: where, and how to stop it."""
+
+    host: str
+    port: int  # the port it listens on (the one the system chose when asked for 0)
+    stop: Callable[[], None]
+
+
+def serve_metrics(deps: Deps, port: int, host: str = "127.0.0.1") -> MetricsServer:
     """Serve ``/metrics`` for a process without the API (``readout worker --metrics-port``) on ``host``:
-    ``port`` in a daemon thread; the function returned stops it."""
+    ``port`` (0: any free port) from a daemon thread: this process's metrics and the store's gauges."""
     from prometheus_client import start_http_server
 
     server, thread = start_http_server(port, addr=host, registry=registry_for(lambda: deps))
@@ -373,4 +383,4 @@ def serve_metrics(deps: Deps, port: int, host: str = "127.0.0.1") -> Callable[[]
         server.server_close()
         thread.join(timeout=5)
 
-    return stop
+    return MetricsServer(host, int(server.server_port), stop)
