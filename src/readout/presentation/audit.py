@@ -4,13 +4,15 @@ real clock)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import html
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
+from readout.domain.audit import AuditEntry, PlanAnswer, SlotEvent, SlotExplanation, Verdict
 from readout.presentation import times
 
-__all__ = ["as_of", "describe", "recorded_at"]
+__all__ = ["as_of", "describe", "explanation_data", "explanation_lines", "html_report", "recorded_at"]
 
 _Line = Callable[[dict[str, Any], str], str]
 
@@ -114,6 +116,10 @@ _LINES: dict[str, _Line] = {
         + ("; ".join(p.get("obstacles") or []) or str(p.get("reason", "")))
     ),
     "escalate": lambda p, z: f"to support leadership (request #{p.get('request', '-')})",
+    "exception_superseded": lambda p, z: f"exception request #{p['request']} superseded by a newer plan",
+    "orphan_hold_released": lambda p, z: (
+        f"hold on {_when(p, z)} found on {p.get('calendar')}, released: {p.get('reason', '')}"
+    ),
 }
 _HIDDEN = frozenset({"from", "to", "as_of", "via", "credential"})
 
@@ -167,3 +173,192 @@ def recorded_at(moment: datetime, zone: str) -> str:
     """When an entry was recorded, for a column whose heading names the contract zone: ``Thu 12 Nov 09:00
     (15:00 UTC)``."""
     return times.instant_in(moment, zone)
+
+
+# audit explain -------------------------------------------------------------------------------------------
+
+_VERDICTS = {
+    Verdict.CANDIDATE: "OFFERED: compliant, a candidate",
+    Verdict.NEAR_MISS: "near miss: blocked only by waivable families",
+    Verdict.REJECTED: "rejected",
+    Verdict.NOT_CONSIDERED: "not considered: outside this plan's horizon or off its grid",
+    Verdict.NOT_READY: "no search: the plan was not ready",
+    Verdict.NOT_RECORDED: "not recorded by this version (the entry predates recorded rejected starts)",
+}
+
+
+def _verdict(answer: PlanAnswer) -> str:
+    text = _VERDICTS[answer.verdict]
+    if answer.verdict is Verdict.CANDIDATE:
+        text += f", rank {answer.rank}" if answer.rank else " (rank not recorded: beyond the listed ten)"
+    if answer.families:
+        text += ": blocked by " + ", ".join(answer.families)
+    if answer.verdict is Verdict.NOT_READY and answer.reason:
+        text += f" ({answer.reason})"
+    return text
+
+
+def _event_line(event: SlotEvent, zone: str) -> str:
+    who = f"by {event.actor}"
+    what = event.kind.replace("_", " ")
+    bits = [f"#{event.seq} {recorded_at(event.at, zone)}: {what} {who}"]
+    if event.family:
+        bits.append(f"family {event.family}")
+    if event.request is not None:
+        bits.append(f"request #{event.request}")
+    if event.reason:
+        bits.append(f"reason: {event.reason}")
+    return "; ".join(bits)
+
+
+def explanation_lines(found: SlotExplanation, zone: str) -> list[str]:
+    """``audit explain`` in words: per plan entry its answer, then holds and exception decisions."""
+    lines = [f"Slot starting {times.instant(found.start, zone)}, from the audit log alone:"]
+    if not found.plans:
+        lines.append("  no plan entry in the log")
+    for answer in found.plans:
+        lines.append(
+            f"  plan #{answer.seq} ({recorded_at(answer.at, zone)}, {answer.status or '-'}): "
+            + _verdict(answer)
+        )
+    for title, events in (("Holds", found.holds), ("Exceptions", found.exceptions), ("Other", found.others)):
+        if events:
+            lines.append(f"{title}:")
+            lines += [f"  {_event_line(e, zone)}" for e in events]
+    if not found.holds:
+        lines.append("Holds: none placed on this slot")
+    if not found.exceptions:
+        lines.append("Exceptions: none offered or decided for this slot")
+    return lines
+
+
+def _event_data(event: SlotEvent) -> dict[str, Any]:
+    return {
+        "seq": event.seq,
+        "at": event.at.isoformat(timespec="microseconds"),
+        "actor": event.actor,
+        "kind": event.kind,
+        "reason": event.reason or None,
+        "request": event.request,
+        "family": event.family,
+    }
+
+
+def explanation_data(found: SlotExplanation) -> dict[str, Any]:
+    """``audit explain --json``."""
+    return {
+        "start": found.start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "plans": [
+            {
+                "seq": a.seq,
+                "at": a.at.isoformat(timespec="microseconds"),
+                "status": a.status,
+                "verdict": a.verdict.value,
+                "families": list(a.families),
+                "rank": a.rank,
+                "reason": a.reason or None,
+                "words": _verdict(a),
+            }
+            for a in found.plans
+        ],
+        "holds": [_event_data(e) for e in found.holds],
+        "exceptions": [_event_data(e) for e in found.exceptions],
+        "others": [_event_data(e) for e in found.others],
+    }
+
+
+# audit export --format html -----------------------------------------------------------------------------
+
+_DECISIONS = frozenset(
+    {
+        "plan",
+        "plan_not_ready",
+        "request_exception",
+        "waiver_recorded",
+        "approve_exception",
+        "reject_exception",
+        "escalate",
+        "confirm",
+        "cancel",
+    }
+)
+_STYLE = (
+    "body{font-family:system-ui,sans-serif;margin:2em;max-width:72em}table{border-collapse:collapse;width:100%}"
+    "td,th{border:1px solid #bbb;padding:.3em .5em;vertical-align:top;text-align:left}"
+    "tr.decision{background:#f4f4ff}.ok{color:#070}.bad{color:#a00;font-weight:bold}code{font-size:90%}"
+)
+
+
+def _plan_detail(p: dict[str, Any], zone: str) -> str:
+    offered = [c for c in p.get("candidates_offered", []) if isinstance(c, dict)]
+    parts = []
+    if offered:
+        parts.append("offered first: " + "; ".join(_when(c, zone) for c in offered[:3]))
+    starts = p.get("starts")
+    if isinstance(starts, dict):
+        rejected = starts.get("rejected") or {}
+        total = sum(n for runs in rejected.values() for _, n in runs) if rejected else 0
+        considered = sum(n for _, n in starts.get("considered", []))
+        parts.append(
+            f"{considered} starts searched every {starts.get('granularity_minutes')} minutes; rejections per "
+            "family: "
+            + (", ".join(f"{f} {sum(n for _, n in r)}" for f, r in rejected.items()) or "none")
+            + f" ({total} in all; `readout audit explain --slot` answers for any start)"
+        )
+    elif p.get("status") != "not_ready":
+        parts.append("rejected starts not recorded by this version")
+    return "; ".join(parts)
+
+
+def html_report(
+    escalation_id: str,
+    entries: Sequence[AuditEntry],
+    zone: str,
+    problems: Sequence[str],
+    head: tuple[int, str],
+    exported_at: datetime,
+) -> str:
+    """The audit trail as a stand-alone HTML page an auditor reads: every entry in words with its local and
+    UTC time, the decisions highlighted (plans, exceptions, approvals with their reasons), holds, and what
+    verifying the chain found. Self-contained: no script, no outside style."""
+    e = html.escape
+    place = times.city(zone)
+    verdict = (
+        '<p class="ok">Chain verified: intact.</p>'
+        if not problems
+        else '<p class="bad">Chain verification FAILED:</p><ul>'
+        + "".join(f"<li>{e(x)}</li>" for x in problems)
+        + "</ul>"
+    )
+    rows = []
+    for entry in entries:
+        words = describe(entry.kind, entry.payload, zone)
+        if entry.kind == "plan":
+            detail = _plan_detail(entry.payload, zone)
+            words += f". {detail}" if detail else ""
+        if (
+            entry.kind in ("approve_exception", "reject_exception", "waiver_recorded")
+            and "reason" in entry.payload
+        ):
+            words += (
+                f" (approver: {entry.actor})" if entry.kind != "reject_exception" else f" (by {entry.actor})"
+            )
+        cls = ' class="decision"' if entry.kind in _DECISIONS else ""
+        rows.append(
+            f"<tr{cls}><td>{entry.seq}</td><td>{e(times.local_instant(entry.at, zone))}</td>"
+            f"<td>{e(times.utc_instant(entry.at))}</td><td>{e(entry.actor)}</td><td>{e(entry.kind)}</td>"
+            f"<td>{e(words)}</td></tr>"
+        )
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>Audit trail of {e(escalation_id)}</title><style>{_STYLE}</style></head><body>"
+        f"<h1>Audit trail of {e(escalation_id)}</h1>"
+        f"<p>Exported {e(times.instant(exported_at, zone))}. Times: {e(place)} first, UTC second. "
+        f"{len(entries)} entries; head: entry {head[0]}, hash <code>{e(head[1])}</code>.</p>"
+        f"{verdict}"
+        "<p>Decisions (plans, exception requests, waivers, approvals, confirmation) are shaded. Each entry's "
+        "hash covers its content and the hash before it; the JSON Lines export carries both and can be "
+        "verified offline (docs/audit.md).</p>"
+        f"<table><thead><tr><th>#</th><th>recorded ({e(place)})</th><th>UTC</th><th>actor</th><th>event</th>"
+        "<th>what happened</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table></body></html>\n"
+    )
