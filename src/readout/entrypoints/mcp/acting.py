@@ -8,11 +8,12 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from readout.config import ConfigError
 from readout.domain.audit import CHANNEL, CREDENTIAL, ON_BEHALF_OF, Credential
 from readout.domain.holds import HoldStatus
 from readout.domain.intervals import utc_text
 from readout.domain.users import COORDINATORS, User
-from readout.errors import NotFound, PermissionDenied, Refused
+from readout.errors import NotFound, PermissionDenied
 from readout.services.context import Deps
 
 __all__ = [
@@ -32,8 +33,8 @@ VIA = "mcp"
 
 
 def max_holds_from(environ: Mapping[str, str]) -> int:
-    """The most live holds one agent may have across escalations; Refused naming the variable when it is not
-    a whole number from 1 to 100."""
+    """The most live holds one agent may have across escalations; ConfigError (a bad setting, exit 2) naming
+    the variable when it is not a whole number from 1 to 100."""
     text = environ.get(MAX_HOLDS_ENV, "").strip()
     if not text:
         return DEFAULT_MAX_HOLDS
@@ -42,7 +43,7 @@ def max_holds_from(environ: Mapping[str, str]) -> int:
     except ValueError:
         value = 0
     if not 1 <= value <= 100:
-        raise Refused(f"{MAX_HOLDS_ENV} must be a whole number from 1 to 100, not {text[:40]!r}")
+        raise ConfigError(f"{MAX_HOLDS_ENV}={text[:40]!r}: expected a whole number from 1 to 100")
     return value
 
 
