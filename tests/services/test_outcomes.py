@@ -9,9 +9,8 @@ from typing import Any
 
 import pytest
 
-from readout.errors import Refused
 from readout.services.context import Deps
-from readout.services.outcomes import LedgerRecords, Scope, measure
+from readout.services.outcomes import InvalidPeriod, LedgerRecords, Scope, measure
 from tests.services.flows import Clock
 from tests.services.outcome_store import AS_OF, H, measured_by_sql, write_outcome_store
 from tests.support.db_fixtures import Store
@@ -96,7 +95,7 @@ def test_period_selects_by_approval_date(report_deps: Deps) -> None:
     early = measure(report_deps, start=date(2026, 11, 3), end=date(2026, 11, 5)).to_json()
     assert early["overall"]["escalations"] == 2  # B (11-03) and C (11-05): bounds inclusive
     assert sorted(early["customers"]) == ["acme", "globex"]
-    with pytest.raises(Refused, match="starts"):
+    with pytest.raises(InvalidPeriod, match="after its --to"):
         measure(report_deps, start=date(2026, 11, 5), end=date(2026, 11, 3))
 
 

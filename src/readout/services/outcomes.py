@@ -19,7 +19,7 @@ from typing import Any, Protocol, TypeVar
 from readout.domain.audit import AS_OF
 from readout.domain.intervals import utc_text
 from readout.domain.names import CAB_BLACKOUT, COVERAGE, CUSTOMER_HOURS, HANDOFF_WINDOW, INTERPRETER, ROLES
-from readout.errors import Refused
+from readout.errors import ReadoutError
 from readout.services.context import Deps
 from readout.services.ports import UnitOfWork
 
@@ -32,6 +32,7 @@ __all__ = [
     "Deadlines",
     "Escalated",
     "FirstPass",
+    "InvalidPeriod",
     "LedgerRecords",
     "Measures",
     "Moment",
@@ -41,6 +42,7 @@ __all__ = [
     "Scope",
     "Spread",
     "TimeToViable",
+    "duration_text",
     "instant_of",
     "measure",
 ]
@@ -81,11 +83,36 @@ DEFINITIONS = {
 }
 
 
+def duration_text(seconds: int | None) -> str:
+    """A duration as people read it: ``2 d 3 h``, ``3 h 30 min``, ``45 min`` (``n/a`` when None)."""
+    if seconds is None:
+        return "n/a"
+    minutes = round(seconds / 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{minutes} min"
+
+
 def instant_of(at: datetime, as_of: str | None) -> datetime:
     """When an audit entry's decision was made: its payload's ``as_of`` when present, else ``at``."""
     if not as_of:
         return at
     return datetime.fromisoformat(as_of.replace("Z", "+00:00")).astimezone(UTC)
+
+
+class InvalidPeriod(ReadoutError):
+    """A period that ends before it starts (bad input: nothing is measured)."""
+
+    def __init__(self, start: date, end: date) -> None:
+        super().__init__(
+            f"the period's --from {start.isoformat()} is after its --to {end.isoformat()}: "
+            "give the first approval date first"
+        )
+        self.start, self.end = start, end
 
 
 @dataclass(frozen=True)
@@ -327,7 +354,7 @@ def measure(
     """The four measures over escalations approved from ``start`` to ``end`` (UTC dates, inclusive), for
     ``customer`` when given, as of the deps' clock (deadlines pending or missed)."""
     if start is not None and end is not None and start > end:
-        raise Refused(f"the period starts ({start.isoformat()}) after it ends ({end.isoformat()})")
+        raise InvalidPeriod(start, end)
     scope = Scope(start, end, customer or None)
     now = deps.clock()
     with deps.look() as uow:
