@@ -115,15 +115,12 @@ def run_audit(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace, deps: Deps) -> int:
     from readout.services import anchoring
 
-    problems = queries.verify_audit(deps, args.escalation)
+    anchors = anchoring.read_anchors(args.anchor) if args.anchor else []
+    problems = queries.verify_audit(deps, args.escalation, [k for a in anchors for k in a.escalations])
     if args.escalation is None:
         users = verify_users_chain(deps)  # None: no users and no chain yet
         if users is not None:  # an escalation called "users" has its problems reported with the chain's
             problems["users"] = problems.get("users", []) + users
-    anchors = anchoring.read_anchors(args.anchor) if args.anchor else []
-    named = [k for a in anchors for k in a.escalations]
-    for key, found in anchoring.consistency(deps, args.escalation, named).items():
-        problems[key] = problems.get(key, []) + found
     if anchors:
         for key, found in anchoring.verify_anchors(deps, anchors).items():
             if args.escalation is None or key == args.escalation:

@@ -5,8 +5,8 @@ tail and move the head back, or re-hash a whole history, and every chain still v
 heads (seq and hash of every escalation chain and of the users chain) written somewhere else: a JSON Lines
 file the operator keeps (appended and fsync'd) and, when one is configured, the leadership channel.
 ``verify_anchors`` then asks of every anchored head that it is still in its chain at that seq with that
-hash. ``consistency`` replays each escalation's log against its stored state, live holds and waivers, and
-names entries of escalations that have no row.
+hash. (``queries.verify_audit`` checks the chains and replays each log against its escalation's stored state,
+live holds and waivers.)
 """
 
 from __future__ import annotations
@@ -19,17 +19,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from readout.domain.audit import (
-    GENESIS,
-    HASH_PROCEDURE,
-    AuditEntry,
-    hashed_at,
-    replay_problems,
-    verify_chain,
-)
+from readout.domain.audit import GENESIS, HASH_PROCEDURE, AuditEntry, hashed_at, verify_chain
 from readout.domain.channel import ChannelMessage
 from readout.domain.effects import EffectKind
-from readout.domain.holds import HoldStatus
 from readout.errors import ReadoutError
 from readout.services.context import Deps, load_escalation
 from readout.services.effects import _add, carry_out
@@ -41,7 +33,6 @@ __all__ = [
     "Anchor",
     "anchor_heads",
     "append_anchor",
-    "consistency",
     "export_lines",
     "read_anchors",
     "verify_anchors",
@@ -219,42 +210,6 @@ def verify_anchors(deps: Deps, anchors: Iterable[Anchor]) -> dict[str, list[str]
                 problems += [
                     p for p in _check(USERS_CHAIN, users, stored, anchor.users, when) if p not in problems
                 ]
-    return found
-
-
-def _audited_ids(uow: UnitOfWork) -> list[str]:
-    """Every escalation id the audit log holds entries for, when the store can list them (an AuditLog
-    with ``escalation_ids``); else none beyond those asked about."""
-    lister = getattr(uow.audit, "escalation_ids", None)
-    return list(lister()) if callable(lister) else []
-
-
-def consistency(
-    deps: Deps, escalation_id: str | None = None, also: Iterable[str] = ()
-) -> dict[str, list[str]]:
-    """Per escalation, where its stored state, live holds and waivers disagree with what its log says
-    (``replay_problems``); and entries of escalations that have no row (among the ids the log lists and
-    ``also``, e.g. the ids an anchor names)."""
-    found: dict[str, list[str]] = {}
-    with deps.look() as uow:
-        if escalation_id is not None:
-            chosen = [load_escalation(uow, escalation_id)]
-        else:
-            chosen = uow.escalations.list()
-        for esc in chosen:
-            live = [h.slot.start for h in uow.holds.of(esc.id) if h.status is HoldStatus.LIVE]
-            waivers = [(w.slot.start, w.family) for w in uow.waivers.of(esc.id)]
-            found[esc.id] = replay_problems(uow.audit.entries(esc.id), esc.state.value, live, waivers)
-        if escalation_id is None:
-            known = {e.id for e in chosen}
-            for other in dict.fromkeys([*_audited_ids(uow), *also]):
-                if other in known:
-                    continue
-                entries = uow.audit.entries(other)
-                if entries:
-                    found[other] = [
-                        f"{other}: {len(entries)} audit entries of an escalation that has no row (deleted?)"
-                    ]
     return found
 
 

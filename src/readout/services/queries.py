@@ -9,16 +9,16 @@ and audit neither build the case (the case-file schema, holidays, calendars) nor
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from readout.domain.audit import AuditEntry, SlotExplanation, explain_start, verify_chain
+from readout.domain.audit import AuditEntry, SlotExplanation, explain_start, replay_problems, verify_chain
 from readout.domain.effects import Effect, EffectKind, EffectStatus
 from readout.domain.escalation import Escalation
 from readout.domain.exception_requests import Decision, ExceptionRequest, Route, Waiver
-from readout.domain.holds import Hold
+from readout.domain.holds import Hold, HoldStatus
 from readout.domain.names import ROLES, WAIVABLE, family_order
 from readout.domain.plan import Plan
 from readout.domain.users import WAIVERS, Role
@@ -264,14 +264,43 @@ def audit_trail(deps: Deps, escalation_id: str) -> list[AuditEntry]:
         return uow.audit.entries(escalation_id)
 
 
-def verify_audit(deps: Deps, escalation_id: str | None = None) -> dict[str, list[str]]:
-    """Problems per escalation (all of them, or one); an intact chain has an empty list."""
+def verify_audit(
+    deps: Deps, escalation_id: str | None = None, also: Iterable[str] = ()
+) -> dict[str, list[str]]:
+    """Problems per escalation (all of them, or one); an intact chain whose escalation agrees with it has an
+    empty list. Checked: each hash chain against the head its escalation stores (``verify_chain``); the
+    stored state, live holds and waivers against what the log says (``replay_problems``); and, when every
+    escalation is checked, audit entries of escalations that have no row (among the ids the store lists and
+    ``also``, e.g. the ids an anchor names)."""
+    found: dict[str, list[str]] = {}
     with deps.look() as uow:
         if escalation_id is not None:
             chosen = [load_escalation(uow, escalation_id)]
         else:
             chosen = uow.escalations.list()
-        return {e.id: verify_chain(uow.audit.entries(e.id), e.audit_seq, e.audit_head) for e in chosen}
+        for esc in chosen:
+            entries = uow.audit.entries(esc.id)
+            live = [h.slot.start for h in uow.holds.of(esc.id) if h.status is HoldStatus.LIVE]
+            waivers = [(w.slot.start, w.family) for w in uow.waivers.of(esc.id)]
+            found[esc.id] = verify_chain(entries, esc.audit_seq, esc.audit_head) + replay_problems(
+                entries, esc.state.value, live, waivers
+            )
+        if escalation_id is None:
+            known = {e.id for e in chosen}
+            for other in dict.fromkeys([*_audited_ids(uow), *also]):
+                entries = [] if other in known else uow.audit.entries(other)
+                if entries:
+                    found[other] = [
+                        f"{len(entries)} audit entries of an escalation that has no row (deleted?)"
+                    ]
+    return found
+
+
+def _audited_ids(uow: UnitOfWork) -> list[str]:
+    """Every escalation id the audit log holds entries for, when the store can list them (an ``AuditLog``
+    with ``escalation_ids()``); else none beyond those asked about."""
+    lister = getattr(uow.audit, "escalation_ids", None)
+    return [str(x) for x in lister()] if callable(lister) else []
 
 
 def explain_slot(deps: Deps, escalation_id: str, start: datetime) -> SlotExplanation:

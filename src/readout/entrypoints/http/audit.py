@@ -1,18 +1,21 @@
 """The audit trail over HTTP: show an escalation's entries, verify its chain (or every chain, with the users
-chain), and export it as JSON or CSV for an auditor."""
+chain), explain what the log says about one slot, and export it as JSON, CSV, self-describing JSON Lines or
+a readable HTML report for an auditor."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-from typing import Annotated, Literal
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from readout.entrypoints.http.auth import Principal, require_scope
 from readout.entrypoints.http.escalations import PROBLEMS, EscalationId
+from readout.entrypoints.http.problems import Problem
 from readout.entrypoints.http.responses import checked, deps_of
 from readout.entrypoints.http.schemas import AuditEntryOut, VerifyOut
 from readout.services import queries
@@ -72,21 +75,74 @@ def verify_all(request: Request, _: Principal = Depends(read)) -> dict[str, obje
 
 
 @router.get(
+    "/v1/escalations/{escalation_id}/audit/explain",
+    responses=PROBLEMS,
+    summary="What the audit log says about one slot: each plan's answer, its holds and exceptions",
+)
+def explain(
+    request: Request,
+    escalation_id: EscalationId,
+    slot: Annotated[datetime, Query(description="the slot's start, ISO 8601 with an offset")],
+    _: Principal = Depends(read),  # noqa: B008
+) -> dict[str, Any]:
+    """From the log alone (nothing is planned again): for each plan entry in order, whether the start was
+    offered (with its rank when recorded), a near miss or rejected, and which families blocked it; then the
+    holds placed and ended on it and the exception requests that offered it, with who decided and why. The
+    same as ``readout audit explain ESC --slot START --json``."""
+    from readout.presentation.audit import explanation_data
+
+    if slot.tzinfo is None:
+        raise Problem(
+            422, "invalid-request", "The request is not valid", "slot: expected an offset (Z or +HH:MM)"
+        )
+    found = queries.explain_slot(deps_of(request), escalation_id, slot)
+    return {"escalation": escalation_id, **explanation_data(found)}
+
+
+@router.get(
     "/v1/escalations/{escalation_id}/audit/export",
     response_model=list[AuditEntryOut],
-    responses=PROBLEMS | {200: {"content": {"text/csv": {}}, "description": "the entries (JSON or CSV)"}},
-    summary="Export the audit trail as a JSON or CSV file",
+    responses=PROBLEMS
+    | {
+        200: {
+            "content": {"text/csv": {}, "application/jsonl": {}, "text/html": {}},
+            "description": "the entries (JSON, CSV, self-describing JSON Lines, or an HTML report)",
+        }
+    },
+    summary="Export the audit trail as a JSON, CSV, JSON Lines or HTML file",
 )
 def export(
     request: Request,
     escalation_id: EscalationId,
     _: Principal = Depends(read),  # noqa: B008
-    format: Annotated[Literal["json", "csv"], Query(description="file format")] = "json",
+    format: Annotated[Literal["json", "csv", "jsonl", "html"], Query(description="file format")] = "json",
 ) -> Response:
-    """The same entries as ``readout audit export``, as a download (CSV: the payload as JSON text)."""
-    views = [audit_view(e) for e in queries.audit_trail(deps_of(request), escalation_id)]
+    """The same as ``readout audit export``, as a download (CSV: the payload as JSON text; JSON Lines: a
+    header, the entries and the head, verifiable offline as docs/audit.md shows; HTML: the report)."""
+    deps = deps_of(request)
+    entries = queries.audit_trail(deps, escalation_id)
+    views = [audit_view(e) for e in entries]
     name = f"audit-{escalation_id}.{format}".replace('"', "")
     disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if format in ("jsonl", "html"):
+        from readout.presentation.audit import html_report
+        from readout.services.anchoring import export_lines
+
+        lines = export_lines(deps, escalation_id, deps.clock())
+        if format == "jsonl":
+            body = "".join(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n" for line in lines)
+            return Response(body, media_type="application/jsonl; charset=utf-8", headers=disposition)
+        zones = queries.case_zones(deps, escalation_id)
+        last = lines[-1]
+        page = html_report(
+            escalation_id,
+            entries,
+            zones.contract if zones else "UTC",
+            last["verified"]["problems"],
+            (int(last["head"]["seq"]), str(last["head"]["hash"])),
+            deps.clock(),
+        )
+        return Response(page, media_type="text/html; charset=utf-8", headers=disposition)
     if format == "json":
         return JSONResponse(views, headers=disposition)
     out = io.StringIO()
