@@ -13,6 +13,7 @@ import pytest
 from readout import bootstrap
 from readout.adapters.slack import SlackChannel
 from readout.adapters.webhook import EventsWebhookChannel, FanOutChannel, IncomingWebhookChannel
+from readout.adapters.webhook.slack_events import SlackWithEvents
 from readout.config import ConfigError, load_settings
 from readout.entrypoints.cli import main
 
@@ -140,6 +141,8 @@ def test_the_workflow_gets_the_channel_the_settings_name(tmp_path: Path) -> None
     both = _channel(tmp_path, READOUT_CHANNEL_WEBHOOK_URL=HOOK, **events)
     assert isinstance(both, FanOutChannel)
     assert isinstance(both.primary, IncomingWebhookChannel)
+    assert isinstance(_channel(tmp_path, **SLACK), SlackChannel)
     with_slack = _channel(tmp_path, **SLACK, **events)
-    assert isinstance(with_slack, FanOutChannel)
-    assert isinstance(with_slack.primary, SlackChannel)
+    assert isinstance(with_slack, SlackWithEvents)
+    assert isinstance(with_slack, SlackChannel)  # the interactions endpoint still answers clicks through it
+    assert isinstance(with_slack.events, EventsWebhookChannel)

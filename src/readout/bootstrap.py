@@ -176,17 +176,26 @@ def _channel(config: Settings) -> Channel | None:
     """Where channel messages go (docs/leadership-channel.md): the Slack bot (``READOUT_SLACK_*``) or an
     incoming webhook (``READOUT_CHANNEL_WEBHOOK_URL``), and the signed events webhook
     (``READOUT_EVENTS_WEBHOOK_*``) too when set; None when nothing is configured."""
-    primary = _slack_channel(config)
-    if primary is None and config.channel_webhook is not None:
-        from readout.adapters.webhook import IncomingWebhookChannel
-
-        primary = IncomingWebhookChannel(config.channel_webhook, config.outbound, config.source_timeout)
     if config.events_webhook is None:
-        return primary
+        return _slack_channel(config) or _incoming_webhook(config)
     from readout.adapters.webhook import EventsWebhookChannel, FanOutChannel
 
     events = EventsWebhookChannel(config.events_webhook, config.outbound, config.source_timeout)
-    return events if primary is None else FanOutChannel(primary, events)
+    if config.slack is not None:  # still a SlackChannel: the interactions endpoint answers clicks through it
+        from readout.adapters.webhook.slack_events import SlackWithEvents
+
+        return SlackWithEvents(config.slack, events)
+    incoming = _incoming_webhook(config)
+    return events if incoming is None else FanOutChannel(incoming, events)
+
+
+def _incoming_webhook(config: Settings) -> Channel | None:
+    """The notify-only incoming webhook when ``READOUT_CHANNEL_WEBHOOK_URL`` sets one."""
+    if config.channel_webhook is None:
+        return None
+    from readout.adapters.webhook import IncomingWebhookChannel
+
+    return IncomingWebhookChannel(config.channel_webhook, config.outbound, config.source_timeout)
 
 
 def _slack_channel(config: Settings) -> Channel | None:

@@ -19,6 +19,7 @@ import pytest
 
 from readout.adapters.slack import SlackChannel
 from readout.adapters.webhook import EventsWebhookChannel, FanOutChannel, IncomingWebhookChannel
+from readout.adapters.webhook.slack_events import SlackWithEvents
 from readout.config import ChannelWebhookSettings, EventsWebhookSettings, OutboundPolicy, SlackSettings
 from readout.domain.effects import Effect, EffectKind, EffectStatus
 from readout.services.effects import carry_out
@@ -290,12 +291,18 @@ def test_webhook_and_events_a_failed_webhook_resends_only_the_event_receivers_dr
     assert told[2].json()["text"].startswith("Update to exception request #1")
 
 
+@pytest.mark.parametrize("together", ["slack-with-events", "fan-out"])
 def test_slack_and_events_the_event_names_slacks_message_and_a_retry_posts_nothing_twice(
-    desk: Desk, slack: FakeSlack, second: WebhookReceiver
+    desk: Desk, slack: FakeSlack, second: WebhookReceiver, together: str
 ) -> None:
-    bot = SlackChannel(SlackSettings(slack.url, slack.token, "signing", slack.channel))
+    settings = SlackSettings(slack.url, slack.token, "signing", slack.channel)
+    both: Channel = (
+        SlackWithEvents(settings, events(second))  # what bootstrap builds
+        if together == "slack-with-events"
+        else FanOutChannel(SlackChannel(settings), events(second))
+    )
     second.answer_next(503)  # Slack took the post, the events webhook did not
-    _with(desk, FanOutChannel(bot, events(second))).open(FREEZE)
+    _with(desk, both).open(FREEZE)
     run_pass(desk.deps)
     desk.clock.advance(hours=1)
     run_pass(desk.deps)  # retried: Slack finds its message by the key instead of posting again
