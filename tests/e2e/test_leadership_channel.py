@@ -248,6 +248,7 @@ def test_the_duty_managers_click_approves_and_the_thread_tells_the_readouts_stor
         "1. Tue 24 Nov 12:00-13:00 Berlin (11:00-12:00 UTC); Ravi Kumar (fix owner): 16:30-17:30 Kolkata: "
         "needs COVERAGE waived"
     ) in seen
+    assert "Next: a decider (COVERAGE: Omar Haddad) approves an option (Approve)" in seen
     buttons = _buttons(message)
     approves = [b for b in buttons if b["action_id"] == "readout_approve"]
     assert 1 <= len(approves) <= 5
@@ -269,7 +270,11 @@ def test_the_duty_managers_click_approves_and_the_thread_tells_the_readouts_stor
     _until(lambda: site.slack.of("chat.postEphemeral"), "Omar is told what his click did")
     [told] = site.slack.of("chat.postEphemeral")
     assert told.args["user"] == OMAR
-    assert "You approved ESC-51007 request #1" in told.args["text"]
+    assert (
+        "You approved ESC-51007 request #1 for the slot Tue 24 Nov 12:00-13:00 Berlin (11:00-12:00 UTC); "
+        "Ravi Kumar (fix owner): 16:30-17:30 Kolkata: recorded in Readout as waived: COVERAGE."
+    ) in told.args["text"]
+    assert "Nothing is held yet. Next: the program or escalation manager places the hold" in told.args["text"]
 
     site.worker()
     [update] = site.slack.of("chat.update")  # the same message, updated in place once
@@ -311,7 +316,11 @@ def test_the_duty_managers_click_approves_and_the_thread_tells_the_readouts_stor
     assert replies[1].startswith("Priya Shah reviewed the invite packet for Tue 24 Nov 12:00-13:00 Berlin")
     assert replies[2].startswith("Confirmed in Readout by Priya Shah: Tue 24 Nov 12:00-13:00 Berlin")
     assert "NO INVITATION WAS SENT" in replies[2]
-    assert "Next: the escalation manager sends the reviewed packet" in replies[2]
+    assert "(below)" not in replies[2]  # the packet is not in the channel
+    assert replies[2].endswith(
+        f"Next: Dana Ortiz, the escalation manager, sends the reviewed packet (on {site.base}/escalations/{ESC}) "
+        "to the attendees."
+    )
     threaded = [c for c in site.slack.of("chat.postMessage") if c.args.get("thread_ts")]
     assert [c.args["thread_ts"] for c in threaded] == [message["ts"]] * len(thread)  # each posted once
     assert len(site.slack.of("chat.postMessage")) == 1 + len(thread)
@@ -347,7 +356,14 @@ def test_a_decision_taken_in_the_web_app_updates_the_same_message(site: Site) ->
 
 @pytest.mark.parametrize(
     ("slack_user", "says"),
-    [(DANA, "may not waive COVERAGE"), (STRANGER, "not linked to a Readout user")],
+    [
+        (
+            DANA,
+            "Dana Ortiz may not waive COVERAGE for this slot. Nothing was decided. Next: a decider "
+            "(COVERAGE: Omar Haddad) decides it.",
+        ),
+        (STRANGER, "not linked to a Readout user"),
+    ],
     ids=["linked-without-the-role", "not-linked"],
 )
 def test_a_click_by_someone_who_may_not_decide_is_refused_in_private(

@@ -43,6 +43,7 @@ __all__ = [
     "approved_message",
     "cancelled_reply",
     "confirmed_reply",
+    "deciders_next",
     "escape",
     "holds_ended_reply",
     "holds_placed_reply",
@@ -229,6 +230,28 @@ def _decide_block(card: RequestCard) -> dict[str, Any]:
     }
 
 
+def deciders_next(card: RequestCard) -> str:
+    """Who decides the open request, by name: ``support leadership (Grace Okafor)`` for a request sent to
+    it, else per family the near misses need waived, who may waive it: ``a decider (COVERAGE: Omar
+    Haddad)``."""
+    wanted = {""} if card.to_leadership else {f for o in card.options for f in o.waivers}
+    parts = []
+    for family, roles, users in card.deciders:
+        if family not in wanted:
+            continue
+        who = " or ".join(name for _, name in users) or (
+            "nobody yet (an administrator gives someone the role "
+            + " or ".join(r.replace("_", " ") for r in roles)
+            + ")"
+        )
+        parts.append(f"{family}: {who}" if family else who)
+    if not parts:
+        return "one of the people named above"
+    if card.to_leadership:
+        return f"support leadership ({parts[0]})"
+    return f"a decider ({'; '.join(parts)})"
+
+
 def request_message(card: RequestCard) -> ChannelMessage:
     """The open request: facts, near misses, an Approve button per option, Reject and Open in Readout."""
     blocks = _facts(card)
@@ -236,7 +259,7 @@ def request_message(card: RequestCard) -> ChannelMessage:
     if options is not None:
         blocks.append(options)
     next_step = (
-        "Recorded in Readout; nothing is held and nobody is invited yet. Next: one of the people named above "
+        f"Recorded in Readout; nothing is held and nobody is invited yet. Next: {deciders_next(card)} "
         "approves an option (Approve) or rejects the request (Reject, with a reason)."
     )
     if not card.options:
@@ -323,15 +346,25 @@ def holds_placed_reply(
 
 
 def holds_ended_reply(
-    by: str, at: datetime, zone: str, slots: Sequence[str], why: str, expired: bool
+    by: str,
+    at: datetime,
+    zone: str,
+    slots: Sequence[str],
+    why: str,
+    expired: bool,
+    on_calendars: bool = True,
 ) -> ChannelMessage:
-    """Holds released (by hand or by a plan) or expired: which slots, and why."""
+    """Holds released (by hand or by a plan) or expired: which slots, and why (``on_calendars``: some were
+    on someone's calendar, else they were in Readout's ledger only)."""
     verb = "expired" if expired else f"released by {by}"
     lines = [f"{len(slots)} hold(s) {verb} at {times.instant(at, zone)} ({why}):"]
     lines += [f"• {slot}" for slot in slots]
-    lines.append(
-        "They are being taken off the calendars they were on. Next: a coordinator holds again if needed."
+    gone = (
+        "They are being taken off the calendars they were on."
+        if on_calendars
+        else "They were in Readout's ledger only: no calendar changes."
     )
+    lines.append(f"{gone} Next: a coordinator holds again if needed.")
     return _reply("\n".join(lines))
 
 
@@ -343,26 +376,57 @@ def reviewed_reply(by: str, at: datetime, zone: str, slot: str) -> ChannelMessag
     )
 
 
-def confirmed_reply(by: str, slot: str, attendees: int, not_sent: str | None) -> ChannelMessage:
-    """The readout confirmed, and whether an invitation goes out (``not_sent``: why none does)."""
+def confirmed_reply(
+    by: str,
+    slot: str,
+    attendees: int,
+    not_sent: str | None,
+    escalation_manager: str | None = None,
+    link: str | None = None,
+) -> ChannelMessage:
+    """The readout confirmed, and whether an invitation goes out (``not_sent``: why none does; then the
+    escalation manager, named when the case names one, sends the reviewed packet from ``link``)."""
     lines = [confirmed_headline(by, slot)]
     if not_sent is None:
         lines.append(
-            f"The invitation to the {attendees} attendees is queued in Readout's outbox and sent from there; "
-            "`readout status` shows it if sending fails. The other holds are released."
+            f"The invitation to the {attendees} attendees is queued in Readout's outbox and sent from there. "
+            "The other holds are released. Next: nobody, unless `readout status` shows the invitation "
+            "failed to go out."
         )
     else:
-        lines += list(no_invitation_block(not_sent)[:2])
-        lines.append("Next: the escalation manager sends the reviewed packet to the attendees.")
+        where = f" (on {link})" if link else " (on the escalation's page in Readout)"
+        who = (
+            f"{escalation_manager}, the escalation manager,"
+            if escalation_manager
+            else "the escalation manager"
+        )
+        lines += [
+            no_invitation_block(not_sent)[0],
+            "The readout is confirmed in Readout only: no attendee has been told, and Readout will not send "
+            "this invitation later. The other holds are released.",
+            f"Next: {who} sends the reviewed packet{where} to the attendees.",
+        ]
     return _reply("\n".join(lines))
 
 
-def cancelled_reply(by: str, at: datetime, zone: str, reason: str, was_confirmed: bool) -> ChannelMessage:
-    """The readout cancelled: holds (and the readout's event) come off the calendars."""
-    after = (
-        "The readout's calendar event is being removed; attendees who were invited get a cancellation when "
-        "Readout sent them the invitation."
-        if was_confirmed
-        else "Every live hold is being released."
-    )
-    return _reply(f"Cancelled by {by} at {times.instant(at, zone)}: {reason}. {after} Nobody needs to act.")
+def cancelled_reply(
+    by: str, at: datetime, zone: str, reason: str, was_confirmed: bool, cancellation_sent: bool = True
+) -> ChannelMessage:
+    """The readout cancelled: holds (and the readout's event) come off the calendars. A confirmed readout
+    whose cancellation Readout does not send (``cancellation_sent`` false: it invited nobody, or has no
+    relay) leaves the attendees to be told by a person."""
+    if not was_confirmed:
+        after = "Every live hold is being released. Nobody needs to act."
+    elif cancellation_sent:
+        after = (
+            "The readout's calendar event is being removed; the attendees Readout invited get a "
+            "cancellation from its outbox. Next: nobody, unless `readout status` shows the cancellation "
+            "failed to go out."
+        )
+    else:
+        after = (
+            "Its holds are being released. NO CANCELLATION WAS SENT by Readout (it sent no invitation for "
+            "this readout, or has no SMTP relay). Next: the escalation manager tells the attendees who know "
+            "of this readout (a packet sent by hand, an invitation) that it is cancelled."
+        )
+    return _reply(f"Cancelled by {by} at {times.instant(at, zone)}: {reason}. {after}")

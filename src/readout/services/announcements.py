@@ -293,7 +293,8 @@ def holds_ended(deps: Deps, uow: UnitOfWork, esc: Escalation, by: User, now: dat
     for (status, why), holds in ended.items():
         expired = status is HoldStatus.EXPIRED
         slots = [_slot(h.slot, zones) for h in sorted(holds, key=lambda h: h.slot.start)]
-        message = slack.holds_ended_reply(by.name, now, zones.contract, slots, why, expired)
+        on_calendars = any(not h.ledger_only for h in holds)
+        message = slack.holds_ended_reply(by.name, now, zones.contract, slots, why, expired, on_calendars)
         key = "ended:" + ",".join(str(h.id) for h in holds)
         written.append(_post(uow, esc, topic, topic, key, message, now))
     return written
@@ -320,7 +321,15 @@ def confirmed(
         return []
     zones = _zones(uow, esc)
     not_sent = None if deps.invites is not None else NO_RELAY
-    message = slack.confirmed_reply(by.name, _slot(slot, zones), attendees, not_sent)
+    manager = zones.of("escalation_manager")
+    message = slack.confirmed_reply(
+        by.name,
+        _slot(slot, zones),
+        attendees,
+        not_sent,
+        manager.name if manager else None,
+        f"{public_origin()}/escalations/{esc.id}",
+    )
     return [_post(uow, esc, topic, topic, f"confirmed:{utc_text(slot.start)}", message, now)]
 
 
@@ -331,7 +340,11 @@ def cancelled(
     topic = _thread(deps, uow, esc)
     if topic is None:
         return []
-    message = slack.cancelled_reply(by.name, now, _zones(uow, esc).contract, reason, was_confirmed)
+    sent = any(  # the iMIP CANCEL this cancellation wrote (none: Readout invited nobody, or has no relay)
+        e.kind is EffectKind.SEND_INVITATION and e.payload.get("method") == "CANCEL"
+        for e in uow.effects.of(esc.id)
+    )
+    message = slack.cancelled_reply(by.name, now, _zones(uow, esc).contract, reason, was_confirmed, sent)
     return [_post(uow, esc, topic, topic, "cancelled", message, now)]
 
 

@@ -169,17 +169,21 @@ def _approve(
         with _acting_from_slack(slack_user):
             outcome = exceptions.approve(deps, target.escalation, user.id, target.slot, APPROVED_HERE)
     except ReadoutError as refused:
-        tell(f"Refused: {refused}. {_NOTHING}")
+        deciders = _said(deps, target)[1]
+        tell(f"Refused: {refused}. {_NOTHING}" + (f" Next: {deciders} decides it." if deciders else ""))
         return Response(status_code=200)
     waived = ", ".join(sorted({w.family for w in outcome.recorded})) or "nothing more"
-    when = utc_text(target.slot) if target.slot else "the slot"
+    when = _said(deps, target)[0]
     if outcome.still_needed:
-        next_step = f"Still needed before it may be held: {', '.join(outcome.still_needed)}."
+        next_step = (
+            f"Nothing is held yet. Next: still to be waived before it may be held: "
+            f"{', '.join(outcome.still_needed)} (see the thread)."
+        )
     else:
-        next_step = "Next: the program or escalation manager places the hold in Readout."
+        next_step = "Nothing is held yet. Next: the program or escalation manager places the hold in Readout."
     tell(
-        f"You approved {target.escalation} request #{target.request} for the slot starting {when}: recorded "
-        f"in Readout as waived: {waived}. The channel message is updated once delivered. {next_step}"
+        f"You approved {target.escalation} request #{target.request} for the slot {when}: recorded in "
+        f"Readout as waived: {waived}. The channel message is updated once delivered. {next_step}"
     )
     background.add_task(_deliver, deps, target.escalation)
     return Response(status_code=200)
@@ -350,6 +354,23 @@ def _not_open(deps: Deps, target: _Target) -> str:
     if found.decision is not Decision.OPEN:
         return f"{target.escalation} request #{target.request} was already decided ({found.decision.value})."
     return ""
+
+
+def _said(deps: Deps, target: _Target) -> tuple[str, str]:
+    """The clicked slot as the request's message says it (the contract zone's local time with its city,
+    UTC, the fix owner's own time), and who may decide the request, by name ('' when unknown)."""
+    from readout.presentation.slack import deciders_next, option_text
+    from readout.services.announcements import request_card
+
+    fallback = f"starting {utc_text(target.slot)}" if target.slot else "the slot"
+    with deps.look() as uow:
+        esc = uow.escalations.get(target.escalation)
+        request = next((r for r in uow.exceptions.of(target.escalation) if r.id == target.request), None)
+        if esc is None or request is None:
+            return fallback, ""
+        card = request_card(uow, esc, request)
+    option = next((o for o in card.options if o.start == target.slot), None)
+    return (option_text(card, option) if option else fallback), deciders_next(card)
 
 
 @contextmanager
