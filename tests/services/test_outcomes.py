@@ -4,14 +4,17 @@ the in-memory twin, SQLite and PostgreSQL: each number below was worked out by h
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
+from readout.services.confirmation import confirm, review
 from readout.services.context import Deps
+from readout.services.exceptions import approve
+from readout.services.holding import hold_slots
 from readout.services.outcomes import InvalidPeriod, LedgerRecords, Scope, measure
-from tests.services.flows import Clock
+from tests.services.flows import DUTY, EM, FREEZE, FREEZE_ID, GLOBEX, GLOBEX_ID, PSM, Clock, Desk, u
 from tests.services.outcome_store import AS_OF, H, measured_by_sql, write_outcome_store
 from tests.support.db_fixtures import Store
 
@@ -111,3 +114,48 @@ def test_sql_and_ports_give_the_same_facts(report_deps: Deps, store_uow: Store) 
         assert sorted(sql.moments(scope), key=repr) == sorted(ports.moments(scope), key=repr)
         assert sql.requests(scope) == ports.requests(scope)
         assert sql.awaiting_approval("globex") == ports.awaiting_approval("globex") == 1
+
+
+def test_real_flows_measured_from_what_the_services_recorded(desk: Desk, store_uow: Store) -> None:
+    """Globex through plan, hold, review, confirm; the Initech freeze through a waiver its duty manager approves
+    five hours later: both driven by the real services on the pinned test clock (``--now``)."""
+    deps = dataclasses.replace(desk.deps, uow=measured_by_sql(store_uow), view=None)
+    desk.open(GLOBEX)
+    opened = desk.clock()
+    approved = desk.escalation(GLOBEX_ID).approved_at
+    assert approved is not None
+    desk.clock.advance(hours=1)
+    hold_slots(deps, GLOBEX_ID, EM)
+    desk.clock.advance(hours=1)
+    seen = review(deps, GLOBEX_ID, EM, u(2026, 11, 17, 18))
+    assert confirm(deps, GLOBEX_ID, PSM, seen.packet.digest).confirmed
+
+    desk.open(FREEZE)
+    request = desk.requests(FREEZE_ID)[0]
+    desk.clock.advance(hours=5)
+    approve(deps, FREEZE_ID, DUTY, request.options[0].slot.start, "coverage waived for the freeze")
+    freeze_approved = desk.escalation(FREEZE_ID).approved_at
+    assert freeze_approved is not None
+    freeze_open = desk.clock() - timedelta(hours=5)
+
+    report = measure(deps).to_json()
+    globex = report["customers"]["globex-financial"]
+    waited = int((opened - approved).total_seconds())  # ready at once: only the wait before opening
+    assert globex["time_to_viable"]["total"] == {"median_s": waited, "p90_s": waited}
+    assert globex["time_to_viable"]["machine"] == {"median_s": 0, "p90_s": 0}
+    assert globex["first_pass"] == {
+        "confirmed": 1,
+        "without_back_and_forth": 1,
+        "share": 1.0,
+        "reasons": {"lost_hold": 0, "failed_recheck": 0, "second_review": 0, "repeated_exception": 0},
+    }
+    assert globex["deadlines"]["met"] == 1
+    initech = report["customers"][desk.escalation(FREEZE_ID).customer_id]
+    freeze_wait = (
+        int((freeze_open - freeze_approved).total_seconds()) + 5 * H
+    )  # before opening, then the waiver
+    assert initech["time_to_viable"]["total"]["median_s"] == freeze_wait
+    assert initech["time_to_viable"]["human_wait"]["median_s"] == freeze_wait
+    causes = initech["escalation_causes"]
+    assert causes["escalated"] == 1
+    assert {c for c, n in causes["by_cause"].items() if n} == set(request.causes)
