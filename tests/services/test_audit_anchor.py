@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
+from readout.adapters.memory.channel import MemoryChannel
 from readout.domain.audit import AuditEntry, entry_hash
 from readout.errors import ReadoutError
 from readout.services.anchoring import Anchor, anchor_heads, append_anchor, read_anchors, verify_anchors
@@ -180,3 +181,25 @@ def test_an_anchor_file_line_that_is_not_an_anchor_is_named(tmp_path: Path) -> N
         out.write('{"escalations": 3}\n')
     with pytest.raises(ReadoutError, match="line 2"):
         read_anchors(path)
+
+
+def test_an_anchor_is_posted_to_the_leadership_channel_when_one_is_configured(
+    desk: Desk, tmp_path: Path
+) -> None:
+    desk.open(FREEZE)
+    desk.open(GLOBEX)
+    channel = MemoryChannel()
+    deps = dataclasses.replace(desk.deps, channel=channel)
+
+    anchor = anchor_heads(deps)
+
+    posted = [p for p in channel.posted if p.key.startswith("channel:audit-anchor:")]
+    assert len(posted) == 1
+    for esc_id, (seq, digest) in anchor.escalations.items():
+        assert f"{esc_id}: {seq} {digest}" in posted[0].message.text
+    filed = [e for e in (GLOBEX_ID, FREEZE_ID) if "channel_posted" in desk.kinds(e)]
+    assert len(filed) == 1  # filed with one escalation (the runner needs one), recorded in its log
+    # The anchored head is still in the chain after the post's own entry was appended.
+    path = tmp_path / "a.jsonl"
+    append_anchor(path, anchor)
+    assert not any(verify_anchors(desk.deps, read_anchors(path)).values())
