@@ -4,7 +4,9 @@ Every request must carry ``Authorization: Bearer rdt_...``, an API token with th
 an unknown, expired or revoked one) is 401, a token without the scope is 403, both as problem+json like the
 rest of the API. Each tool call then acts as the token's user, read again from the store (an agent records
 ``on_behalf_of`` its person; a person may use the same tools, under their own roles), records ``via: mcp``
-and names the token (``credential: token <id>``). The MCP session manager runs in the app's lifespan.
+and names the token (``credential: token <id>``). The server is stateless and answers in JSON (no session to
+keep, so any worker of ``readout serve --workers N`` answers any request); its session manager runs in the
+app's lifespan.
 
 DNS-rebinding protection (a Host/Origin allow-list the SDK turns on for servers on localhost) is off: every
 request needs a bearer token, which a rebound browser page does not have, and the app may be served under
@@ -93,6 +95,7 @@ def install_mcp(app: FastAPI) -> None:
     server.streamable_http_app(
         streamable_http_path=MCP_PATH,
         json_response=True,
+        stateless_http=True,
         transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
     )
     manager = server.session_manager

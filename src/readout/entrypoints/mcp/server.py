@@ -266,17 +266,21 @@ class _Tools:
             found, i, zone = self._grid_point(escalation_id, at)
             case, plan = found.planned.case, found.plan
             end = at + case.readout.duration
-            unknown = {u.role for u in plan.unknown} | {u.role for u in plan.unverified}
+            unreadable = {u.id for u in plan.unknown} | {u.role for u in plan.unknown}
+            unverified = {u.id for u in plan.unverified} | {u.role for u in plan.unverified}
             roles = []
             for role, person_id in case.roles.items():
                 person = case.people.get(person_id or "")
                 if person is None:
                     continue
                 mask = found.grid.masks.get(attendee_family(role))
-                if role in unknown or person_id in {u.id for u in plan.unknown}:
-                    state = "unknown"
+                why = None
+                if role in unreadable or person.id in unreadable:
+                    state, why = "unknown", "their calendar could not be read: planned as unavailable"
                 elif mask is not None and bool(mask[i]):
-                    state = "busy"
+                    state, why = "busy", "busy, or outside their available hours"
+                elif role in unverified or person.id in unverified:
+                    state, why = "unknown", "no calendar to read: planned as free, not verified"
                 else:
                     state = "free"
                 roles.append(
@@ -284,10 +288,11 @@ class _Tools:
                         "role": role,
                         "name": person.name,
                         "status": state,
+                        "why": why,
                         "local": times.person_span(at, end, person.zone.key, zone),
                     }
                 )
-            listed = ", ".join(f"{r['role']} {r['status']}" for r in roles)
+            listed = "; ".join(f"{r['name']} ({r['role']}, {r['local']}) {r['status']}" for r in roles)
             return _result(
                 f"{times.slot(at, end, zone)}: {listed}",
                 {"slot": views.slot_view(at, end, zone), "roles": roles},
