@@ -1,7 +1,8 @@
 """An escalation's audit page (``/escalations/{id}/audit``): every entry of its trail in words (the CLI's
 ``audit show`` sentences), when it was recorded (the contract zone's local time, then UTC), who acted (by
 name), how they reached Readout (``via`` and ``credential``), whether the hash chain is intact, and links to
-the API's export of the same entries as JSON or CSV (a session cookie reads API routes)."""
+the API's export of the same entries as JSON, CSV, self-describing JSON Lines or an HTML report (a session
+cookie reads API routes)."""
 
 from __future__ import annotations
 
@@ -92,6 +93,8 @@ def audit_page(request: Request, escalation_id: EscalationId, who: Viewer) -> HT
         "problems": problems,
         "export_json": f"{export}?format=json",
         "export_csv": f"{export}?format=csv",
+        "export_jsonl": f"{export}?format=jsonl",
+        "export_html": f"{export}?format=html",
         "escalation_url": f"/escalations/{quote(escalation_id, safe='')}",
     }
     return page(request, "audit.html", context)
