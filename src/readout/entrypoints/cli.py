@@ -67,6 +67,9 @@ Passwords (for signing in to the HTTP API, see docs/auth.md): `readout users set
 reads the new password from standard input (asked twice, not echoed, on a terminal; the first line of a
 pipe otherwise), never from the command line. A user may set their own (--as themself). Setting a password
 ends the user's sessions; `readout users revoke-sessions USER --as ADMIN` ends them without a new password.
+
+Slack: `readout users link USER --slack MEMBER_ID --as ADMIN` makes that Slack member's clicks in the
+leadership channel act as USER; `readout users unlink USER --as ADMIN` ends it (docs/leadership-channel.md).
 """
 
 _TOKENS_HELP = """\
@@ -266,13 +269,14 @@ def build_parser() -> argparse.ArgumentParser:
         "file",
         nargs="?",
         metavar="FILE|USER",
-        help="import: the users file (YAML or JSON); set-password, revoke-sessions: the user",
+        help="import: the users file (YAML or JSON); set-password, revoke-sessions, link, unlink: the user",
     )
     users.add_argument(
         "--as",
         dest="user",
         metavar="ADMIN",
-        help="import, set-password, revoke-sessions: the user acting (an administrator, or the user themself "
+        help="import, set-password, revoke-sessions, link, unlink: the user acting (an administrator, or the "
+        "user themself "
         "for their own password and sessions)",
     )
     users.add_argument(
