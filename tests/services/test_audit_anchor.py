@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,14 @@ from sqlalchemy import Engine, text
 from readout.adapters.memory.channel import MemoryChannel
 from readout.domain.audit import AuditEntry, entry_hash
 from readout.errors import ReadoutError
-from readout.services.anchoring import Anchor, anchor_heads, append_anchor, read_anchors, verify_anchors
+from readout.services.anchoring import (
+    Anchor,
+    anchor_heads,
+    anchor_if_due,
+    append_anchor,
+    read_anchors,
+    verify_anchors,
+)
 from readout.services.escalations import plan_escalation
 from readout.services.holding import hold_slots
 from readout.services.queries import verify_audit
@@ -203,3 +210,16 @@ def test_an_anchor_is_posted_to_the_leadership_channel_when_one_is_configured(
     path = tmp_path / "a.jsonl"
     append_anchor(path, anchor)
     assert not any(verify_anchors(desk.deps, read_anchors(path)).values())
+
+
+def test_anchor_if_due_anchors_again_only_after_the_interval(desk: Desk, tmp_path: Path) -> None:
+    desk.open(GLOBEX)
+    path = tmp_path / "anchors.jsonl"
+    hour = timedelta(hours=1)
+
+    assert anchor_if_due(desk.deps, path, hour) is not None  # no anchor yet: one is taken
+    desk.clock.advance(minutes=30)
+    assert anchor_if_due(desk.deps, path, hour) is None
+    desk.clock.advance(minutes=31)
+    assert anchor_if_due(desk.deps, path, hour) is not None
+    assert len(path.read_text().splitlines()) == 2

@@ -15,7 +15,7 @@ import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ __all__ = [
     "USERS_CHAIN",
     "Anchor",
     "anchor_heads",
+    "anchor_if_due",
     "append_anchor",
     "export_lines",
     "read_anchors",
@@ -116,6 +117,17 @@ def append_anchor(path: Path, anchor: Anchor) -> None:
             os.fsync(folder)
         finally:
             os.close(folder)
+
+
+def anchor_if_due(deps: Deps, path: Path, every: timedelta) -> Anchor | None:
+    """Anchor into ``path`` when its newest anchor is ``every`` old or more (or it has none): what a worker
+    pass calls, so that anchors keep coming without a cron. The anchor taken, or None when none was due."""
+    last = read_anchors(path)[-1:] if path.exists() else []
+    if last and deps.clock() - last[0].at < every:
+        return None
+    found = anchor_heads(deps)
+    append_anchor(path, found)
+    return found
 
 
 def _head(value: Any, where: str) -> tuple[int, str]:
