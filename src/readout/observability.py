@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -49,6 +50,7 @@ __all__ = [
     "channel_failed",
     "effect_settled",
     "exposition",
+    "metrics_served",
     "plan_timed",
     "serve_metrics",
     "store_gauges",
@@ -372,11 +374,18 @@ class MetricsServer:
 
 
 def serve_metrics(deps: Deps, port: int, host: str = "127.0.0.1") -> MetricsServer:
-    """Serve ``/metrics`` for a process without the API (``readout worker --metrics-port``) on ``host``:
-    ``port`` (0: any free port) from a daemon thread: this process's metrics and the store's gauges."""
+    """Serve ``/metrics`` for a process without the API (``readout worker``) on ``host``: ``port`` (0: any
+    free port) from a daemon thread: this process's metrics and the store's gauges. A port that cannot be
+    bound is a ``ReadoutError`` naming it (bad input: exit 2)."""
     from prometheus_client import start_http_server
 
-    server, thread = start_http_server(port, addr=host, registry=registry_for(lambda: deps))
+    from readout.errors import ReadoutError
+
+    try:
+        server, thread = start_http_server(port, addr=host, registry=registry_for(lambda: deps))
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise ReadoutError(f"--metrics-port: cannot serve metrics on {host}:{port}: {reason}") from None
 
     def stop() -> None:
         server.shutdown()
@@ -384,3 +393,16 @@ def serve_metrics(deps: Deps, port: int, host: str = "127.0.0.1") -> MetricsServ
         thread.join(timeout=5)
 
     return MetricsServer(host, int(server.server_port), stop)
+
+
+@contextmanager
+def metrics_served(deps: Deps, port: int | None, host: str = "127.0.0.1") -> Iterator[MetricsServer | None]:
+    """``serve_metrics`` for the duration of the block; nothing when ``port`` is None."""
+    if port is None:
+        yield None
+        return
+    served = serve_metrics(deps, port, host)
+    try:
+        yield served
+    finally:
+        served.stop()

@@ -28,11 +28,12 @@ from readout.adapters.slack import SlackChannel
 from readout.config import SlackSettings
 from readout.domain.intervals import Interval
 from readout.domain.sources import CalendarSource, RemoteSource
-from readout.errors import Conflict, SourceUnavailable, StoreUnavailable
+from readout.errors import Conflict, ReadoutError, SourceUnavailable, StoreUnavailable
 from readout.observability import (
     MULTIPROCESS_DIR,
     calendar_failure_kind,
     exposition,
+    metrics_served,
     registry_for,
     serve_metrics,
 )
@@ -290,6 +291,22 @@ def test_a_worker_serves_its_metrics_on_loopback_and_counts_its_passes(announced
     with announced.deps.uow() as uow:  # what the pass wrote for its next pass (a reminder), not yet out
         still_open = [e for e in uow.effects.of(FREEZE_ID) if e.open]
     assert value(after, "readout_outbox_depth") == len(still_open)
+
+
+def test_the_worker_metrics_serve_only_while_the_worker_runs_and_a_taken_port_is_one_line(
+    announced: Desk,
+) -> None:
+    with metrics_served(announced.deps, None) as nothing:
+        assert nothing is None
+    with metrics_served(announced.deps, 0) as served:
+        assert served is not None
+        assert value(_get(served.port), "readout_store_up") == 1
+        with pytest.raises(
+            ReadoutError, match=rf"--metrics-port: cannot serve metrics on 127.0.0.1:{served.port}"
+        ):
+            serve_metrics(announced.deps, served.port)
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"http://127.0.0.1:{served.port}/metrics", timeout=2)
 
 
 def _get(port: int) -> Samples:
