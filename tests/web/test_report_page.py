@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 from readout.services.outcomes import duration_text, measure
 from tests.web.conftest import Site, sign_in
 from tests.web.screens import document
+from tests.web.test_accessibility import SERIOUS, _report, _violations
 
 
 def test_the_outcomes_page_shows_the_measures_with_charts_and_tables(page: Page, site: Site) -> None:
@@ -59,3 +60,10 @@ def test_a_bad_period_is_explained_not_measured(page: Page, site: Site) -> None:
     expect(page.get_by_role("alert")).to_contain_text("from 2026-11-30 is after its to 2026-11-01")
     page.goto("/report?from=30.11.2026")
     expect(page.get_by_role("alert")).to_contain_text("from '30.11.2026' is not a date: write YYYY-MM-DD")
+
+
+def test_the_outcomes_page_has_no_serious_accessibility_violation(page: Page, site: Site) -> None:
+    sign_in(page, "priya", start="/report")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Outcomes")
+    serious = [v for v in _violations(page) if v["impact"] in SERIOUS]
+    assert not serious, f"axe-core finds serious or critical violations on /report:\n{_report(serious)}"
