@@ -10,7 +10,8 @@ users file with Slack member ids, and ``readout worker --once`` run as a child p
   timestamp): answered well within 3 s; the waiver is recorded through the service gates; after a worker pass
   the same message (channel and ts) is updated: its buttons replaced by "Approved by Omar Haddad at ...".
 * Hold, review and confirm over the API: the message's thread tells the story in order, holds placed,
-  reviewed, confirmed with NO INVITATION WAS SENT (no SMTP relay in this setup: the honest outcome), and two
+  reviewed, confirmed: without an SMTP relay with NO INVITATION WAS SENT and who sends the packet, with a
+  relay (aiosmtpd on 127.0.0.1) with the invitation queued and sent once; and two
   more worker passes post nothing again.
 * A decision taken in the web app (the duty manager signed in with a password) updates the same message.
 * A linked user without the role, and a Slack user not linked, get an ephemeral refusal; nothing changes.
@@ -25,6 +26,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,7 @@ from tests.http.conftest import case_json
 from tests.support.dav_servers import free_port
 from tests.support.db_fixtures import Store, postgres_url, sql_uow_factory  # noqa: F401
 from tests.support.fake_slack import FakeSlack, fake_slack
+from tests.support.smtp_server import SmtpServer, smtp_server
 
 ROOT = Path(__file__).resolve().parents[2]
 ESC = "ESC-51007"
@@ -65,6 +68,7 @@ class Site:
     slack: FakeSlack
     env: dict[str, str]
     token: str
+    relay: SmtpServer | None = None
 
     def cli(self, *args: str, stdin: str | None = None, expect: tuple[int, ...] = (0,)) -> str:
         ran = subprocess.run(
@@ -115,14 +119,26 @@ def _until(check: Any, what: str, seconds: float = 15) -> None:
 
 
 @pytest.fixture
-def site(sql_uow_factory: Store, tmp_path: Path) -> Iterator[Site]:  # noqa: F811
+def site(
+    sql_uow_factory: Store,  # noqa: F811
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> Iterator[Site]:
+    """Served on a store of each backend; ``indirect`` param "relay": with an SMTP relay (aiosmtpd)."""
     assert sql_uow_factory.url is not None
+    with ExitStack() as stack:
+        relay = stack.enter_context(smtp_server()) if getattr(request, "param", "") == "relay" else None
+        yield from _served(sql_uow_factory, tmp_path, relay)
+
+
+def _served(store: Store, tmp_path: Path, relay: SmtpServer | None) -> Iterator[Site]:
+    assert store.url is not None
     for slack in fake_slack():
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("READOUT_")}
         env |= {
-            "READOUT_DATABASE_URL": sql_uow_factory.url,
+            "READOUT_DATABASE_URL": store.url,
             "READOUT_CALENDAR_ROOT": str(ROOT / "examples"),
             "READOUT_SLACK_API_URL": slack.url,
             "READOUT_SLACK_BOT_TOKEN": slack.token,
@@ -130,7 +146,14 @@ def site(sql_uow_factory: Store, tmp_path: Path) -> Iterator[Site]:  # noqa: F81
             "READOUT_SLACK_CHANNEL": slack.channel,
             "READOUT_PUBLIC_ORIGIN": base,
         }
-        operator = Site(base, slack, env, "")
+        if relay is not None:
+            env |= {
+                "READOUT_SMTP_HOST": "127.0.0.1",
+                "READOUT_SMTP_PORT": str(relay.port),
+                "READOUT_SMTP_STARTTLS": "false",
+                "READOUT_SMTP_FROM": "readout@provider.example",
+            }
+        operator = Site(base, slack, env, "", relay)
         users = tmp_path / "users.yaml"
         users.write_text(USERS)
         operator.cli("users", "import", str(users))
@@ -229,6 +252,7 @@ def _nothing_secret_left(site: Site) -> None:
     assert "TLS inspection" not in everything
 
 
+@pytest.mark.parametrize("site", ["no relay", "relay"], indirect=True)
 def test_the_duty_managers_click_approves_and_the_thread_tells_the_readouts_story(site: Site) -> None:
     message = _open(site)
 
@@ -300,7 +324,8 @@ def test_the_duty_managers_click_approves_and_the_thread_tells_the_readouts_stor
         )
         assert confirmed.status_code == 200, confirmed.text
         assert confirmed.json()["confirmed"]
-        assert confirmed.json()["invitation_sent"] is False  # no SMTP relay in this setup
+        # false: no relay, nobody is invited; null: queued in the outbox (its effect says how it went)
+        assert confirmed.json()["invitation_sent"] is (None if site.relay else False)
     site.worker()
     site.worker()
     site.worker()  # twice more: nothing is posted again
@@ -315,12 +340,19 @@ def test_the_duty_managers_click_approves_and_the_thread_tells_the_readouts_stor
     assert "Tue 24 Nov 12:00-13:00 Berlin (11:00-12:00 UTC)" in replies[0]
     assert replies[1].startswith("Priya Shah reviewed the invite packet for Tue 24 Nov 12:00-13:00 Berlin")
     assert replies[2].startswith("Confirmed in Readout by Priya Shah: Tue 24 Nov 12:00-13:00 Berlin")
-    assert "NO INVITATION WAS SENT" in replies[2]
-    assert "(below)" not in replies[2]  # the packet is not in the channel
-    assert replies[2].endswith(
-        f"Next: Dana Ortiz, the escalation manager, sends the reviewed packet (on {site.base}/escalations/{ESC}) "
-        "to the attendees."
-    )
+    if site.relay is None:  # the honest outcome without a relay: nobody was invited, and who acts next
+        assert "NO INVITATION WAS SENT: no SMTP relay is configured (READOUT_SMTP_HOST)." in replies[2]
+        assert "(below)" not in replies[2]  # the packet is not in the channel
+        assert replies[2].endswith(
+            f"Next: Dana Ortiz, the escalation manager, sends the reviewed packet (on {site.base}/escalations/"
+            f"{ESC}) to the attendees."
+        )
+    else:  # queued when the thread was told; the relay got it once, however many passes ran
+        assert "NO INVITATION" not in replies[2]
+        assert "The invitation to the 4 attendees is queued in Readout's outbox" in replies[2]
+        [invitation] = site.relay.messages
+        assert b"METHOD:REQUEST" in invitation.content
+        assert SUMMARY.encode() not in invitation.content
     threaded = [c for c in site.slack.of("chat.postMessage") if c.args.get("thread_ts")]
     assert [c.args["thread_ts"] for c in threaded] == [message["ts"]] * len(thread)  # each posted once
     assert len(site.slack.of("chat.postMessage")) == 1 + len(thread)
