@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any
 
+from readout.domain.lifecycle import Action
 from readout.domain.names import WAIVABLE, family_order
 
 __all__ = [
@@ -233,6 +234,7 @@ _HOLD_ENDS = frozenset({"hold_released", "hold_expired", "hold_confirmed"})
 _DECISION_KINDS = frozenset({"waiver_recorded", "approve_exception"})
 _REQUEST_KINDS = frozenset({"request_exception", "escalate"})
 _REQUEST_CLOSED = frozenset({"approve_exception", "reject_exception", "exception_superseded"})
+_TRANSITIONS = frozenset(a.value for a in Action)  # the kinds of lifecycle moves (they record from and to)
 
 
 def _instant(text: Any) -> datetime | None:
@@ -398,7 +400,7 @@ def replay_problems(
     current: str | None = None
     for entry in entries:
         p = entry.payload
-        if entry.kind in ("case_changed",) or "from" not in p or "to" not in p:
+        if entry.kind not in _TRANSITIONS or "from" not in p or "to" not in p:
             continue
         if current is not None and p["from"] != current:
             problems.append(f"entry {entry.seq}: moves from {p['from']}, but the log left it {current}")
