@@ -4,18 +4,19 @@ Two kinds, kept apart:
 
 * **Process-local** counters and a histogram, created once at import on this module's own registry
   (``PROCESS``, never prometheus_client's global one): plan durations, calendar read failures, leadership
-  channel errors, effects settled. Services record them through the small functions below (``plan_timed``,
-  ``calendar_read_failed``, ``channel_failed``, ``effect_settled``), which take plain values: no service
-  signature names a prometheus type, and the domain knows nothing of metrics. Every label value comes from
-  a small fixed set (anything else is counted as ``other``): never a URL, a person, an escalation or a
-  message.
+  channel errors, effects settled, worker passes. Services record them through the small functions below
+  (``plan_timed``, ``calendar_read_failed``, ``channel_failed``, ``effect_settled``, ``worker_passed``),
+  which take plain values: no service signature names a prometheus type, and the domain knows nothing of
+  metrics. Every label value comes from
+  a small fixed set (a value outside it is folded into one of the set): never a URL, a person, an
+  escalation or a message.
 * **Store-derived** gauges, computed at scrape time by ``StoreCollector`` in one short read-only unit of
   work (escalations by state, live holds, outbox depth and oldest due age, dead letters, reaper lag). Every
   instance reports the same database truth: aggregate them with ``max`` across instances, never ``sum``.
 
 Several processes (``readout serve --workers N``): each process counts its own. With the environment variable
 ``PROMETHEUS_MULTIPROC_DIR`` set (before start, to an emptied directory) prometheus_client writes every
-process's counters to files there and ``/metrics`` adds them up (``exposition``).
+process's counters to files there and ``/metrics`` adds them up (``registry_for``).
 """
 
 from __future__ import annotations
@@ -265,11 +266,12 @@ def _ported_gauges(uow: UnitOfWork, now: datetime) -> StoreGauges:
             elif hold.status is HoldStatus.LIVE:
                 oldest_overdue = min(oldest_overdue or hold.expires_at, hold.expires_at)
         for effect in uow.effects.of(esc.id):
-            if effect.status in (EffectStatus.PENDING, EffectStatus.IN_FLIGHT):
+            if effect.open:
                 depth += 1
-                due = effect.next_at or effect.created_at
-                if due <= now:
-                    oldest_due = min(oldest_due or due, due)
+                if effect.due(now):  # since when: the lease's end, the retry time, or when it was written
+                    since = effect.lease_until if effect.status is EffectStatus.IN_FLIGHT else effect.next_at
+                    since = since or effect.created_at
+                    oldest_due = min(oldest_due or since, since)
             elif effect.status in (EffectStatus.FAILED, EffectStatus.UNCERTAIN):
                 dead += 1
     return StoreGauges(

@@ -38,7 +38,7 @@ from readout.observability import (
     serve_metrics,
 )
 from readout.services import worker
-from readout.services.effects import carry_out
+from readout.services.effects import LEASE, carry_out
 from readout.services.holding import hold_slots, reap
 from readout.services.planning import plan_case
 from readout.services.ports import UnitOfWork
@@ -124,6 +124,24 @@ def test_store_gauges_follow_escalations_holds_the_outbox_and_the_reaper(announc
     reaped = scrape(registry)
     assert value(reaped, "readout_reaper_lag_seconds") == 0
     assert value(reaped, "readout_live_holds") == 0
+
+
+def test_an_effect_being_carried_out_is_due_again_only_once_its_lease_ran_out(announced: Desk) -> None:
+    desk = announced
+    registry = registry_for(lambda: desk.deps)
+    desk.open(FREEZE)  # one post for the channel, due now
+    with desk.deps.uow() as uow:
+        (post,) = [e for e in uow.effects.of(FREEZE_ID) if e.open]
+        uow.effects.update(post.claimed(desk.clock(), LEASE))  # a runner took it and has not settled it
+        uow.commit()
+    desk.clock.advance(seconds=30)
+    claimed = scrape(registry)
+    assert value(claimed, "readout_outbox_depth") == 1
+    assert value(claimed, "readout_outbox_oldest_due_age_seconds") == 0  # being carried out, not late
+
+    desk.clock.advance(seconds=LEASE.total_seconds() - 30 + 45)  # the lease ran out 45 s ago
+    stale = scrape(registry)
+    assert value(stale, "readout_outbox_oldest_due_age_seconds") == pytest.approx(45)
 
 
 def test_a_refused_channel_post_is_a_dead_letter_and_a_rejected_channel_error(announced: Desk) -> None:
