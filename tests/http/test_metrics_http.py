@@ -22,6 +22,7 @@ from readout.adapters.casefile.loader import CaseFileBuilder, read_case_file
 from readout.adapters.ics.files import IcsFileReader
 from readout.adapters.memory.hold_calendar import MemoryHoldCalendar
 from readout.adapters.sql import SqlUnitOfWork, create_engine_from_url, migrate
+from readout.entrypoints.http.app import create_app
 from readout.services.context import Deps
 from readout.services.escalations import open_escalation
 from tests.http.conftest import FREEZE, FREEZE_ID, GLOBEX, GLOBEX_ID, as_user, case_json
@@ -77,6 +78,21 @@ def test_metrics_are_not_part_of_the_api_document(client: TestClient) -> None:
     document = client.get("/openapi.json").json()
     assert "/metrics" not in document["paths"]
     assert "/v1/escalations" in document["paths"]
+
+
+def test_each_app_in_one_process_reports_its_own_store(tmp_path: Path) -> None:
+    """Apps are made many times in one process (tests, an embedding): no registry clash, and each app's
+    store gauges read that app's store."""
+    empty_url = f"sqlite:///{tmp_path / 'empty.db'}"
+    migrate(create_engine_from_url(empty_url))
+    urls = {"opened": _opened_store(tmp_path / "opened.db"), "empty": empty_url}
+    answers = {}
+    for name, url in urls.items():
+        environ = {"READOUT_DATABASE_URL": url, "READOUT_HOME": str(tmp_path / "home")}
+        with TestClient(create_app(environ=environ, readiness=lambda: ("head", None))) as client:
+            answers[name] = parse(client.get("/metrics").text)
+    assert value(answers["opened"], "readout_escalations", state="planned") == 1
+    assert value(answers["empty"], "readout_escalations", state="planned") == 0
 
 
 def _free_port() -> int:
