@@ -25,6 +25,7 @@ from readout.adapters.sql.effects import SqlEffects
 from readout.adapters.sql.engine import BUSY_TIMEOUT_SECONDS, writer_lock
 from readout.adapters.sql.failures import store_failure
 from readout.adapters.sql.ledgers import SqlExceptionRequests, SqlHoldLedger, SqlWaivers
+from readout.adapters.sql.outcomes import SqlOutcomeRecords
 from readout.adapters.sql.pick_links import SqlPickLinks
 from readout.adapters.sql.repositories import (
     SqlAuditLog,
@@ -78,6 +79,7 @@ class SqlUnitOfWork:
     idempotency: IdempotencyKeys
     pick_links: PickLinks
     calendar_marks: CalendarMarks
+    outcomes: SqlOutcomeRecords
 
     def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
         """``read_only``: on SQLite, a deferred transaction that does not take the write lock (WAL readers
@@ -114,6 +116,7 @@ class SqlUnitOfWork:
         self.idempotency = SqlIdempotencyKeys(connection)
         self.pick_links = SqlPickLinks(connection)
         self.calendar_marks = SqlCalendarMarks(connection)
+        self.outcomes = SqlOutcomeRecords(connection)  # the outcome measures' queries (docs/outcomes.md)
         return self
 
     def __exit__(self, *exc: object) -> None:
