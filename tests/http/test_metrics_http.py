@@ -88,7 +88,7 @@ def test_each_app_in_one_process_reports_its_own_store(tmp_path: Path) -> None:
     urls = {"opened": _opened_store(tmp_path / "opened.db"), "empty": empty_url}
     answers = {}
     for name, url in urls.items():
-        environ = {"READOUT_DATABASE_URL": url, "READOUT_HOME": str(tmp_path / "home")}
+        environ = {"READOUT_DATABASE_URL": url}
         with TestClient(create_app(environ=environ, readiness=lambda: ("head", None))) as client:
             answers[name] = parse(client.get("/metrics").text)
     assert value(answers["opened"], "readout_escalations", state="planned") == 1
