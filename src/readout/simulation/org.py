@@ -46,6 +46,24 @@ _NAMES = (
 )  # fmt: skip
 _SECTORS = ("Financial", "Retail", "Health", "Logistics", "Energy", "Telecom", "Insurance", "Media")
 
+# Event titles, for the calendars to look like real ones (never read by Readout: see CalendarBook.titles).
+_TEAMS = ("Kestrel", "Osprey", "Heron", "Falcon", "Merlin")
+_TRIPS = ("family trip to Oaxaca", "dentist and errands", "moving house", "wedding in Lisbon")
+_MEETINGS = (
+    "Pricing review for Q3 renewal",
+    "Interview loop: senior SRE",
+    "Vendor pitch: observability suite",
+    "Board deck dry run",
+    "Customer call: contract renegotiation",
+    "Payroll migration check-in",
+)
+_CHANGES = (
+    "core ledger patch",
+    "HSM firmware rollout",
+    "payments gateway failover test",
+    "DNS provider switch",
+)
+
 # Follow-the-sun engineering hubs (fix owners), with the local end-of-day handoff window each protects.
 _HUBS: tuple[tuple[str, str, str], ...] = (
     ("Asia/Kolkata", "IN", "17:30-18:30"),
@@ -76,6 +94,13 @@ class CalendarBook:
     tentative: list[Interval] = field(default_factory=list)
     added: list[tuple[Interval, str | None]] = field(default_factory=list)
     longest: timedelta = timedelta(0)
+    # What a real calendar would also hold: each generated event's title. The reader never returns them (the
+    # port carries intervals only); they exist so that tests can prove none reaches the store.
+    titles: dict[Interval, str] = field(default_factory=dict)
+
+    def add(self, span: Interval, title: str, tentative: bool = False) -> None:
+        (self.tentative if tentative else self.busy).append(span)
+        self.titles[span] = title
 
     def finish(self) -> None:
         self.busy.sort(key=lambda i: i.start)
@@ -159,31 +184,31 @@ def _person_calendar(rng: random.Random, zone: ZoneInfo, days: list[date], weeks
     for _ in range(_poisson(rng, weeks / 6)):
         first = rng.choice(days)
         pto.update(first + timedelta(days=n) for n in range(rng.randint(1, 5)))
+    team, trip = rng.choice(_TEAMS), rng.choice(_TRIPS)
     for day in days:
         if day in pto:
-            book.busy.append(
-                Interval(_local(day, time(0), zone), _local(day + timedelta(days=1), time(0), zone))
-            )
+            whole_day = Interval(_local(day, time(0), zone), _local(day + timedelta(days=1), time(0), zone))
+            book.add(whole_day, f"PTO - {trip}")
             continue
         weekday = day.weekday()
         if weekday >= 5:
             continue
         if standup is not None:
             begin = _local(day, standup, zone)
-            book.busy.append(Interval(begin, begin + timedelta(minutes=15)))
+            book.add(Interval(begin, begin + timedelta(minutes=15)), f"Standup - Team {team}")
         if weekday == team_day:
             begin = _local(day, time(team_hour), zone)
-            book.busy.append(Interval(begin, begin + timedelta(hours=1)))
+            book.add(Interval(begin, begin + timedelta(hours=1)), f"Team {team} weekly sync")
         if weekday == one_day:
             begin = _local(day, time(one_hour, 30), zone)
-            book.busy.append(Interval(begin, begin + timedelta(minutes=30)))
+            book.add(Interval(begin, begin + timedelta(minutes=30)), "1:1 with my manager")
         if weekday in focus_days:
             begin = _local(day, time(13), zone)
-            book.busy.append(Interval(begin, begin + timedelta(hours=2)))
+            book.add(Interval(begin, begin + timedelta(hours=2)), "Focus time - postmortem write-up")
         for _ in range(_poisson(rng, 2.5)):
             begin = _local(day, time(9), zone) + timedelta(minutes=30 * rng.randrange(16))
             span = Interval(begin, begin + timedelta(minutes=rng.choice((30, 30, 60, 60, 90))))
-            (book.tentative if rng.random() < 0.15 else book.busy).append(span)
+            book.add(span, rng.choice(_MEETINGS), tentative=rng.random() < 0.15)
     book.finish()
     return book
 
@@ -196,7 +221,10 @@ def _cab_calendar(rng: random.Random, zone: ZoneInfo, days: list[date]) -> Calen
             day = monday + timedelta(days=rng.randrange(7))
             hour = rng.choice((6, 10, 14, 18, 20, 21, 22, 22))
             begin = _local(day, time(hour), zone)
-            book.busy.append(Interval(begin, begin + timedelta(hours=rng.randint(2, 6))))
+            book.add(
+                Interval(begin, begin + timedelta(hours=rng.randint(2, 6))),
+                f"CAB change - {rng.choice(_CHANGES)}",
+            )
     book.finish()
     return book
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from readout.domain.intervals import Interval
 from readout.errors import Refused
 from readout.simulation.cases import Policy, draw_incidents
 from readout.simulation.org import build_org
@@ -47,6 +48,7 @@ class SimulationOptions:
     replace: bool = False
     compare: bool = False
     start: datetime = START
+    outages: tuple[tuple[str, Interval], ...] = ()  # calendar outages (key, span) besides the seeded ones
 
 
 @dataclass
@@ -155,6 +157,8 @@ def _run_variant(
                 raise Refused(f"the store at {_shown(url)} already holds escalations: give an empty store")
         clock = _VirtualClock(options.start - timedelta(days=1))
         calendars = SimulatedCalendars(org.calendars, clock)
+        for key, span in options.outages:
+            calendars.outage(key, span)
         deps = Deps(
             uow=lambda: SqlUnitOfWork(engine),
             view=lambda: SqlUnitOfWork(engine, read_only=True),
