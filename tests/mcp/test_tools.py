@@ -194,7 +194,11 @@ def test_explain_and_availability_of_a_near_miss(desk: Desk, deps: Deps) -> None
         "customer_incident_manager",
     }
     assert set(roles.values()) <= {"free", "busy", "unknown"}
-    assert roles["escalation_manager"] == "free"  # a near miss for coverage only: every attendee can come
+    assert roles["escalation_manager"] == "free"  # a near miss for coverage only: Dana can come
+    whys = {r["role"]: r["why"] for r in free.structured_content["roles"]}
+    assert roles["fix_owner"] == "unknown"  # Initech's fix owner has no calendar Readout reads
+    assert whys["fix_owner"] == "no calendar to read: planned as free, not verified"
+    assert "Ravi Kumar (fix_owner, 16:30-17:30 Kolkata) unknown" in _text(free)
 
 
 def test_a_person_uses_the_same_tools_under_their_own_roles(desk: Desk, deps: Deps) -> None:
