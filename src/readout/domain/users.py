@@ -127,7 +127,12 @@ def refusal(user: User, permission: Permission) -> str:
         principal = user.on_behalf_of or "its principal"
         return (
             f"{user.name} is an agent acting on behalf of {principal} and may not {what}: only a person may "
-            f"({holders}); ask {principal} or another {holders} to {what}"
+            f"({holders}); "
+            + (
+                f"ask {principal} or another {holders} to {what}"
+                if PERMISSIONS[permission] & _COORDINATORS
+                else f"a person with that role must {what}"
+            )
         )
     roles = ", ".join(sorted(r.value for r in user.roles)) or "no roles"
     return f"{user.name} ({roles}) may not {what}"
