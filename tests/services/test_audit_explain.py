@@ -77,7 +77,11 @@ def test_explain_names_holds_and_the_approved_exception_with_who_and_why(desk: D
     kinds = [e.kind for e in found.exceptions]
     assert kinds[0] == "request_exception"
     waiver = next(e for e in found.exceptions if e.kind == "waiver_recorded")
-    assert (waiver.actor, waiver.family, waiver.reason) == (DUTY, "COVERAGE", "customer board asked for this week")
+    assert (waiver.actor, waiver.family, waiver.reason) == (
+        DUTY,
+        "COVERAGE",
+        "customer board asked for this week",
+    )
     assert "approve_exception" in kinds
     assert [e.kind for e in found.holds][:1] == ["hold_placed"]
 
