@@ -198,3 +198,20 @@ def _stderr_bad_anchor(readout: Cli, tmp_path: Path) -> str:
     bad = tmp_path / "bad.jsonl"
     bad.write_text("not json\n")
     return _stderr(readout, "audit", "verify", "--anchor", str(bad))
+
+
+def test_an_anchor_catches_the_users_chain_cut_back_to_nothing(readout: Cli, tmp_path: Path) -> None:
+    anchors = tmp_path / "anchors.jsonl"
+    readout("audit", "anchor", "--anchor", str(anchors))
+    assert json.loads(anchors.read_text())["users"]["seq"] == 1
+
+    db = sqlite3.connect(tmp_path / "readout.db")
+    with db:
+        for name in ("user_audit_entries_no_delete", "user_audit_head_no_delete"):
+            db.execute(f"DROP TRIGGER IF EXISTS {name}")
+        db.execute("DELETE FROM user_audit_entries")
+        db.execute("DELETE FROM user_audit_head")
+    db.close()
+
+    found = json.loads(readout("audit", "verify", "--anchor", str(anchors), "--json", code=1))
+    assert any("users: entry 1, anchored" in p and "missing" in p for p in found["users"])
