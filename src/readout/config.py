@@ -269,6 +269,9 @@ class Settings:
     # None: no incoming webhook (the channel, if any, is the Slack bot's); never set together with ``slack``.
     channel_webhook: ChannelWebhookSettings | None = None
     events_webhook: EventsWebhookSettings | None = None  # None: no signed events webhook
+    # The file `readout worker` appends the audit chains' heads to (docs/audit.md, "Anchors"); None: none.
+    anchor_file: Path | None = None
+    anchor_every: float = 3600.0  # seconds between two anchors the worker takes
 
 
 def _number(environ: Mapping[str, str], name: str, default: float, minimum: float) -> float:
@@ -653,6 +656,10 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         oidc=_oidc(environ, secrets),
         slack=slack,
         reminders=reminder_settings(environ),
+        anchor_file=Path(environ["READOUT_AUDIT_ANCHOR_FILE"])
+        if environ.get("READOUT_AUDIT_ANCHOR_FILE")
+        else None,
+        anchor_every=_number(environ, "READOUT_AUDIT_ANCHOR_EVERY", 3600.0, 60.0),
         channel_webhook=channel_webhook,
         events_webhook=_events_webhook(environ, outbound),
     )

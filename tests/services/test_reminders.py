@@ -245,6 +245,22 @@ def test_with_a_channel_the_request_thread_gets_the_reply(announced: Desk, chann
     assert "(Initech Bank)" in reply.message.text
 
 
+def test_while_a_request_is_open_the_at_risk_reminder_points_at_its_deciders(
+    announced: Desk, channel: MemoryChannel
+) -> None:
+    announced.open(FREEZE)  # no compliant slot: the waiver request goes to the duty manager at once
+    carry_out(announced.deps, FREEZE_ID)
+
+    assert remind(announced.deps, ReminderSettings()) == 1
+    carry_out(announced.deps, FREEZE_ID)
+
+    reply = channel.posted[-1]
+    assert reply.message.text.startswith("Reminder: the readout for ESC-51007")
+    assert "Next: the deciders of exception request #1 approve a near miss or reject it" in reply.message.text
+    assert "/approvals/ESC-51007/1" in reply.message.text
+    assert "a coordinator holds a slot" not in reply.message.text
+
+
 def test_a_worker_pass_writes_the_reminders_and_the_next_one_sends_them(
     mailed: Desk, notifier: FakeNotifier, monkeypatch: pytest.MonkeyPatch
 ) -> None:

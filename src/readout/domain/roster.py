@@ -118,7 +118,8 @@ def _refuse_no_administrator(before: Mapping[str, User], after: Mapping[str, Use
 
 def user_view(user: User) -> dict[str, Any]:
     """A user as audit data (and as compared when the users chain is verified); the linked Slack user only
-    when there is one, so that entries written before links existed still verify."""
+    when there is one, and the kind only for agents, so that entries written before these existed still
+    verify."""
     view: dict[str, Any] = {
         "name": user.name,
         "email": user.email,
@@ -126,6 +127,9 @@ def user_view(user: User) -> dict[str, Any]:
     }
     if user.slack is not None:
         view["slack"] = user.slack
+    if user.is_agent:  # an agent and the person it acts for (docs/agents.md); people keep their old view
+        view["kind"] = "agent"
+        view["on_behalf_of"] = user.on_behalf_of
     return view
 
 

@@ -246,6 +246,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--every", type=_positive, metavar="SECONDS", help="seconds between passes (default 15)"
     )
     worker.add_argument("--rounds", type=_positive, metavar="N", help="stop after N passes")
+    worker.add_argument(
+        "--metrics-port",
+        type=_port,
+        metavar="PORT",
+        help="serve Prometheus /metrics on 127.0.0.1:PORT while the worker runs (docs/metrics.md)",
+    )
     status = _add(verbs, "status", "show an escalation: state, plan, holds, exceptions")
     status.add_argument("escalation", metavar="ESC")
     _add(verbs, "list", "list stored escalations")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from readout import bootstrap
@@ -27,8 +28,16 @@ def run_worker(args: argparse.Namespace) -> int:
 
     if args.once and (args.every is not None or args.rounds is not None):
         raise ReadoutError("--once runs one pass: leave out --every and --rounds")
+    from readout.observability import metrics_served
+
     deps = bootstrap.workflow_deps(args.now)
     turn = _reaper_turn(deps)
+    config = bootstrap.settings()
+    anchoring = (
+        None
+        if config.anchor_file is None
+        else worker.Anchoring(config.anchor_file, timedelta(seconds=config.anchor_every))
+    )
 
     def report(done: Pass) -> None:
         print(json.dumps(done.as_dict()) if args.json else done.line(), flush=True)
@@ -43,12 +52,21 @@ def run_worker(args: argparse.Namespace) -> int:
 
     last: Pass | None
     try:
-        if args.once:
-            last = worker.run_pass(deps, turn)
-            report(last)
-        else:
-            every = args.every if args.every is not None else worker.EVERY
-            last = worker.run(deps, report, every=every, rounds=args.rounds, turn=turn, trouble=trouble)
+        with metrics_served(deps, args.metrics_port):  # --metrics-port: /metrics on 127.0.0.1 while it runs
+            if args.once:
+                last = worker.run_pass(deps, turn, anchoring)
+                report(last)
+            else:
+                every = args.every if args.every is not None else worker.EVERY
+                last = worker.run(
+                    deps,
+                    report,
+                    every=every,
+                    rounds=args.rounds,
+                    turn=turn,
+                    anchoring=anchoring,
+                    trouble=trouble,
+                )
     except KeyboardInterrupt:  # the service loop is stopped by hand (or by make serve)
         return 0
     if last is None:

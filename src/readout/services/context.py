@@ -8,10 +8,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from readout.domain.audit import wall_clock
+from readout.domain.audit import ON_BEHALF_OF, wall_clock
 from readout.domain.escalation import Escalation
 from readout.domain.intervals import Interval, utc_text
-from readout.domain.users import SYSTEM, Permission, User, may
+from readout.domain.users import SYSTEM, Permission, User, may, refusal
 from readout.errors import NotFound, PermissionDenied, Refused
 from readout.services.ports import (
     CalendarReader,
@@ -75,13 +75,16 @@ def actor(uow: UnitOfWork, user_id: str, permission: Permission | None = None) -
     """The acting user; refuses unknown users and users whose roles do not grant ``permission``.
 
     The automatic actor (``SYSTEM``) is never looked up by name: no typed user id can act as Readout itself.
+    Sets ``ON_BEHALF_OF`` for the rest of the caller's context: an agent's principal, or none for a person.
     """
     user = uow.users.get(user_id) if user_id != SYSTEM.id else None
     if user is None:
         raise NotFound(f"no user {user_id!r} (import users with `readout users import FILE`)")
+    # Whatever the entry point (CLI --as, API or MCP token, web), what an agent records names the person it
+    # acts for: "agent X on behalf of Y" (docs/agents.md). A person acting clears it.
+    ON_BEHALF_OF.set(user.on_behalf_of if user.is_agent else None)
     if permission is not None and not may(user, permission):
-        roles = ", ".join(sorted(r.value for r in user.roles)) or "no roles"
-        raise PermissionDenied(f"{user.name} ({roles}) may not {permission.value.replace('_', ' ')}")
+        raise PermissionDenied(refusal(user, permission))
     return user
 
 

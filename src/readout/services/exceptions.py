@@ -396,14 +396,23 @@ def raised_for(uow: UnitOfWork, request: ExceptionRequest) -> str:
     person whose command led to it: the nearest person before it in the escalation's audit trail (who opened
     or re-planned; for Readout's own re-plans after a refused hold or confirmation, the person before)."""
     if request.requested_by != SYSTEM.id:
-        return request.requested_by
+        return _principal(uow, request.requested_by)
     entries = uow.audit.entries(request.escalation_id)
     raising = (Action.REQUEST_EXCEPTION.value, Action.ESCALATE.value)
     at = next(
         (i for i, e in enumerate(entries) if e.kind in raising and e.payload.get("request") == request.id),
         len(entries),
     )
-    return next((e.actor for e in reversed(entries[:at]) if e.actor != SYSTEM.id), SYSTEM.id)
+    return _principal(uow, next((e.actor for e in reversed(entries[:at]) if e.actor != SYSTEM.id), SYSTEM.id))
+
+
+def _principal(uow: UnitOfWork, user_id: str) -> str:
+    """The person answerable for ``user_id``'s actions: an agent's principal, or the user themself. A request
+    an agent raised is its principal's: they may not decide it either."""
+    user = uow.users.get(user_id) if user_id != SYSTEM.id else None
+    if user is not None and user.is_agent and user.on_behalf_of is not None:
+        return user.on_behalf_of
+    return user_id
 
 
 def _refuse_own_request(uow: UnitOfWork, request: ExceptionRequest, user: User) -> None:

@@ -142,8 +142,10 @@ def at_risk_email(
     now: datetime,
     why: str,
     link: str,
+    step: str = "a coordinator holds a slot, re-plans or requests an exception",
 ) -> Email:
-    """An escalation whose contractual deadline is at risk, for the coordinators."""
+    """An escalation whose contractual deadline is at risk, for the coordinators; ``step``: who must act
+    next and how (the deciders, while an exception request is open)."""
     zone = contract_zone
     passed = deadline <= now
     subject = f"[Readout] Deadline {'missed' if passed else 'at risk'}: {escalation_id}{_customer(customer)}"
@@ -155,7 +157,7 @@ def at_risk_email(
             f"Deadline: {_deadline(deadline, zone)}",
             f"As of: {times.instant(now, zone)}",
             "",
-            "What to do: hold a slot (or re-plan, or request an exception) on the escalation's page:",
+            f"Next: {step}:",
             f"  {link}",
             "Readout sends this reminder at most once a day while the readout stays at risk.",
         ]

@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from readout.config import ReminderSettings, reminder_settings
 from readout.domain.channel import ChannelMessage
 from readout.domain.escalation import Escalation
+from readout.domain.exception_requests import Decision, ExceptionRequest
 from readout.domain.holds import Hold
 from readout.domain.intervals import utc_text
 from readout.domain.lifecycle import State
@@ -91,7 +92,8 @@ def _remind_one(deps: Deps, escalation_id: str, settings: ReminderSettings) -> i
         ]
         why = None if live else at_risk(uow, esc, settings, now)
         if why is not None and esc.deadline is not None:
-            due.append(_at_risk_due(esc, zones, why, now, link))
+            waiting = next((r for r in uow.exceptions.of(esc.id) if r.decision is Decision.OPEN), None)
+            due.append(_at_risk_due(esc, zones, why, now, link, waiting))
         written = sum(_write(deps, uow, esc, item, keys, now) for item in due)
         if written:
             uow.commit()
@@ -142,15 +144,24 @@ def _hold_due(esc: Escalation, zones: CaseZones, hold: Hold, now: datetime, link
     return _Due(f"hold:{hold.id}", mail, line, about)
 
 
-def _at_risk_due(esc: Escalation, zones: CaseZones, why: str, now: datetime, link: str) -> _Due:
+def _at_risk_due(
+    esc: Escalation, zones: CaseZones, why: str, now: datetime, link: str, waiting: ExceptionRequest | None
+) -> _Due:
+    """The deadline-at-risk reminder. While an exception request is open, the next step is its deciders',
+    not a coordinator's: the reminder points at the request."""
     assert esc.deadline is not None
     zone, customer = zones.contract, zones.customer_name
-    mail = at_risk_email(esc.id, customer, zone, esc.deadline, now, why, link)
+    if waiting is not None:
+        link = f"{public_origin()}/approvals/{esc.id}/{waiting.id}"
+        step = f"the deciders of exception request #{waiting.id} approve a near miss or reject it"
+    else:
+        step = "a coordinator holds a slot, re-plans or requests an exception"
+    mail = at_risk_email(esc.id, customer, zone, esc.deadline, now, why, link, step)
     which = f"{esc.id} ({customer})" if customer else esc.id
     line = (
         f"Reminder: the readout for {which} is not booked and its deadline, "
-        f"{times.deadline(esc.deadline, zone)}, is at risk: {why}. Next: a coordinator holds a slot, "
-        f"re-plans or requests an exception: {link}. Nothing was decided by this reminder."
+        f"{times.deadline(esc.deadline, zone)}, is at risk: {why}. Next: {step}: {link}. "
+        "Nothing was decided by this reminder."
     )
     day = now.astimezone(times.zone_of(zone)).date().isoformat()
     return _Due(f"at-risk:{day}", mail, line, {"reminder": "deadline_at_risk", "why": why, "day": day})

@@ -23,7 +23,8 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, cast
 
 from readout.domain.effects import Effect, EffectStatus
@@ -51,6 +52,15 @@ def alone() -> Iterator[bool]:
 
 
 @dataclass
+class Anchoring:
+    """Where and how often the worker anchors the audit chains' heads (READOUT_AUDIT_ANCHOR_FILE and
+    READOUT_AUDIT_ANCHOR_EVERY; docs/audit.md, "Anchors"): by the process that has the reaper's turn."""
+
+    path: Path
+    every: timedelta
+
+
+@dataclass
 class Pass:
     """What one pass did: effects delivered to a calendar, a mail relay or the channel, given up (dead
     letters: failed, or an invitation that may have gone out) and left for a retry, and expired holds
@@ -65,6 +75,7 @@ class Pass:
     dead_letters: list[str] = field(default_factory=list)  # escalations with an effect given up in this pass
     reminded: int = 0
     replanned: int = 0  # escalations planned again because a calendar they read changed (services/watch.py)
+    anchored: bool = False  # the audit chains' heads were appended to the anchor file (docs/audit.md)
 
     @property
     def settled(self) -> bool:
@@ -82,6 +93,7 @@ class Pass:
         return (
             f"{utc_text(self.at)}: delivered {self.delivered}, failed {self.failed} (dead letters){where}, "
             f"retrying {self.retrying}, {reaped}, reminded {self.reminded}, re-planned {self.replanned}"
+            + (", audit heads anchored" if self.anchored else "")
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -95,6 +107,7 @@ class Pass:
             "dead_letters": sorted(set(self.dead_letters)),
             "reminded": self.reminded,
             "replanned": self.replanned,
+            "anchored": self.anchored,
         }
 
     def count(self, effect: Effect) -> None:
@@ -113,9 +126,10 @@ def _nothing_went_out(effect: Effect) -> bool:
     return bool(effect.result.get("skipped") or effect.result.get("ledger_only"))
 
 
-def run_pass(deps: Deps, turn: ReaperTurn = alone) -> Pass:
+def run_pass(deps: Deps, turn: ReaperTurn = alone, anchoring: Anchoring | None = None) -> Pass:
     """One pass: deliver every due effect, plan again where a calendar refused a slot or changed, then reap
-    expired holds when this process gets the reaper's turn, then write the reminders due."""
+    expired holds when this process gets the reaper's turn (and, with ``anchoring``, append the audit chains'
+    heads to its file when one is due), then write the reminders due."""
     from readout.services.watch import replan_changed  # planning services, loaded by the worker only
 
     done = Pass(deps.clock())
@@ -127,6 +141,10 @@ def run_pass(deps: Deps, turn: ReaperTurn = alone) -> Pass:
             from readout.services.holding import reap  # holding brings the case and planning services
 
             done.reaped = len(reap(watched))
+            if anchoring is not None:
+                from readout.services.anchoring import anchor_if_due
+
+                done.anchored = anchor_if_due(watched, anchoring.path, anchoring.every) is not None
         else:
             done.reaped = None
     from readout.services.reminders import remind  # reminders bring the announcements (Block Kit) module
@@ -142,6 +160,7 @@ def run(
     every: float = EVERY,
     rounds: int | None = None,
     turn: ReaperTurn = alone,
+    anchoring: Anchoring | None = None,
     trouble: Callable[[ReadoutError], None] = lambda error: log.warning("worker pass failed: %s", error),
     sleep: Callable[[float], None] = time.sleep,
 ) -> Pass | None:
@@ -152,7 +171,7 @@ def run(
     while True:
         last: Pass | None = None
         try:
-            last = run_pass(deps, turn)
+            last = run_pass(deps, turn, anchoring)
         except ReadoutError as error:
             worker_passed(False)
             trouble(error)
