@@ -176,11 +176,11 @@ class Engine:
         self._at(self.clock.now + _delay(run.rng, spec), kind, run, data)
 
     def _outages(self, seed: int) -> None:
-        """A calendar service down for a few hours, about once every three weeks (at least once)."""
+        """A calendar service down for a few hours, about once a week."""
         rng = random.Random(f"outages:{seed}")
         keys = sorted(self.org.calendars)
         weeks = max(1, (self.org.end - self.org.start).days // 7)
-        for _ in range(max(1, weeks // 3)):
+        for _ in range(weeks):
             key = rng.choice(keys)
             start = self.org.start + timedelta(
                 hours=rng.uniform(0, (self.org.end - self.org.start).days * 24)
@@ -254,26 +254,32 @@ class Engine:
         escalation_id = run.incident.escalation_id
         with self.deps.look() as uow:
             esc = uow.escalations.get(escalation_id)
-            plan = uow.plans.latest(escalation_id)
-            eligible = eligible_slots(plan, uow.waivers.of(escalation_id)) if plan else []
-            requests = [r for r in uow.exceptions.of(escalation_id) if r.decision is Decision.OPEN]
+            state = esc.state if esc is not None else State.CANCELLED
             live = sorted(
                 (h.slot for h in uow.holds.of(escalation_id) if h.is_live(self.clock.now)),
                 key=lambda s: s.start,
             )
+            settled = state in (State.CONFIRMED, State.CANCELLED, State.EXCEPTION_REJECTED)
+            waiting = state in (State.HELD, State.AWAITING_CONFIRMATION) and bool(live)
+            plan = (
+                None if settled or waiting else uow.plans.latest(escalation_id)
+            )  # the plan is big: when needed
+            asking = state in (State.EXCEPTION_REQUESTED, State.ESCALATED)
+            requests = (
+                [r for r in uow.exceptions.of(escalation_id) if r.decision is Decision.OPEN] if asking else []
+            )
+            eligible = eligible_slots(plan, uow.waivers.of(escalation_id)) if plan and not asking else []
         run.gen += 1
-        if esc is None or esc.state in (State.CONFIRMED, State.CANCELLED):
+        if state in (State.CONFIRMED, State.CANCELLED):
             self._finish(run)
-            return
-        state = esc.state
-        if state is State.EXCEPTION_REJECTED:
+        elif state is State.EXCEPTION_REJECTED:
             self._later(run, LEADERSHIP_DELAY, "leadership_cancel")
-        elif state in (State.EXCEPTION_REQUESTED, State.ESCALATED) and plan is not None and plan.unknown:
+        elif asking and plan is not None and plan.unknown:
             self.stats.events["unknown_people"] += 1
             self._later(run, REPLAN_DELAY, "replan")  # wait for the calendar to come back, then plan again
-        elif state in (State.EXCEPTION_REQUESTED, State.ESCALATED) and requests:
+        elif asking and requests:
             self._decisions(run, requests[-1])
-        elif state in (State.HELD, State.AWAITING_CONFIRMATION) and live:
+        elif waiting:
             self._expect_pick(run, live)
         elif eligible:
             if self.policy.holds_on:
