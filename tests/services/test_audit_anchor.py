@@ -223,3 +223,16 @@ def test_anchor_if_due_anchors_again_only_after_the_interval(desk: Desk, tmp_pat
     desk.clock.advance(minutes=31)
     assert anchor_if_due(desk.deps, path, hour) is not None
     assert len(path.read_text().splitlines()) == 2
+
+
+def test_entries_of_an_escalation_without_a_row_are_reported_without_an_anchor(
+    desk: Desk, tmp_path: Path
+) -> None:
+    _opened(desk, tmp_path)
+    with _engine(desk).begin() as c:
+        c.execute(text("DELETE FROM escalations WHERE id = :e"), {"e": FREEZE_ID})
+
+    plain = verify_audit(desk.deps)  # the log lists the escalations it has entries for
+
+    assert plain[GLOBEX_ID] == []
+    assert any("no row" in p for p in plain[FREEZE_ID])

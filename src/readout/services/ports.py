@@ -253,6 +253,11 @@ class AuditLog(Protocol):
         """The escalation's entries in stored order (by sequence)."""
         ...
 
+    def escalation_ids(self) -> list[str]:
+        """Every escalation id the log holds entries for, sorted (an escalation's row may be gone: verify
+        reports such entries)."""
+        ...
+
 
 class Effects(Protocol):
     """Intents (the outbox): written with the decision that causes them, carried out after the commit."""

@@ -297,10 +297,8 @@ def verify_audit(
 
 
 def _audited_ids(uow: UnitOfWork) -> list[str]:
-    """Every escalation id the audit log holds entries for, when the store can list them (an ``AuditLog``
-    with ``escalation_ids()``); else none beyond those asked about."""
-    lister = getattr(uow.audit, "escalation_ids", None)
-    return [str(x) for x in lister()] if callable(lister) else []
+    """Every escalation id the audit log holds entries for."""
+    return uow.audit.escalation_ids()
 
 
 def explain_slot(deps: Deps, escalation_id: str, start: datetime) -> SlotExplanation:

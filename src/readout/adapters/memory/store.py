@@ -170,6 +170,9 @@ class _Audit:
     def entries(self, escalation_id: str) -> list[AuditEntry]:
         return list(self.data.audit.get(escalation_id, []))
 
+    def escalation_ids(self) -> list[str]:
+        return sorted(k for k, v in self.data.audit.items() if v)
+
 
 class _Users:
     def __init__(self, data: MemoryStore) -> None:

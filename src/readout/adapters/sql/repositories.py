@@ -181,6 +181,11 @@ class SqlAuditLog:
         )
         return [audit_entry(row) for row in self._connection.execute(query).mappings()]
 
+    def escalation_ids(self) -> list[str]:
+        """Every escalation id with entries, sorted."""
+        query = select(audit_entries.c.escalation_id).distinct().order_by(audit_entries.c.escalation_id)
+        return [str(x) for x in self._connection.execute(query).scalars()]
+
 
 class SqlPlans:
     """The ``Plans`` port: each plan stored as the spec's JSON result, every candidate and near miss."""
