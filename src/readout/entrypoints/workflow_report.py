@@ -225,7 +225,8 @@ def render_audit(console: Console, entries: Sequence[AuditEntry], zones: CaseZon
     for e in entries:
         stamp = [audit.as_of(e.payload, zone, with_city=False)] if with_as_of else []
         what = escape(audit.describe(e.kind, e.payload, zone, with_as_of=False))
-        table.add_row(str(e.seq), audit.recorded_at(e.at, zone), *stamp, e.actor, e.kind, what)
+        actor = audit.actor_text(e.actor, e.payload)
+        table.add_row(str(e.seq), audit.recorded_at(e.at, zone), *stamp, actor, e.kind, what)
     console.print(table)
 
 

@@ -12,9 +12,23 @@ from typing import Any
 from readout.domain.audit import AuditEntry, PlanAnswer, SlotEvent, SlotExplanation, Verdict
 from readout.presentation import times
 
-__all__ = ["as_of", "describe", "explanation_data", "explanation_lines", "html_report", "recorded_at"]
+__all__ = [
+    "actor_text",
+    "as_of",
+    "describe",
+    "explanation_data",
+    "explanation_lines",
+    "html_report",
+    "recorded_at",
+]
 
 _Line = Callable[[dict[str, Any], str], str]
+
+
+def actor_text(actor: str, payload: dict[str, Any]) -> str:
+    """Who acted, as an auditor reads it: an agent's entries say on whose behalf (docs/agents.md)."""
+    principal = payload.get("on_behalf_of")
+    return f"{actor} (agent, on behalf of {principal})" if principal else actor
 
 
 def _instant(text: Any) -> datetime | None:
@@ -346,7 +360,8 @@ def html_report(
         cls = ' class="decision"' if entry.kind in _DECISIONS else ""
         rows.append(
             f"<tr{cls}><td>{entry.seq}</td><td>{e(times.local_instant(entry.at, zone))}</td>"
-            f"<td>{e(times.utc_instant(entry.at))}</td><td>{e(entry.actor)}</td><td>{e(entry.kind)}</td>"
+            f"<td>{e(times.utc_instant(entry.at))}</td><td>{e(actor_text(entry.actor, entry.payload))}</td>"
+            f"<td>{e(entry.kind)}</td>"
             f"<td>{e(words)}</td></tr>"
         )
     return (

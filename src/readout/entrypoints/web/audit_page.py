@@ -64,7 +64,7 @@ def trail_lines(entries: list[AuditEntry], zone: str, names: dict[str, str]) -> 
             at=e.at,
             recorded=audit.recorded_at(e.at, zone),
             as_of=audit.as_of(e.payload, zone, with_city=False),
-            actor=names.get(e.actor, e.actor),
+            actor=audit.actor_text(names.get(e.actor, e.actor), e.payload),
             actor_id=e.actor,
             kind=e.kind,
             what=audit.describe(e.kind, e.payload, zone, with_as_of=False),
