@@ -159,3 +159,18 @@ def test_audit_verify_catches_a_tampered_users_chain(imported: Cli, tmp_path: Pa
     assert verified.code == 1
     assert "users: TAMPERED" in verified.out
     assert json.loads(imported("audit", "verify", "--json").out)["users"] != []
+
+
+def test_users_list_names_agents_with_their_principal_and_slack_links(imported: Cli, tmp_path: Path) -> None:
+    more = tmp_path / "agents.yaml"
+    more.write_text(
+        "users:\n  - {id: bot, name: Planning agent, kind: agent, on_behalf_of: priya}\n"
+        "  - {id: omar, name: Omar Haddad, email: omar@example.com, roles: [duty_manager], slack: U0OMAR1}\n"
+    )
+    imported("users", "import", str(more), "--as", "alex")
+    listed = {u["id"]: u for u in json.loads(imported("users", "list", "--json").out)}
+    assert (listed["bot"]["kind"], listed["bot"]["on_behalf_of"]) == ("agent", "priya")
+    assert (listed["priya"]["kind"], listed["omar"]["slack"]) == ("person", "U0OMAR1")
+    shown = imported("users", "list").out
+    assert "agent on behalf of priya" in shown
+    assert "(Slack U0OMAR1)" in shown

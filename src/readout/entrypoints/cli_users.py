@@ -42,21 +42,35 @@ def run_users(args: argparse.Namespace) -> int:
     if args.action in ("set-password", "revoke-sessions"):
         return _credentials(args)
     if args.user is not None:
-        raise Refused(f"users {args.action} takes no --as (only import, set-password and revoke-sessions do)")
+        raise Refused(
+            f"users {args.action} takes no --as (import, set-password, revoke-sessions, link, unlink do)"
+        )
     if args.file is not None:
         raise Refused(f"users {args.action} takes no FILE or USER")
     if args.action == "audit":
         return _audit(args)
     with bootstrap.workflow_deps().look() as uow:
         users = uow.users.list()
-    data = [
-        {"id": u.id, "name": u.name, "email": u.email, "roles": sorted(r.value for r in u.roles)}
+    data: list[dict[str, Any]] = [
+        {
+            "id": u.id,
+            "name": u.name,
+            "email": u.email,
+            "roles": sorted(r.value for r in u.roles),
+            "kind": u.kind.value,
+            "on_behalf_of": u.on_behalf_of,
+            "slack": u.slack,
+        }
         for u in users
     ]
 
     def show(console: Console) -> None:
         for u in data:
-            console.print(f"{u['id']:<10} {u['name']:<20} {', '.join(u['roles'])}", markup=False)
+            what = (
+                f"agent on behalf of {u['on_behalf_of']}" if u["kind"] == "agent" else ", ".join(u["roles"])
+            )
+            slack = f"  (Slack {u['slack']})" if u["slack"] else ""
+            console.print(f"{u['id']:<10} {u['name']:<20} {what}{slack}", markup=False)
 
     emit(args, data, show)
     return 0
