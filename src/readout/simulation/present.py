@@ -118,6 +118,14 @@ def summary(result: SimulationResult) -> str:
     return "\n".join(lines)
 
 
+def _causes(variant: VariantResult) -> dict[str, int]:
+    """Escalations by cause as the report counts them (the table's rows), else as the store's requests say."""
+    found = _get(variant.report, "overall", "escalation_causes", "by_cause")
+    if isinstance(found, dict):
+        return {str(k): int(v) for k, v in found.items()}
+    return dict(variant.distributions.get("causes", {}))
+
+
 def plot(result: SimulationResult, folder: Path) -> list[Path]:
     """Write ``time-to-viable.png`` (a histogram per variant) and ``causes.png`` (escalations by cause per
     variant) into ``folder``; the paths written."""
@@ -151,11 +159,12 @@ def plot(result: SimulationResult, folder: Path) -> list[Path]:
     plt.close(fig)
     written.append(path)
 
-    causes = sorted({c for v in result.variants for c in v.distributions.get("causes", {})})
+    by_cause = {v.policy.name: _causes(v) for v in result.variants}
+    causes = sorted({c for counts in by_cause.values() for c in counts})
     fig, ax = plt.subplots(figsize=(8, 4.5))
     width = 0.8 / max(1, len(result.variants))
     for n, variant in enumerate(result.variants):
-        counts = [variant.distributions.get("causes", {}).get(c, 0) for c in causes]
+        counts = [by_cause[variant.policy.name].get(c, 0) for c in causes]
         ax.bar([i + n * width for i in range(len(causes))], counts, width, label=variant.policy.name)
     ax.set_xticks([i + width * (len(result.variants) - 1) / 2 for i in range(len(causes))])
     ax.set_xticklabels(causes, rotation=30, ha="right", fontsize=8)
