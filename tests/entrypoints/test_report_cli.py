@@ -67,7 +67,10 @@ def test_readable_report_names_the_measures(store: Store, capsys: pytest.Capture
     assert "3 h 30 min" in out  # the median total
     assert "First pass: 1 of 3 confirmed (33%) without back-and-forth" in out
     assert "INTERPRETER" in out
-    assert "met 1, missed 2 (1 confirmed late, 1 still open), pending 1, cancelled 1" in out
+    assert (
+        "met 1, missed 2 (1 confirmed late, 1 still open, 0 cancelled after it), pending 1, cancelled before it 1"
+        in out
+    )
     assert "acme" in out
     assert "globex" in out
 

@@ -69,6 +69,7 @@ def test_deadlines_met_missed_and_pending_as_of_the_clock(report_deps: Deps, clo
         "missed": 2,
         "missed_confirmed_late": 1,
         "missed_still_open": 1,
+        "missed_then_cancelled": 0,  # F was confirmed before it was cancelled
         "pending": 1,
         "cancelled": 1,
     }

@@ -122,7 +122,8 @@ def _deadline_words(deadlines: dict[str, int]) -> str:
     d = deadlines
     return (
         f"met {d['met']}, missed {d['missed']} ({d['missed_confirmed_late']} confirmed late, "
-        f"{d['missed_still_open']} still open), pending {d['pending']}, cancelled {d['cancelled']}"
+        f"{d['missed_still_open']} still open, {d['missed_then_cancelled']} cancelled after it), "
+        f"pending {d['pending']}, cancelled before it {d['cancelled']}"
     )
 
 

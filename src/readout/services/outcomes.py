@@ -48,7 +48,7 @@ __all__ = [
 ]
 
 # The audit entries that move the clock of the first measure.
-MOMENT_KINDS = ("opened", "plan", "plan_not_ready", "approve_exception")
+MOMENT_KINDS = ("opened", "plan", "plan_not_ready", "approve_exception", "cancel")
 # A hold ended for this reason did its job (the confirmation chose another one): not a lost hold.
 NOT_LOST = "not chosen"
 UNATTRIBUTED = "UNATTRIBUTED"
@@ -79,7 +79,8 @@ DEFINITIONS = {
     "any of their requests (the plan's causes: families that alone blocked a slot; ATTENDEE:role for a "
     "role holder); UNATTRIBUTED when no request named one",
     "deadlines": "met: the confirmed slot starts before the deadline; missed: it starts at or after it, or "
-    "the readout is still open at as_of past the deadline; pending: open before it; cancelled apart",
+    "the readout is still open at as_of past the deadline, or it was cancelled unconfirmed at or after the "
+    "deadline; pending: open before it; cancelled: cancelled before the deadline, apart",
 }
 
 
@@ -289,14 +290,16 @@ class Deadlines:
     missed_late: int = 0  # confirmed for a slot starting at or after the deadline
     missed_open: int = 0  # still open past the deadline
     pending: int = 0
-    cancelled: int = 0
+    cancelled: int = 0  # cancelled before the deadline (the readout was no longer needed)
+    missed_cancelled: int = 0  # cancelled at or after the deadline, never confirmed: the deadline was missed
 
     def to_json(self) -> dict[str, int]:
         return {
             "met": self.met,
-            "missed": self.missed_late + self.missed_open,
+            "missed": self.missed_late + self.missed_open + self.missed_cancelled,
             "missed_confirmed_late": self.missed_late,
             "missed_still_open": self.missed_open,
+            "missed_then_cancelled": self.missed_cancelled,
             "pending": self.pending,
             "cancelled": self.cancelled,
         }
@@ -395,7 +398,7 @@ def _measures(
         _time_to_viable(cases, moments, requests),
         _first_pass(cases),
         _escalated(cases, requests),
-        _deadlines(cases, now),
+        _deadlines(cases, moments, now),
     )
 
 
@@ -487,11 +490,16 @@ def _escalated(cases: list[CaseFacts], requests: dict[str, list[RequestFacts]]) 
     return Escalated(escalated, leadership, by_cause)
 
 
-def _deadlines(cases: list[CaseFacts], now: datetime) -> Deadlines:
-    met = late = still_open = pending = cancelled = 0
+def _deadlines(cases: list[CaseFacts], moments: dict[str, list[Moment]], now: datetime) -> Deadlines:
+    met = late = still_open = pending = cancelled = gave_up = 0
     for case in cases:
         if case.state == "cancelled":
-            cancelled += 1
+            when = [m.instant for m in moments.get(case.escalation_id, []) if m.kind == "cancel"]
+            unconfirmed = case.confirmed_at is None
+            if unconfirmed and case.deadline is not None and when and max(when) >= case.deadline:
+                gave_up += 1  # cancelled because the deadline had passed: missed, not merely cancelled
+            else:
+                cancelled += 1
         elif case.confirmed_at is not None and case.confirmed_start is not None:
             if case.deadline is None or case.confirmed_start < case.deadline:
                 met += 1
@@ -501,7 +509,7 @@ def _deadlines(cases: list[CaseFacts], now: datetime) -> Deadlines:
             still_open += 1
         else:
             pending += 1
-    return Deadlines(met, late, still_open, pending, cancelled)
+    return Deadlines(met, late, still_open, pending, cancelled, gave_up)
 
 
 class LedgerRecords:

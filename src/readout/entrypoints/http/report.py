@@ -56,6 +56,7 @@ class DeadlinesOut(_Closed):
     missed: int
     missed_confirmed_late: int
     missed_still_open: int
+    missed_then_cancelled: int
     pending: int
     cancelled: int
 

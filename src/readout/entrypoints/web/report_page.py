@@ -124,12 +124,13 @@ def _charts(report: dict[str, Any]) -> list[Chart]:
                     ("met", "met", "met"),
                     ("missed: confirmed late", "missed_confirmed_late", "missed"),
                     ("missed: still open", "missed_still_open", "missed"),
+                    ("missed: cancelled after it", "missed_then_cancelled", "missed"),
                     ("pending", "pending", "pending"),
                     ("cancelled", "cancelled", "cancelled"),
                 )
             ],
             f"met {deadlines['met']}, missed {deadlines['missed']}, pending {deadlines['pending']}, "
-            f"cancelled {deadlines['cancelled']}",
+            f"cancelled before the deadline {deadlines['cancelled']}",
         ),
     ]  # fmt: skip
 
