@@ -75,7 +75,11 @@ def test_an_administrator_links_a_user_and_the_trail_records_it(readout: Cli) ->
                 "roles": ["duty_manager"],
                 "slack": "U012ABCDEF",
             },
-            "old": {"name": "Omar Haddad", "email": "omar.haddad@provider.example", "roles": ["duty_manager"]},
+            "old": {
+                "name": "Omar Haddad",
+                "email": "omar.haddad@provider.example",
+                "roles": ["duty_manager"],
+            },
         }
     ]
     assert readout("audit", "verify").code == 0  # the stored user is as the chain says
@@ -126,4 +130,5 @@ def test_bad_input_is_one_line_and_a_documented_exit_code(
 ) -> None:
     ran = readout("users", *args)
     assert (ran.code, ran.out) == (code, "")
-    assert says in ran.err and ran.err.count("\n") == 1
+    assert says in ran.err
+    assert ran.err.count("\n") == 1
