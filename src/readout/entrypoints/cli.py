@@ -12,13 +12,12 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from pathlib import Path
 
 from readout import __version__
 
 # Each module below only adds its verb's arguments here (argparse alone); what a verb runs loads when it runs.
-from readout.entrypoints import cli_audit, cli_commands, cli_mcp, cli_report, cli_simulate
+from readout.entrypoints import cli_audit, cli_commands, cli_mcp, cli_report, cli_simulate, cli_types
 from readout.errors import ReadoutError, Refused, StoreUnavailable
 
 __all__ = ["main"]
@@ -87,22 +86,7 @@ recorded in the users audit trail (`readout users audit`).
 """
 
 
-def _timestamp(text: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 timestamp") from None
-    if moment.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"{text!r} has no offset: write Z or +HH:MM") from None
-    if not 1900 <= moment.year <= 2999:
-        raise argparse.ArgumentTypeError(f"{text!r} is outside the years 1900-2999") from None
-    return moment
-
-
-def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
-    return int(text)
+_timestamp, _positive, _port = cli_types.timestamp, cli_types.positive, cli_types.port
 
 
 def _common() -> argparse.ArgumentParser:
@@ -356,12 +340,6 @@ def build_parser() -> argparse.ArgumentParser:
 def _workers(text: str) -> int:
     if not text.isdigit() or not 1 <= int(text) <= 64:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of worker processes (1-64)")
-    return int(text)
-
-
-def _port(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= 65535:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port (1-65535)")
     return int(text)
 
 

@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from datetime import datetime
 from pathlib import Path
+
+from readout.entrypoints.cli_types import timestamp
 
 __all__ = ["add_parser", "run"]
 
 _ACTIONS = ["show", "verify", "explain", "export", "anchor"]
-
-
-def _start(text: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 timestamp") from None
-    if moment.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"{text!r} has no offset: write Z or +HH:MM") from None
-    return moment
 
 
 def add_parser(
@@ -45,7 +36,7 @@ def add_parser(
     audit.add_argument(
         "--output", type=Path, metavar="FILE", help="export: write FILE (atomically), not stdout"
     )
-    audit.add_argument("--slot", type=_start, metavar="START", help="explain: the slot's start (ISO 8601)")
+    audit.add_argument("--slot", type=timestamp, metavar="START", help="explain: the slot's start (ISO 8601)")
     audit.add_argument(
         "--anchor", type=Path, metavar="FILE", help="anchor: the file to append to; verify: the file to check"
     )

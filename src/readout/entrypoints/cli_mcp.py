@@ -10,21 +10,10 @@ agent whose principal may not have one).
 from __future__ import annotations
 
 import argparse
-from datetime import datetime
+
+from readout.entrypoints.cli_types import timestamp
 
 __all__ = ["add_parser", "run"]
-
-
-def _timestamp(text: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        value = None
-    if value is None or value.tzinfo is None:
-        raise argparse.ArgumentTypeError(
-            f"expected ISO 8601 with an offset, e.g. 2026-11-23T12:00:00+01:00: {text!r}"
-        )
-    return value
 
 
 def add_parser(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -44,7 +33,7 @@ def add_parser(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "--as", dest="user", required=True, metavar="USER", help="the user every tool acts as"
     )
     parser.add_argument(
-        "--now", type=_timestamp, metavar="TS", help="act as if the current instant were TS (a rehearsal)"
+        "--now", type=timestamp, metavar="TS", help="act as if the current instant were TS (a rehearsal)"
     )
 
 
