@@ -43,6 +43,7 @@ __all__ = [
     "explain_start",
     "hashed_at",
     "in_runs",
+    "payload_instant",
     "replay_problems",
     "stamp",
     "verify_chain",
@@ -237,7 +238,8 @@ _REQUEST_CLOSED = frozenset({"approve_exception", "reject_exception", "exception
 _TRANSITIONS = frozenset(a.value for a in Action)  # the kinds of lifecycle moves (they record from and to)
 
 
-def _instant(text: Any) -> datetime | None:
+def payload_instant(text: Any) -> datetime | None:
+    """A UTC instant a payload records as ISO 8601 text (``...Z``), or None when it is not one."""
     if not isinstance(text, str) or not text:
         return None
     try:
@@ -255,7 +257,7 @@ def in_runs(runs: Any, start: datetime, step: timedelta) -> bool:
     for run in runs:
         if not (isinstance(run, list) and len(run) == 2 and isinstance(run[1], int)):
             continue
-        first = _instant(run[0])
+        first = payload_instant(run[0])
         if first is None or start < first:
             continue
         steps, rest = divmod(start - first, step)
@@ -331,7 +333,9 @@ def _answer(entry: AuditEntry, start: datetime) -> PlanAnswer:
         sorted((f for f, runs in rejected.items() if in_runs(runs, start, step)), key=family_order)
     )
     if not families:
-        offered = [_instant(c.get("start")) for c in p.get("candidates_offered", []) if isinstance(c, dict)]
+        offered = [
+            payload_instant(c.get("start")) for c in p.get("candidates_offered", []) if isinstance(c, dict)
+        ]
         rank = offered.index(start) + 1 if start in offered else None
         return PlanAnswer(entry.seq, entry.at, Verdict.CANDIDATE, status, rank=rank, reason=reason)
     verdict = Verdict.NEAR_MISS if set(families) <= WAIVABLE else Verdict.REJECTED
@@ -339,7 +343,9 @@ def _answer(entry: AuditEntry, start: datetime) -> PlanAnswer:
 
 
 def _offers(payload: dict[str, Any], start: datetime) -> bool:
-    return any(isinstance(o, dict) and _instant(o.get("start")) == start for o in payload.get("options", []))
+    return any(
+        isinstance(o, dict) and payload_instant(o.get("start")) == start for o in payload.get("options", [])
+    )
 
 
 def _event(entry: AuditEntry) -> SlotEvent:
@@ -371,7 +377,7 @@ def explain_start(entries: Sequence[AuditEntry], start: datetime) -> SlotExplana
         if entry.kind in PLAN_KINDS:
             plans.append(_answer(entry, start))
             continue
-        mentions = _instant(p.get("start")) == start
+        mentions = payload_instant(p.get("start")) == start
         if entry.kind in _REQUEST_KINDS and _offers(p, start):
             if isinstance(p.get("request"), int):
                 offering.add(p["request"])
@@ -410,7 +416,7 @@ def replay_problems(
     placed: dict[datetime, int] = {}
     recorded: set[tuple[datetime, str]] = set()
     for entry in entries:
-        moment = _instant(entry.payload.get("start"))
+        moment = payload_instant(entry.payload.get("start"))
         if moment is None:
             continue
         if entry.kind == "hold_placed":

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from readout.domain.audit import AuditEntry, PlanAnswer, SlotEvent, SlotExplanation, Verdict
+from readout.domain.audit import AuditEntry, PlanAnswer, SlotEvent, SlotExplanation, Verdict, payload_instant
 from readout.presentation import times
 
 __all__ = [
@@ -31,23 +31,13 @@ def actor_text(actor: str, payload: dict[str, Any]) -> str:
     return f"{actor} (agent, on behalf of {principal})" if principal else actor
 
 
-def _instant(text: Any) -> datetime | None:
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else None
-
-
 def _at(text: Any, zone: str) -> str:
-    moment = _instant(text)
+    moment = payload_instant(text)
     return times.instant(moment, zone) if moment else str(text)
 
 
 def _when(p: dict[str, Any], zone: str) -> str:
-    start, end = _instant(p.get("start")), _instant(p.get("end"))
+    start, end = payload_instant(p.get("start")), payload_instant(p.get("end"))
     if start and end:
         return times.slot(start, end, zone)
     return times.instant(start, zone) if start else ""
@@ -177,7 +167,7 @@ def _is_move(kind: str, payload: dict[str, Any]) -> bool:
 def as_of(payload: dict[str, Any], zone: str, with_city: bool = True) -> str:
     """The instant a command acted as of (``--now``), when the entry carries one: contract zone and UTC
     (without the city for a column whose heading names it); empty when it carries none."""
-    moment = _instant(payload.get("as_of"))
+    moment = payload_instant(payload.get("as_of"))
     if moment is None:
         return ""
     return times.instant(moment, zone) if with_city else times.instant_in(moment, zone)
