@@ -15,6 +15,7 @@ service's words, never as a crash.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -115,6 +116,10 @@ class _Tools:
 
     def __init__(self, deps: Deps, caller_of: Callable[[Context], Caller], max_holds: int) -> None:
         self.deps, self.caller_of, self.max_holds = deps, caller_of, max_holds
+        # One agent's check-and-place runs one at a time in this process, so that two calls cannot both pass
+        # the cap (several server processes could still race: docs/agents.md).
+        self._holding: dict[str, threading.Lock] = {}
+        self._holding_guard = threading.Lock()
 
     @contextmanager
     def _call(self, ctx: Context, permission: Permission | None = None) -> Iterator[Acting]:
@@ -339,6 +344,10 @@ class _Tools:
                 summary += f" Exception request {outcome.request.id} opened: a person must decide it."
             return _result(summary, data)
 
+    def _one_at_a_time(self, user_id: str) -> threading.Lock:
+        with self._holding_guard:
+            return self._holding.setdefault(user_id, threading.Lock())
+
     def place_holds(
         self,
         escalation_id: EscalationId,
@@ -349,7 +358,7 @@ class _Tools:
     ) -> CallToolResult:
         """Place short-lived tentative holds on eligible slots of the stored plan (a slot already held stays
         one hold). An agent may have at most READOUT_AGENT_MAX_HOLDS live holds across escalations."""
-        with self._call(ctx, Permission.HOLD) as who:
+        with self._call(ctx, Permission.HOLD) as who, self._one_at_a_time(who.user.id):
             wanted = list(dict.fromkeys(_start(s) for s in starts))
             zone = self._zone(escalation_id)
             if who.user.is_agent:
