@@ -148,6 +148,7 @@ def test_worker_once_delivers_due_effects_and_reaps_expired_holds(desk: Operator
         "dead_letters": [],
         "reminded": 0,
         "replanned": 0,
+        "anchored": False,  # no READOUT_AUDIT_ANCHOR_FILE
     }
     assert [c["op"] for c in calls(desk.folder)] == ["place"] * 3
     line = desk("worker", "--once", "--now", at(minutes=2))  # the readable line: nothing left to do
