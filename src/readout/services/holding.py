@@ -300,9 +300,7 @@ def reconcile(deps: Deps) -> list[Hold]:
     only after its ledger row was committed, so a hold being placed right now is never taken for an orphan."""
     now = deps.clock()
     with deps.look() as uow:
-        calendars = sorted(
-            {p.calendar for e in uow.escalations.list() for h in uow.holds.of(e.id) for p in h.targets}
-        )
+        calendars = sorted({p.calendar for p in uow.holds.targets()})
     found: list[Hold] = []
     for calendar in calendars:
         try:
@@ -310,7 +308,7 @@ def reconcile(deps: Deps) -> list[Hold]:
         except ReadoutError as failure:  # the next round tries again
             log.warning("listing holds on %s failed: %s", calendar, failure)
     with deps.look() as uow:
-        known = {p.uid for e in uow.escalations.list() for h in uow.holds.of(e.id) for p in h.targets}
+        known = {p.uid for p in uow.holds.targets()}
     released: list[Hold] = []
     for orphan in (h for h in found if h.uid not in known):
         try:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from readout.domain.effects import Effect
     from readout.domain.escalation import Escalation
     from readout.domain.exception_requests import ExceptionRequest, Waiver
-    from readout.domain.holds import Hold
+    from readout.domain.holds import Hold, Placement
     from readout.domain.intervals import Interval
     from readout.domain.invite import Invitation, InvitePacket
     from readout.domain.pick_links import PickLink
@@ -215,6 +215,11 @@ class HoldLedger(Protocol):
 
     def expired(self, now: datetime) -> list[Hold]:
         """Live holds whose expiry has passed, across escalations."""
+        ...
+
+    def targets(self) -> list[Placement]:
+        """Where every hold ever recorded was placed (``Hold.targets``), across escalations: what the reaper
+        compares a calendar's holds with to find orphans, in one read."""
         ...
 
 

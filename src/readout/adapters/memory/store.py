@@ -13,7 +13,7 @@ from readout.domain.case_document import CaseVersion
 from readout.domain.effects import Effect
 from readout.domain.escalation import Escalation
 from readout.domain.exception_requests import ExceptionRequest, Waiver
-from readout.domain.holds import Hold, HoldStatus
+from readout.domain.holds import Hold, HoldStatus, Placement
 from readout.domain.pick_links import PickLink
 from readout.domain.plan import Plan
 from readout.domain.users import User
@@ -134,6 +134,9 @@ class _Holds:
 
     def expired(self, now: datetime) -> list[Hold]:
         return [h for h in self.data.holds.values() if h.status is HoldStatus.LIVE and h.expires_at <= now]
+
+    def targets(self) -> list[Placement]:
+        return [p for h in self.data.holds.values() for p in h.targets]
 
 
 class _Exceptions:

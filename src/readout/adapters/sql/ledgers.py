@@ -118,6 +118,17 @@ class SqlHoldLedger:
         )
         return [_hold(row) for row in self._connection.execute(query).mappings()]
 
+    def targets(self) -> list[Placement]:
+        """Every hold's placements (its own calendar for one recorded with none), in one query."""
+        query = select(holds.c.calendar, holds.c.uid, holds.c.calendar_ref, holds.c.placements)
+        found: list[Placement] = []
+        for row in self._connection.execute(query).mappings():
+            if row["placements"]:
+                found += [_placement(value) for value in row["placements"]]
+            else:
+                found.append(Placement(row["calendar"], None, None, row["uid"], row["calendar_ref"]))
+        return found
+
 
 def _option_value(option: NearMissOption) -> dict[str, Any]:
     return {
