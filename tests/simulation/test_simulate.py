@@ -246,3 +246,19 @@ def test_plots_are_pngs_of_each_distribution(tmp_path: Path, capsys: pytest.Capt
         assert name in out.err
     assert "holds-off" in out.out
     assert "granularity-30" in out.out
+
+
+def test_the_readable_summary_names_the_command_that_reports_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = tmp_path / "sim.sqlite3"
+    assert main(["simulate", "--escalations", "8", "--weeks", "1", "--seed", "4", "--store", str(store)]) == 0
+    (line,) = [x for x in capsys.readouterr().out.splitlines() if x.startswith("the same report: ")]
+    setting, *command = line.removeprefix("the same report: ").split()
+    name, url = setting.split("=", 1)
+    assert (name, url, command[:2]) == ("READOUT_DATABASE_URL", f"sqlite:///{store}", ["readout", "report"])
+    monkeypatch.setenv(name, url)
+    assert main([*command[1:], "--json"]) == 0
+    reported = json.loads(capsys.readouterr().out)
+    assert reported["overall"]["escalations"] == 8
+    assert reported["as_of"] == command[-1].replace("+00:00", "Z")

@@ -116,6 +116,10 @@ def summary(result: SimulationResult) -> str:
     lines += [f"store ({v.policy.name}): {v.store}" for v in result.variants]
     outages = result.variants[0].stats.get("outages", [])
     lines.append(f"calendar outages: {len(outages)} ({', '.join(o['calendar'] for o in outages)})")
+    first = result.variants[0]
+    as_of = first.report.get("as_of")
+    if as_of:  # the same report again, from the store alone (docs/outcomes.md)
+        lines.append(f"the same report: READOUT_DATABASE_URL={first.store} readout report --now {as_of}")
     return "\n".join(lines)
 
 
