@@ -16,4 +16,7 @@ def test_the_doc_shows_a_real_run_up_to_a_persons_decision() -> None:
     assert doc.split(BEGIN, 1)[1].split(END, 1)[0].strip() == shown.strip()
     assert "Omar Haddad must decide it (a person, never an agent)" in shown
     assert "← ERROR Error executing tool place_holds" in shown
+    # in the agent's words: its own tools, and what is left to people (no CLI commands)
+    assert "tools that act now: replan; left to a person: approve, reject, cancel" in shown
+    assert "`readout" not in shown
     assert "Near miss, needs a waiver: outside support coverage hours (COVERAGE)" in shown

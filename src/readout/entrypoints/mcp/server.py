@@ -30,6 +30,7 @@ from pydantic import Field
 
 from readout.adapters.plan_json import plan_to_json
 from readout.domain.intervals import utc_text
+from readout.domain.lifecycle import IllegalTransition, next_commands
 from readout.domain.names import WAIVER_AUTHORITY, attendee_family
 from readout.domain.users import Permission, may, refusal
 from readout.entrypoints.mcp import views
@@ -111,6 +112,24 @@ def _result(summary: str, data: dict[str, Any]) -> CallToolResult:
     return CallToolResult(content=[TextContent(type="text", text=summary)], structured_content=data)
 
 
+# The workflow's commands an agent has a tool for; the others are a person's.
+_AGENT_TOOLS = {"plan": "replan", "hold": "place_holds", "request-exception": "request_exception"}
+
+
+def _not_now(refused: IllegalTransition) -> str:
+    """An illegal move in an agent's words: the state, the tools that act in it, the steps left to people."""
+    verbs = [c.removeprefix("readout ") for c in next_commands(refused.state)]
+    tools = [_AGENT_TOOLS[v] for v in verbs if v in _AGENT_TOOLS]
+    people = [v for v in verbs if v not in _AGENT_TOOLS]
+    words = f"not possible while the escalation is {refused.state.value}"
+    if not verbs:
+        return f"{words} (final: nothing more happens to it)"
+    words += f"; tools that act now: {', '.join(tools) if tools else 'none'}"
+    if people:
+        words += f"; left to a person: {', '.join(people)}"
+    return words
+
+
 class _Tools:
     """The tools over one ``Deps``, each acting as the caller ``caller_of`` names for its request."""
 
@@ -132,6 +151,8 @@ class _Tools:
                 raise Refused(refusal(who.user, permission))
             with acting(who, caller):
                 yield who
+        except IllegalTransition as exc:  # worded for an agent: its tools, and what is left to people
+            raise ToolError(_not_now(exc)) from None
         except ReadoutError as exc:
             raise ToolError(str(exc)) from None
 
