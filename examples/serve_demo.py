@@ -104,6 +104,8 @@ Demo store {STORE}: users {", ".join(SIGNS_IN)} sign in with the password
   Hold:      curl -X POST -H 'Authorization: Bearer {token}' -H 'Idempotency-Key: demo-1' \\
                {base}/v1/escalations/ESC-48213/holds
   API docs:  {base}/docs   (OpenAPI: {base}/openapi.json; docs/api.md)
+  Outcomes:  {base}/report   (readout report; docs/outcomes.md)   Metrics: {base}/metrics (docs/metrics.md)
+  Agents:    {base}/mcp with a token of scope mcp (readout tokens create USER --scope mcp; docs/agents.md)
 """,
         flush=True,
     )
