@@ -31,13 +31,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from readout.entrypoints.http.auth import problem_response
 from readout.entrypoints.mcp import Caller, build_server, max_holds_from
+from readout.entrypoints.mcp.acting import MCP_SCOPE
 from readout.errors import PermissionDenied
 from readout.services.context import Deps
 
 __all__ = ["MCP_PATH", "MCP_SCOPE", "install_mcp"]
 
 MCP_PATH = "/mcp"
-MCP_SCOPE = "mcp"
 _CALLER = "readout_mcp_caller"  # where the signed-in caller waits in the request's scope state
 
 
@@ -79,7 +79,7 @@ class _Authenticated:
             detail = f"this token does not carry the scope {MCP_SCOPE!r} the agent surface needs"
             await problem_response(403, "Missing scope", detail)(scope, receive, send)
             return
-        scope.setdefault("state", {})[_CALLER] = Caller(user.id, f"token {token.id}")
+        scope.setdefault("state", {})[_CALLER] = Caller(user.id, f"token {token.id}", frozenset(token.scopes))
         await self.inner(scope, receive, send)
 
 

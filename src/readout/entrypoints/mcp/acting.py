@@ -19,6 +19,7 @@ from readout.services.context import Deps
 __all__ = [
     "DEFAULT_MAX_HOLDS",
     "MAX_HOLDS_ENV",
+    "MCP_SCOPE",
     "Acting",
     "Caller",
     "acting",
@@ -47,13 +48,18 @@ def max_holds_from(environ: Mapping[str, str]) -> int:
     return value
 
 
+MCP_SCOPE = "mcp"  # the API token scope the agent surface needs (domain/auth.py SCOPES)
+
+
 @dataclass(frozen=True)
 class Caller:
-    """Who a transport says is calling: the user id (``--as`` over stdio, the token's user over HTTP) and
-    the credential it proved it with (``token <id>``; None over stdio, like the CLI's ``--as``)."""
+    """Who a transport says is calling: the user id (``--as`` over stdio, the token's user over HTTP), the
+    credential it proved it with (``token <id>``; None over stdio, like the CLI's ``--as``) and its scopes."""
 
     user_id: str
     credential: str | None = None
+    # The token's scopes over HTTP; None over stdio (the local operator names the user, as with --as).
+    scopes: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)

@@ -34,8 +34,8 @@ from readout.domain.lifecycle import IllegalTransition, next_commands
 from readout.domain.names import WAIVER_AUTHORITY, attendee_family
 from readout.domain.users import Permission, may, refusal
 from readout.entrypoints.mcp import views
-from readout.entrypoints.mcp.acting import Acting, Caller, acting, agent_live_holds, resolve
-from readout.errors import ReadoutError, Refused
+from readout.entrypoints.mcp.acting import MCP_SCOPE, Acting, Caller, acting, agent_live_holds, resolve
+from readout.errors import PermissionDenied, ReadoutError, Refused
 from readout.presentation import times
 from readout.presentation.grid import column_kind, why_text
 from readout.services import availability as availability_service
@@ -146,6 +146,10 @@ class _Tools:
         ``on_behalf_of``, and turn Readout's refusals into tool errors in the service's words."""
         try:
             caller = self.caller_of(ctx)
+            if caller.scopes is not None and MCP_SCOPE not in caller.scopes:  # every tool, not only the door
+                raise PermissionDenied(
+                    f"this token does not carry the scope {MCP_SCOPE!r} the agent tools need"
+                )
             who = resolve(self.deps, caller)
             if permission is not None and not may(who.user, permission):
                 raise Refused(refusal(who.user, permission))
