@@ -219,3 +219,23 @@ def test_issue_9_reap_releases_an_orphan_hold_the_ledger_does_not_know(held: Des
     assert orphan.uid in held.calendar.released
     [entry] = [e for e in held.audit(GLOBEX_ID) if e.kind == "orphan_hold_released"]
     assert entry.payload["start"] == "2026-11-17T17:30:00Z"
+
+
+def test_reaping_looks_for_orphans_only_on_calendars_with_holds_not_long_past(
+    held: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listed: list[str] = []
+    marked = held.calendar.marked
+
+    def listing(calendar: str, span: Interval) -> list[Hold]:
+        listed.append(calendar)
+        return marked(calendar, span)
+
+    monkeypatch.setattr(held.calendar, "marked", listing)
+    reap(held.deps)
+    assert listed  # the held slots' calendars are looked at while their holds matter
+    listed.clear()
+
+    held.clock.set(u(2026, 12, 30))  # every hold of the story ended more than a week ago
+    reap(held.deps)
+    assert listed == []  # no calendar is listed for holds long past

@@ -295,20 +295,22 @@ def reap(deps: Deps) -> list[Hold]:
 
 def reconcile(deps: Deps) -> list[Hold]:
     """Release holds Readout placed that its ledger does not know (orphans, e.g. from a version that wrote
-    the calendar before committing), on every CalDAV calendar the ledger writes to; each is audited on its
-    escalation when that exists. The calendar is listed before the ledger is read: a hold reaches a calendar
+    the calendar before committing), on every CalDAV calendar the ledger put a hold on whose slot ends less
+    than a week ago or later (older holds are nobody's concern); each is audited on its escalation when that
+    exists. The calendar is listed before the ledger is read: a hold reaches a calendar
     only after its ledger row was committed, so a hold being placed right now is never taken for an orphan."""
     now = deps.clock()
+    window = Interval(now - _ORPHAN_PAST, now + _ORPHAN_FUTURE)  # holds long past are nobody's concern
     with deps.look() as uow:
-        calendars = sorted({p.calendar for p in uow.holds.targets()})
+        calendars = sorted({p.calendar for p in uow.holds.targets(window.start)})
     found: list[Hold] = []
     for calendar in calendars:
         try:
-            found += deps.holds.marked(calendar, Interval(now - _ORPHAN_PAST, now + _ORPHAN_FUTURE))
+            found += deps.holds.marked(calendar, window)
         except ReadoutError as failure:  # the next round tries again
             log.warning("listing holds on %s failed: %s", calendar, failure)
     with deps.look() as uow:
-        known = {p.uid for p in uow.holds.targets()}
+        known = {p.uid for p in uow.holds.targets(window.start)}
     released: list[Hold] = []
     for orphan in (h for h in found if h.uid not in known):
         try:

@@ -217,9 +217,9 @@ class HoldLedger(Protocol):
         """Live holds whose expiry has passed, across escalations."""
         ...
 
-    def targets(self) -> list[Placement]:
-        """Where every hold ever recorded was placed (``Hold.targets``), across escalations: what the reaper
-        compares a calendar's holds with to find orphans, in one read."""
+    def targets(self, ending_after: datetime) -> list[Placement]:
+        """Where every hold whose slot ends after ``ending_after`` was placed (``Hold.targets``), across
+        escalations: what the reaper compares a calendar's holds with to find orphans, in one read."""
         ...
 
 

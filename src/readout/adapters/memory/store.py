@@ -135,8 +135,8 @@ class _Holds:
     def expired(self, now: datetime) -> list[Hold]:
         return [h for h in self.data.holds.values() if h.status is HoldStatus.LIVE and h.expires_at <= now]
 
-    def targets(self) -> list[Placement]:
-        return [p for h in self.data.holds.values() for p in h.targets]
+    def targets(self, ending_after: datetime) -> list[Placement]:
+        return [p for h in self.data.holds.values() if h.slot.end > ending_after for p in h.targets]
 
 
 class _Exceptions:

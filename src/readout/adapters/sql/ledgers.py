@@ -118,9 +118,12 @@ class SqlHoldLedger:
         )
         return [_hold(row) for row in self._connection.execute(query).mappings()]
 
-    def targets(self) -> list[Placement]:
-        """Every hold's placements (its own calendar for one recorded with none), in one query."""
-        query = select(holds.c.calendar, holds.c.uid, holds.c.calendar_ref, holds.c.placements)
+    def targets(self, ending_after: datetime) -> list[Placement]:
+        """The placements of every hold whose slot ends after ``ending_after`` (its own calendar for one
+        recorded with none), in one query."""
+        query = select(holds.c.calendar, holds.c.uid, holds.c.calendar_ref, holds.c.placements).where(
+            holds.c.slot_end > ending_after
+        )
         found: list[Placement] = []
         for row in self._connection.execute(query).mappings():
             if row["placements"]:
