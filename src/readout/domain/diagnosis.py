@@ -56,6 +56,19 @@ class Calendars:
     blackouts: tuple[Interval, ...] = ()
     blackout_labels: tuple[str, ...] = ()  # one per ``blackouts`` block: the calendar it came from
 
+    def case_as_planned(self, case: Case) -> Case:
+        """``case`` with the blocks its blackout calendars gave added, as the planner saw them: labelled
+        when the case's labels and these line up with their blocks, else without labels."""
+        if not self.blackouts:
+            return case
+        labels = case.blackouts.labels
+        if len(labels) == len(case.blackouts.absolute) and len(self.blackout_labels) == len(self.blackouts):
+            labels += self.blackout_labels
+        blackouts = dataclasses.replace(
+            case.blackouts, absolute=case.blackouts.absolute + self.blackouts, labels=labels
+        )
+        return dataclasses.replace(case, blackouts=blackouts)
+
 
 @dataclass(frozen=True)
 class MissingRoleHolder:
@@ -132,15 +145,7 @@ def diagnose(
     missing = missing_role_holders(case)
     if calendars is None:
         return Diagnosis(missing, interpreter_dead_end(case, None))
-    labels = case.blackouts.labels
-    if len(labels) == len(case.blackouts.absolute) and len(calendars.blackout_labels) == len(
-        calendars.blackouts
-    ):
-        labels += calendars.blackout_labels
-    blackouts = dataclasses.replace(
-        case.blackouts, absolute=case.blackouts.absolute + calendars.blackouts, labels=labels
-    )
-    planned = dataclasses.replace(case, blackouts=blackouts)
+    planned = calendars.case_as_planned(case)
     grid = None if missing else family_grid(planned, plan, calendars.people, calendars.interpreters)
     if grid is None:
         return Diagnosis(missing, interpreter_dead_end(case, None))

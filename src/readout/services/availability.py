@@ -13,7 +13,6 @@ Free/busy only: the calendars give busy intervals, never an event's title or det
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -103,18 +102,8 @@ def deadline_working(case: Case) -> DeadlineWorking | None:
 
 def planned_case_with_blackouts(planned: PlannedCase) -> Case:
     """The case with the blocks its blackout calendars gave (as the planner saw it), labelled."""
-    case, calendars = planned.case, planned.calendars
-    if calendars is None or not calendars.blackouts:
-        return case
-    labels = case.blackouts.labels
-    if len(labels) == len(case.blackouts.absolute) and len(calendars.blackout_labels) == len(
-        calendars.blackouts
-    ):
-        labels += calendars.blackout_labels
-    blackouts = dataclasses.replace(
-        case.blackouts, absolute=case.blackouts.absolute + calendars.blackouts, labels=labels
-    )
-    return dataclasses.replace(case, blackouts=blackouts)
+    calendars = planned.calendars
+    return planned.case if calendars is None else calendars.case_as_planned(planned.case)
 
 
 def _grid(planned: PlannedCase) -> FamilyGrid | None:

@@ -9,7 +9,6 @@ when none do.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -230,17 +229,7 @@ def searched_starts(planned: PlannedCase) -> dict[str, Any] | None:
     if calendars is None or plan.earliest_start is None or plan.deadline is None:
         return None
     case = planned.case
-    labels = case.blackouts.labels
-    if len(labels) == len(case.blackouts.absolute) and len(calendars.blackout_labels) == len(
-        calendars.blackouts
-    ):
-        labels += calendars.blackout_labels
-    blackouts = dataclasses.replace(
-        case.blackouts, absolute=case.blackouts.absolute + calendars.blackouts, labels=labels
-    )
-    grid = family_grid(
-        dataclasses.replace(case, blackouts=blackouts), plan, calendars.people, calendars.interpreters
-    )
+    grid = family_grid(calendars.case_as_planned(case), plan, calendars.people, calendars.interpreters)
     if grid is None:
         return None
     counts = {f: int(m.sum()) for f, m in grid.masks.items() if m.any()}

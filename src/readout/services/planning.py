@@ -68,17 +68,8 @@ def _plan_case(
     if window is None or not_ready_reasons(case):
         return PlannedCase(loaded, when, plan(case, when, {}, {}))
     found = gather(loaded, reader, window, source_timeout)
-    labels = case.blackouts.labels
-    if len(labels) == len(case.blackouts.absolute):  # keep labels aligned with the blocks, or drop them
-        labels += found.blackout_labels
-    blackouts = dataclasses.replace(
-        case.blackouts, absolute=case.blackouts.absolute + found.blackouts, labels=labels
-    )
-    case = dataclasses.replace(case, blackouts=blackouts)
-    result = plan(case, when, found.people, found.interpreters)
+    calendars = Calendars(found.people, found.interpreters, found.blackouts, found.blackout_labels)
+    result = plan(calendars.case_as_planned(case), when, found.people, found.interpreters)
     return PlannedCase(
-        loaded,
-        when,
-        dataclasses.replace(result, unknown=result.unknown + found.unreadable),
-        Calendars(found.people, found.interpreters, found.blackouts, found.blackout_labels),
+        loaded, when, dataclasses.replace(result, unknown=result.unknown + found.unreadable), calendars
     )
