@@ -14,19 +14,15 @@ relay and what went wrong, never the password.
 from __future__ import annotations
 
 import smtplib
-import ssl
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from readout.adapters.mail.smtp import deliver
-from readout.config import SmtpSettings
+from readout.adapters.mail.smtp import SmtpRelay, deliver, failure_detail, is_final_answer
 from readout.errors import Conflict, SourceUnavailable
 
 __all__ = ["SmtpNotifier", "build_notification"]
-
-_MAX_REPLY = 120  # characters of a relay's reply kept in an error message
 
 
 def build_notification(
@@ -45,24 +41,8 @@ def build_notification(
     return message
 
 
-class SmtpNotifier:
+class SmtpNotifier(SmtpRelay):
     """``Notifier`` over SMTP. ``tls_context`` verifies the relay (default: the system's CAs)."""
-
-    def __init__(
-        self,
-        settings: SmtpSettings,
-        clock: Callable[[], datetime],
-        *,
-        tls_context: ssl.SSLContext | None = None,
-    ) -> None:
-        self._settings = settings
-        self._clock = clock
-        self._tls_context = tls_context
-
-    @property
-    def relay(self) -> str:
-        """``host:port`` of the relay, for messages."""
-        return f"{self._settings.host}:{self._settings.port}"
 
     def send(self, to: Sequence[str], subject: str, body: str, message_id: str) -> None:
         """Send one message to every address in ``to``."""
@@ -79,47 +59,15 @@ class SmtpNotifier:
             raise Conflict(
                 f"notification not sent via {self.relay}: refused every recipient: {everyone}"
             ) from None
-        except smtplib.SMTPAuthenticationError as exc:
-            raise self._passing(f"authentication as {self._user()!r} failed ({exc.smtp_code})") from None
-        except smtplib.SMTPServerDisconnected as exc:
-            if isinstance(exc.__context__, TimeoutError):  # smtplib rewraps a read timeout
-                raise self._passing(f"no answer within {self._settings.timeout:g} s") from None
-            raise self._passing("the relay closed the connection") from None
-        except smtplib.SMTPResponseException as exc:
-            answer = f"relay answered {exc.smtp_code} {self._reply(exc.smtp_error)}"
-            if exc.smtp_code >= 500:
-                raise Conflict(f"notification not sent via {self.relay}: {self._scrub(answer)}") from None
-            raise self._passing(answer) from None
-        except smtplib.SMTPException as exc:
-            raise self._passing(str(exc) or type(exc).__name__) from None
-        except ssl.SSLError as exc:
-            raise self._passing(f"TLS failed ({exc.reason or type(exc).__name__})") from None
-        except TimeoutError:
-            raise self._passing(f"no answer within {self._settings.timeout:g} s") from None
-        except OSError as exc:
-            raise self._passing(f"cannot connect ({exc.strerror or type(exc).__name__})") from None
+        except OSError as exc:  # smtplib's errors, TLS, timeouts, the connection
+            detail = failure_detail(self._settings, exc)
+            if is_final_answer(exc):
+                raise Conflict(f"notification not sent via {self.relay}: {detail}") from None
+            raise SourceUnavailable(
+                f"the mail relay {self.relay}", f"notification not sent: {detail}"
+            ) from None
         if refused:
             raise Conflict(
                 f"notification sent via {self.relay} to some recipients only; refused: {', '.join(refused)} "
                 "(not sent again, so nobody gets it twice)"
             )
-
-    def _passing(self, detail: str) -> SourceUnavailable:
-        return SourceUnavailable(
-            f"the mail relay {self.relay}", f"notification not sent: {self._scrub(detail)}"
-        )
-
-    def _reply(self, raw: bytes | str) -> str:
-        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
-        text = " ".join(text.split())
-        return text if len(text) <= _MAX_REPLY else text[: _MAX_REPLY - 3] + "..."
-
-    def _user(self) -> str:
-        return self._settings.credentials.username if self._settings.credentials else ""
-
-    def _scrub(self, text: str) -> str:
-        """A relay echoing the password back must not put it in our message."""
-        credentials = self._settings.credentials
-        if credentials is not None and credentials.password:
-            text = text.replace(credentials.password, "***")
-        return text

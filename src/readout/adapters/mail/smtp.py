@@ -47,8 +47,9 @@ class InvitePartlySent(InviteNotSent):
     refused: tuple[str, ...] = ()
 
 
-class SmtpInviteSender:
-    """``InviteSender`` over SMTP. ``tls_context`` verifies the relay (default: the system's CAs)."""
+class SmtpRelay:
+    """What every sender through the relay shares: its settings, the clock for ``Date:``, the TLS context
+    that verifies it (default: the system's CAs), and its name in messages."""
 
     def __init__(
         self,
@@ -66,6 +67,52 @@ class SmtpInviteSender:
         """``host:port`` of the relay, for messages."""
         return f"{self._settings.host}:{self._settings.port}"
 
+
+def failure_detail(settings: SmtpSettings, error: OSError) -> str:
+    """What went wrong in an SMTP session (``deliver``), in words, never with the password."""
+    if isinstance(error, smtplib.SMTPAuthenticationError):
+        user = settings.credentials.username if settings.credentials else ""
+        detail = f"authentication as {user!r} failed ({error.smtp_code})"
+    elif isinstance(error, smtplib.SMTPServerDisconnected):  # smtplib rewraps a read timeout
+        timed_out = isinstance(error.__context__, TimeoutError)
+        detail = (
+            f"no answer within {settings.timeout:g} s" if timed_out else "the relay closed the connection"
+        )
+    elif isinstance(error, smtplib.SMTPResponseException):
+        detail = f"relay answered {error.smtp_code} {_reply(error.smtp_error)}"
+    elif isinstance(error, smtplib.SMTPException):
+        detail = str(error) or type(error).__name__
+    elif isinstance(error, ssl.SSLError):
+        detail = f"TLS failed ({error.reason or type(error).__name__})"
+    elif isinstance(error, TimeoutError):
+        detail = f"no answer within {settings.timeout:g} s"
+    else:
+        detail = f"cannot connect ({error.strerror or type(error).__name__})"
+    credentials = settings.credentials  # belt and braces: a relay echoing the password back
+    if credentials is not None and credentials.password:
+        detail = detail.replace(credentials.password, "***")
+    return detail
+
+
+def is_final_answer(error: OSError) -> bool:
+    """The relay answered the message itself with a 5xx: sending it again would be refused again (a failed
+    sign-in is not: the credentials may be fixed)."""
+    return (
+        isinstance(error, smtplib.SMTPResponseException)
+        and not isinstance(error, smtplib.SMTPAuthenticationError)
+        and error.smtp_code >= 500
+    )
+
+
+def _reply(raw: bytes | str) -> str:
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    text = " ".join(text.split())
+    return text if len(text) <= _MAX_REPLY else text[: _MAX_REPLY - 3] + "..."
+
+
+class SmtpInviteSender(SmtpRelay):
+    """``InviteSender`` over SMTP. ``tls_context`` verifies the relay (default: the system's CAs)."""
+
     def send(self, invitation: Invitation) -> None:
         """Send ``invitation`` to every attendee; InviteNotSent (or InvitePartlySent) on failure."""
         message = build_message(invitation, self._settings.sender, self._clock())
@@ -76,22 +123,8 @@ class SmtpInviteSender:
             refused = deliver(self._settings, self._tls_context, message.as_bytes(), to)
         except smtplib.SMTPRecipientsRefused as exc:
             raise self._refused(tuple(exc.recipients), partly=False) from None
-        except smtplib.SMTPAuthenticationError as exc:
-            raise self._error(f"authentication as {self._user()!r} failed ({exc.smtp_code})") from None
-        except smtplib.SMTPServerDisconnected as exc:
-            if isinstance(exc.__context__, TimeoutError):  # smtplib rewraps a read timeout
-                raise self._error(f"no answer within {self._settings.timeout:g} s") from None
-            raise self._error("the relay closed the connection") from None
-        except smtplib.SMTPResponseException as exc:
-            raise self._error(f"relay answered {exc.smtp_code} {self._reply(exc.smtp_error)}") from None
-        except smtplib.SMTPException as exc:
-            raise self._error(self._scrub(str(exc)) or type(exc).__name__) from None
-        except ssl.SSLError as exc:
-            raise self._error(f"TLS failed ({exc.reason or type(exc).__name__})") from None
-        except TimeoutError:
-            raise self._error(f"no answer within {self._settings.timeout:g} s") from None
-        except OSError as exc:
-            raise self._error(f"cannot connect ({exc.strerror or type(exc).__name__})") from None
+        except OSError as exc:  # smtplib's errors, TLS, timeouts, the connection
+            raise InviteNotSent(self.relay, failure_detail(self._settings, exc)) from None
         if refused:
             raise self._refused(tuple(refused), partly=True)
 
@@ -100,24 +133,6 @@ class SmtpInviteSender:
         if partly:
             return InvitePartlySent(self.relay, f"refused some attendees: {listed}", addresses)
         return InviteNotSent(self.relay, f"refused every attendee: {listed}")
-
-    def _error(self, detail: str) -> InviteNotSent:
-        return InviteNotSent(self.relay, self._scrub(detail))
-
-    def _reply(self, raw: bytes | str) -> str:
-        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
-        text = " ".join(text.split())
-        return text if len(text) <= _MAX_REPLY else text[: _MAX_REPLY - 3] + "..."
-
-    def _user(self) -> str:
-        return self._settings.credentials.username if self._settings.credentials else ""
-
-    def _scrub(self, text: str) -> str:
-        """Belt and braces: a relay echoing the password back must not put it in our message."""
-        credentials = self._settings.credentials
-        if credentials is not None and credentials.password:
-            text = text.replace(credentials.password, "***")
-        return text
 
 
 def deliver(
